@@ -1,0 +1,1 @@
+"""Budgets, alerts, forecasts, reports: everything computed from the store (no Textual)."""

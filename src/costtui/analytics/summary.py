@@ -1,0 +1,107 @@
+"""What the dashboard and ``costtui status`` show, computed from the store's rollups."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from costtui import __version__
+from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
+from costtui.store import Store
+
+
+class DashboardSnapshot(BaseModel):
+    """Everything the Dashboard paints, computed in one go (immutable; the UI swaps it whole)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    generated_at: datetime
+    today: date
+    """The current UTC day (rollups are by UTC day)."""
+    today_totals: Totals
+    month_to_date: Totals
+    all_time: Totals
+    first_day: date | None
+    active_days: int
+    """Days from the first recorded day to today (for the per-day average)."""
+    days: list[DayTotals]
+    """The last ``history_days`` days, oldest first, zero-filled."""
+    by_provider: list[GroupTotals]
+    by_model: list[GroupTotals]
+    by_app: list[GroupTotals]
+    unpriced: list[UnpricedModel]
+    last_event: datetime | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.all_time.events == 0
+
+    @property
+    def average_per_day(self) -> Decimal:
+        if not self.active_days:
+            return Decimal(0)
+        return self.all_time.cost_usd / self.active_days
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def dashboard(store: Store, now: datetime | None = None, history_days: int = 90) -> DashboardSnapshot:
+    now = (now or now_utc()).astimezone(UTC)
+    today = now.date()
+    month_start = today.replace(day=1)
+    first = store.first_day()
+    history_start = today - timedelta(days=history_days - 1)
+    return DashboardSnapshot(
+        generated_at=now,
+        today=today,
+        today_totals=store.totals(today, today),
+        month_to_date=store.totals(month_start, today),
+        all_time=store.totals(),
+        first_day=first,
+        active_days=((today - first).days + 1) if first and first <= today else (1 if first else 0),
+        days=store.by_day(history_start, today),
+        by_provider=store.by_dimension("provider"),
+        by_model=store.by_dimension("model"),
+        by_app=store.by_dimension("app"),
+        unpriced=store.unpriced_models(),
+        last_event=store.last_event_time(),
+    )
+
+
+def _group_json(rows: list[GroupTotals]) -> list[dict[str, Any]]:
+    return [{"name": g.name, **g.as_json()} for g in rows]
+
+
+def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
+    """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename)."""
+    now = (now or now_utc()).astimezone(UTC)
+    today = now.date()
+    month_start = today.replace(day=1)
+    return {
+        "generated_at": now.isoformat(),
+        "version": __version__,
+        "database": str(store.path),
+        "day_boundary": "UTC",
+        "totals": store.totals().as_json(),
+        "today": {"date": today.isoformat(), **store.totals(today, today).as_json()},
+        "month_to_date": {"from": month_start.isoformat(), **store.totals(month_start, today).as_json()},
+        "by_provider": _group_json(store.by_dimension("provider")),
+        "by_model": _group_json(store.by_dimension("model")),
+        "by_app": _group_json([g for g in store.by_dimension("app") if g.name]),
+        "unpriced_models": [
+            {
+                "provider": u.provider,
+                "model": u.model,
+                "events": u.events,
+                "tokens": u.tokens,
+                "last_seen": u.last_seen.isoformat(),
+            }
+            for u in store.unpriced_models()
+        ],
+        "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
+    }

@@ -1,0 +1,414 @@
+"""The ``costtui`` command. Bare ``costtui`` opens the TUI; subcommands use the core directly.
+
+Heavy imports (Textual, aiohttp) are deferred to the commands that need them, so scripts such as
+``costtui status --json`` start fast and run on servers without a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+from click_default_group import DefaultGroup
+
+from costtui import __version__, paths
+from costtui.config import ConfigError, Settings, load_settings
+from costtui.formatting import money, tokens
+
+
+@dataclass
+class AppContext:
+    """What every subcommand gets: settings and the chosen database path."""
+
+    settings: Settings
+    db: Path
+    config_file: Path
+    _store: Any = field(default=None, repr=False)
+
+    def store(self) -> Any:
+        if self._store is None:
+            from costtui.store import Store, StoreError
+
+            try:
+                self._store = Store(self.db)
+            except StoreError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(AppContext)
+
+
+def _parse_date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=name) from exc
+
+
+def _parse_money(value: str | None, name: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        result = Decimal(value.strip().lstrip("$"))
+    except InvalidOperation as exc:
+        raise click.BadParameter(f"{value!r} is not a number", param_hint=name) from exc
+    if not result.is_finite() or result < 0:
+        raise click.BadParameter(f"{value!r} must be a non-negative number", param_hint=name)
+    return result
+
+
+@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="costtui")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (env COSTTUI_DB).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (env COSTTUI_CONFIG).")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str | None, config_file: str | None) -> None:
+    """costtui: what your AI APIs cost, and how close you are to every limit.
+
+    Run without a command to open the terminal UI.
+    """
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.obj = AppContext(
+        settings=settings,
+        db=paths.db_path(db_path, settings.db_path),
+        config_file=paths.config_path(config_file),
+    )
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store is not None else None)
+
+
+# --------------------------------------------------------------------------- TUI
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Open on a demo database (filled with 90 days of demo usage).")
+@click.option("--no-listener", is_flag=True, help="Do not start the embedded listener.")
+@pass_ctx
+def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
+    """Open the terminal UI (the default command)."""
+    db = app_ctx.db
+    if demo:
+        db = paths.demo_db_path()
+        from costtui.demo import demo_events
+        from costtui.store import Store
+
+        with Store(db) as store:
+            if store.count_events() == 0:
+                click.echo(f"Filling the demo database {db} with 90 days of demo usage…", err=True)
+                _record_in_batches(store, demo_events(90))
+    from costtui.ui.app import make_app
+
+    app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener)
+    app.run()
+
+
+# `costtui --demo` (a flag on the bare command) is rewritten to `costtui tui --demo`.
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--demo" in args and not any(a in cli.commands for a in args):
+        args.remove("--demo")
+        args = [*args, "tui", "--demo"]
+    cli.main(args=args, prog_name="costtui")
+
+
+# --------------------------------------------------------------------------- paths, demo, status
+
+
+@cli.command("paths")
+@pass_ctx
+def paths_cmd(app_ctx: AppContext) -> None:
+    """Print where costtui keeps its database, config, cache and backups."""
+    rows = [
+        ("database", app_ctx.db),
+        ("config", app_ctx.config_file),
+        ("data dir", paths.data_dir()),
+        ("cache dir", paths.cache_dir()),
+        ("backups", paths.backups_dir()),
+        ("demo database", paths.demo_db_path()),
+    ]
+    for name, value in rows:
+        click.echo(f"{name:<14} {value}")
+
+
+def _record_in_batches(store: Any, events: Any, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+    total = 0
+    chunk: list[Any] = []
+    for e in events:
+        chunk.append(e)
+        if len(chunk) >= batch:
+            total += store.record(chunk).accepted
+            chunk = []
+            if progress:
+                progress(total)
+    if chunk:
+        total += store.record(chunk).accepted
+    return total
+
+
+@cli.command()
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="How many days of history.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same data).")
+@pass_ctx
+def demo(app_ctx: AppContext, days: int, seed: int) -> None:
+    """Fill the selected database with realistic demo usage."""
+    from costtui.demo import demo_events
+
+    store = app_ctx.store()
+    n = _record_in_batches(store, demo_events(days, seed=seed))
+    click.echo(f"Added {n:,} demo events ({days} days) to {app_ctx.db}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a stable contract for scripts).")
+@pass_ctx
+def status(app_ctx: AppContext, as_json: bool) -> None:
+    """Spend today, this month and in total, by provider and by model."""
+    from costtui.analytics.summary import status_report
+
+    report = status_report(app_ctx.store())
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    t, today, mtd = report["totals"], report["today"], report["month_to_date"]
+    click.echo(f"costtui {__version__} · {report['database']}")
+    if t["events"] == 0:
+        click.echo("No usage recorded yet. Try `costtui demo`, point an app at the listener, or add a provider key.")
+        return
+    click.echo(f"{'':<16}{'cost':>14}{'events':>10}{'tokens':>10}")
+    for label, part in (("today (UTC)", today), ("month to date", mtd), ("all time", t)):
+        total_tokens = part["input_tokens"] + part["cache_read_tokens"] + part["cache_write_tokens"] + part["output_tokens"]
+        click.echo(f"{label:<16}{money(Decimal(part['cost_usd'])):>14}{part['events']:>10,}{tokens(total_tokens):>10}")
+    click.echo("")
+    click.echo("by provider")
+    for row in report["by_provider"]:
+        click.echo(f"  {row['name']:<30}{money(Decimal(row['cost_usd'])):>14}{row['events']:>10,}")
+    if report["unpriced_models"]:
+        click.echo("")
+        click.echo("unpriced (not counted in cost; set a price with `costtui prices set MODEL ...`)")
+        for u in report["unpriced_models"]:
+            click.echo(f"  {u['provider']}/{u['model']}: {u['events']:,} events, {tokens(u['tokens'])} tokens")
+
+
+# --------------------------------------------------------------------------- db
+
+
+@cli.group()
+def db() -> None:
+    """Back up, compact, prune or reset the database."""
+
+
+@db.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@pass_ctx
+def db_backup(app_ctx: AppContext, path: str | None) -> None:
+    """Write a consistent online copy of the database (default: the backups folder)."""
+    from costtui.store import StoreError
+
+    dest = Path(path) if path else paths.backups_dir() / f"costtui-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
+    try:
+        out = app_ctx.store().backup(dest)
+    except (StoreError, OSError) as exc:
+        raise click.ClickException(f"backup failed: {exc}") from exc
+    click.echo(f"Backed up {app_ctx.db} to {out}")
+
+
+@db.command("vacuum")
+@pass_ctx
+def db_vacuum(app_ctx: AppContext) -> None:
+    """Compact the database file."""
+    before, after = app_ctx.store().vacuum()
+    click.echo(f"Vacuumed {app_ctx.db}: {before:,} → {after:,} bytes")
+
+
+@db.command("reset")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def db_reset(app_ctx: AppContext, yes: bool) -> None:
+    """Delete all usage data (a backup is written first)."""
+    store = app_ctx.store()
+    if not yes:
+        click.confirm(f"Delete all usage data in {app_ctx.db}? A backup is made first", abort=True)
+    dest = store.backup(paths.backups_dir() / f"costtui-before-reset-{datetime.now(UTC):%Y%m%d-%H%M%S}.db")
+    store.reset()
+    click.echo(f"Backup written to {dest}; all usage data deleted.")
+
+
+@db.command("prune")
+@click.option("--keep-days", type=click.IntRange(1, None), help="Keep this many days (default: retention_days setting).")
+@pass_ctx
+def db_prune(app_ctx: AppContext, keep_days: int | None) -> None:
+    """Delete raw events older than the retention period; daily totals are kept."""
+    keep = keep_days or app_ctx.settings.retention_days
+    if not keep:
+        raise click.UsageError("no retention set: pass --keep-days N or set retention_days in the config file")
+    removed = app_ctx.store().prune(keep)
+    click.echo(f"Removed {removed:,} raw events older than {keep} days (their daily totals are kept).")
+
+
+# --------------------------------------------------------------------------- prices
+
+
+@cli.group()
+def prices() -> None:
+    """Show prices and manage your own price overrides."""
+
+
+@prices.command("show")
+@click.argument("model")
+@click.option("--provider", help="Provider id (openai, anthropic, google, groq, ...).")
+@click.option("--on", "on_date", help="Price on this date (YYYY-MM-DD); default today.")
+@pass_ctx
+def prices_show(app_ctx: AppContext, model: str, provider: str | None, on_date: str | None) -> None:
+    """Show the price costtui uses for MODEL (per million tokens)."""
+    info = app_ctx.store().pricer.describe(model, provider, _parse_date(on_date, "--on"))
+    if info is None:
+        raise click.ClickException(
+            f"no price known for {model!r}"
+            + (f" at {provider}" if provider else "")
+            + ". Set one with: costtui prices set "
+            + f"{model} --input USD_PER_MTOK --output USD_PER_MTOK"
+        )
+    click.echo(f"{info.model}  ({info.provider or 'any provider'})")
+    click.echo(f"  source        {info.description}")
+    click.echo(f"  version       {info.version}")
+    for label, value in (
+        ("input", info.input_per_mtok),
+        ("output", info.output_per_mtok),
+        ("cache read", info.cache_read_per_mtok),
+        ("cache write", info.cache_write_per_mtok),
+    ):
+        click.echo(f"  {label:<13} {'—' if value is None else f'${value:f} / 1M tokens'}")
+
+
+@prices.command("set")
+@click.argument("model")
+@click.option("--input", "input_", required=True, help="USD per million uncached input tokens.")
+@click.option("--output", required=True, help="USD per million output tokens.")
+@click.option("--cache-read", help="USD per million cache-read tokens (default: the input price).")
+@click.option("--cache-write", help="USD per million cache-write tokens (default: the input price).")
+@click.option("--provider", help="Only for this provider.")
+@click.option("--from", "from_date", help="Effective from this date (YYYY-MM-DD).")
+@click.option("--until", "until_date", help="Effective until this date, exclusive (YYYY-MM-DD).")
+@pass_ctx
+def prices_set(
+    app_ctx: AppContext,
+    model: str,
+    input_: str,
+    output: str,
+    cache_read: str | None,
+    cache_write: str | None,
+    provider: str | None,
+    from_date: str | None,
+    until_date: str | None,
+) -> None:
+    """Set your own price for MODEL (it wins over the bundled price data)."""
+    from costtui.models import PriceOverride
+
+    start, end = _parse_date(from_date, "--from"), _parse_date(until_date, "--until")
+    if start and end and end <= start:
+        raise click.BadParameter("--until must be after --from", param_hint="--until")
+    override = app_ctx.store().add_price_override(
+        PriceOverride(
+            model=model,
+            provider=provider,
+            input_per_mtok=_parse_money(input_, "--input"),
+            output_per_mtok=_parse_money(output, "--output"),
+            cache_read_per_mtok=_parse_money(cache_read, "--cache-read"),
+            cache_write_per_mtok=_parse_money(cache_write, "--cache-write"),
+            effective_from=start,
+            effective_to=end,
+        )
+    )
+    click.echo(f"Override #{override.id} saved for {model}. Run `costtui recost` to re-price stored events.")
+
+
+@prices.command("list")
+@pass_ctx
+def prices_list(app_ctx: AppContext) -> None:
+    """List your price overrides."""
+    overrides = app_ctx.store().price_overrides()
+    if not overrides:
+        click.echo("No price overrides. Add one with `costtui prices set MODEL --input X --output Y`.")
+    for o in overrides:
+        span = f"{o.effective_from or '…'} → {o.effective_to or '…'}"
+        click.echo(
+            f"#{o.id:<4} {o.model:<32} {o.provider or 'any':<12} in ${o.input_per_mtok} out ${o.output_per_mtok}"
+            f" /1M  {span}"
+        )
+
+
+@prices.command("remove")
+@click.argument("override_id", type=int)
+@pass_ctx
+def prices_remove(app_ctx: AppContext, override_id: int) -> None:
+    """Remove a price override by its number (see `prices list`)."""
+    if not app_ctx.store().remove_price_override(override_id):
+        raise click.ClickException(f"no override #{override_id}; see `costtui prices list`")
+    click.echo(f"Removed override #{override_id}. Run `costtui recost` to re-price stored events.")
+
+
+@cli.command()
+@click.option("--since", help="Only events from this date (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Show the difference without changing anything.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_ctx
+def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool) -> None:
+    """Re-price stored events with current prices and overrides; print before/after."""
+    store = app_ctx.store()
+    show_progress = sys.stderr.isatty() and not as_json
+
+    def progress(done: int, total: int) -> None:
+        if show_progress:
+            click.echo(f"\r  re-pricing day {done}/{total}", nl=False, err=True)
+
+    result = store.recost(_parse_date(since, "--since"), dry_run=dry_run, progress=progress)
+    if show_progress:
+        click.echo("", err=True)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "events": result.events,
+                    "before_usd": str(result.before),
+                    "after_usd": str(result.after),
+                    "difference_usd": str(result.difference),
+                    "newly_priced": result.newly_priced,
+                    "newly_unpriced": result.newly_unpriced,
+                    "dry_run": dry_run,
+                    "by_model": [
+                        {"provider": p, "model": m, "before_usd": str(b), "after_usd": str(a)}
+                        for p, m, b, a in result.by_model
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    verb = "Would re-price" if dry_run else "Re-priced"
+    click.echo(f"{verb} {result.events:,} events")
+    click.echo(f"  before  {money(result.before)}")
+    click.echo(f"  after   {money(result.after)}")
+    sign = "+" if result.difference >= 0 else "-"
+    click.echo(f"  change  {sign}{money(abs(result.difference))}")
+    if result.newly_priced:
+        click.echo(f"  {result.newly_priced:,} previously unpriced events now have a price")
+    for p, m, b, a in result.by_model[:10]:
+        click.echo(f"    {p}/{m}: {money(b)} → {money(a)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Where costtui keeps things: XDG base directories (platformdirs), each overridable.
+
+Precedence for the database: ``--db`` flag > ``COSTTUI_DB`` > ``db_path`` in the config file >
+``$XDG_DATA_HOME/costtui/costtui.db``. The config file: ``--config`` > ``COSTTUI_CONFIG`` >
+``$XDG_CONFIG_HOME/costtui/config.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "costtui"
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP, appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_dir() / "costtui.db"
+
+
+def demo_db_path() -> Path:
+    return data_dir() / "demo.db"
+
+
+def backups_dir() -> Path:
+    return data_dir() / "backups"
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("COSTTUI_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return config_dir() / "config.toml"
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None, configured: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("COSTTUI_DB")
+    if env:
+        return Path(env).expanduser()
+    if configured:
+        return Path(configured).expanduser()
+    return default_db_path()

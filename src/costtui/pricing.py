@@ -1,0 +1,232 @@
+"""Prices: genai-prices (bundled, offline) with the user's overrides on top.
+
+Every priced event records which price it used (``price_version``). A model with no known price
+is never counted as $0 silently: the event is marked ``unpriced`` and its cost stays ``None``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+
+from genai_prices import Usage, calc_price
+from genai_prices import __version__ as GENAI_PRICES_VERSION
+
+from costtui.models import PriceOverride, UsageEvent
+
+MTOK = Decimal(1_000_000)
+# Stored costs keep 9 decimal places (nano-dollars): exact integer sums in SQLite.
+NANO = Decimal("0.000000001")
+
+# Providers a client may name differently from genai-prices' ids.
+PROVIDER_ALIASES = {
+    "gemini": "google",
+    "google-gla": "google",
+    "google-vertex": "google",
+    "vertex": "google",
+    "vertex_ai": "google",
+    "azure_openai": "azure",
+    "az.ai.openai": "azure",
+    "aws.bedrock": "aws",
+    "bedrock": "aws",
+    "x_ai": "x-ai",
+    "xai": "x-ai",
+    "mistral_ai": "mistral",
+    "moonshot": "moonshotai",
+    "kimi": "moonshotai",
+}
+
+
+@dataclass(frozen=True)
+class Price:
+    """The outcome of pricing one event."""
+
+    cost_usd: Decimal | None
+    version: str | None
+    source: str  # "priced" | "override" | "client" | "unpriced"
+
+    @property
+    def unpriced(self) -> bool:
+        return self.cost_usd is None
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    """What `costtui prices show` prints for a model."""
+
+    model: str
+    provider: str | None
+    source: str
+    version: str | None
+    input_per_mtok: Decimal | None
+    output_per_mtok: Decimal | None
+    cache_read_per_mtok: Decimal | None
+    cache_write_per_mtok: Decimal | None
+    description: str
+
+
+def quantize(amount: Decimal) -> Decimal:
+    return amount.quantize(NANO, rounding=ROUND_HALF_EVEN)
+
+
+def genai_provider(provider: str | None) -> str | None:
+    if not provider:
+        return None
+    p = provider.strip().lower()
+    return PROVIDER_ALIASES.get(p, p)
+
+
+@lru_cache(maxsize=4096)
+def _genai_price(
+    model: str,
+    provider: str | None,
+    day: date,
+    input_total: int,
+    cache_read: int,
+    cache_write: int,
+    cache_write_1h: int,
+    output: int,
+    reasoning: int,
+) -> tuple[Decimal, str] | None:
+    """One genai-prices lookup (~50 µs, so cached for hot identical requests)."""
+    kwargs: dict[str, int] = {
+        "input_tokens": input_total,
+        "output_tokens": output,
+        "cache_read_tokens": cache_read,
+        "cache_write_tokens": cache_write,
+    }
+    if cache_write_1h:
+        kwargs["cache_write_1h_tokens"] = cache_write_1h
+        kwargs["cache_write_5m_tokens"] = cache_write - cache_write_1h
+    ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    for provider_id in (provider, None) if provider else (None,):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                calc = calc_price(Usage(**kwargs), model, provider_id=provider_id, genai_request_timestamp=ts)
+        except LookupError:
+            continue
+        except (ValueError, KeyError, TypeError):
+            return None
+        version = f"genai-prices {GENAI_PRICES_VERSION}:{calc.provider.id}/{calc.model.id}"
+        return quantize(Decimal(calc.total_price)), version
+    return None
+
+
+def override_cost(override: PriceOverride, event: UsageEvent) -> Decimal:
+    cache_read_rate = (
+        override.cache_read_per_mtok if override.cache_read_per_mtok is not None else override.input_per_mtok
+    )
+    cache_write_rate = (
+        override.cache_write_per_mtok if override.cache_write_per_mtok is not None else override.input_per_mtok
+    )
+    amount = (
+        event.input_tokens * override.input_per_mtok
+        + event.cache_read_tokens * cache_read_rate
+        + event.cache_write_tokens * cache_write_rate
+        + event.output_tokens * override.output_per_mtok
+    ) / MTOK
+    return quantize(amount)
+
+
+class Pricer:
+    """Prices events. Holds the user's overrides; genai-prices supplies everything else."""
+
+    def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
+        self.set_overrides(overrides)
+
+    def set_overrides(self, overrides: Iterable[PriceOverride]) -> None:
+        # Newest effective_from first, so the first match wins.
+        self._overrides = sorted(overrides, key=lambda o: o.effective_from or date.min, reverse=True)
+
+    def find_override(self, model: str, provider: str | None, day: date) -> PriceOverride | None:
+        for o in self._overrides:
+            if o.model != model:
+                continue
+            if o.provider and provider and genai_provider(o.provider) != genai_provider(provider):
+                continue
+            if o.effective_from and day < o.effective_from:
+                continue
+            if o.effective_to and day >= o.effective_to:
+                continue
+            return o
+        return None
+
+    def price(self, event: UsageEvent, *, keep_client_cost: bool = True) -> Price:
+        if keep_client_cost and event.cost_usd is not None and event.cost_source in (None, "client"):
+            return Price(quantize(event.cost_usd), "client", "client")
+        day = event.ts.date()
+        override = self.find_override(event.model, event.provider, day)
+        if override is not None:
+            return Price(override_cost(override, event), override.version, "override")
+        found = _genai_price(
+            event.model,
+            genai_provider(event.provider),
+            day,
+            event.total_input_tokens,
+            event.cache_read_tokens,
+            event.cache_write_tokens,
+            event.cache_write_1h_tokens,
+            event.output_tokens,
+            event.reasoning_tokens,
+        )
+        if found is None:
+            return Price(None, None, "unpriced")
+        return Price(found[0], found[1], "priced")
+
+    def apply(self, event: UsageEvent, *, keep_client_cost: bool = True) -> UsageEvent:
+        """Return the event with its cost, price version and unpriced flag filled in."""
+        p = self.price(event, keep_client_cost=keep_client_cost)
+        return event.model_copy(
+            update={
+                "cost_usd": p.cost_usd,
+                "price_version": p.version,
+                "cost_source": p.source,
+                "unpriced": p.unpriced,
+            }
+        )
+
+    def describe(self, model: str, provider: str | None = None, on: date | None = None) -> PriceInfo | None:
+        """Per-million-token prices for a model, as the pricer would use them on a day."""
+        day = on or date.today()
+        override = self.find_override(model, provider, day)
+        if override is not None:
+            return PriceInfo(
+                model=model,
+                provider=override.provider,
+                source="override",
+                version=override.version,
+                input_per_mtok=override.input_per_mtok,
+                output_per_mtok=override.output_per_mtok,
+                cache_read_per_mtok=override.cache_read_per_mtok,
+                cache_write_per_mtok=override.cache_write_per_mtok,
+                description="your override",
+            )
+        # Probe genai-prices with one million tokens of each kind.
+        def probe(**tokens: int) -> tuple[Decimal, str] | None:
+            base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0, "reasoning": 0}
+            base.update(tokens)
+            input_total = base.pop("input_total", 0)
+            return _genai_price(model, genai_provider(provider), day, input_total, **base)
+
+        inp = probe(input_total=1_000_000)
+        if inp is None:
+            return None
+        out = probe(output=1_000_000)
+        cr = probe(input_total=1_000_000, cache_read=1_000_000)
+        cw = probe(input_total=1_000_000, cache_write=1_000_000)
+        return PriceInfo(
+            model=model,
+            provider=inp[1].split(":", 1)[1].split("/", 1)[0],
+            source="genai-prices",
+            version=inp[1],
+            input_per_mtok=inp[0].normalize(),
+            output_per_mtok=out[0].normalize() if out else None,
+            cache_read_per_mtok=cr[0].normalize() if cr else None,
+            cache_write_per_mtok=cw[0].normalize() if cw else None,
+            description=f"bundled price data (genai-prices {GENAI_PRICES_VERSION}), offline",
+        )

@@ -1,0 +1,634 @@
+"""The SQLite store: one file, WAL mode, one entry point for writes (:meth:`Store.record`).
+
+Thread rule: a ``Store`` owns one connection guarded by a lock, so it may be shared between
+threads, but writers in different threads or processes should each open their own ``Store``
+(WAL lets readers proceed while one writer commits).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from costtui.models import (
+    DayTotals,
+    EventFilter,
+    GroupTotals,
+    PriceOverride,
+    RecordResult,
+    StoredEvent,
+    Totals,
+    UnpricedModel,
+    UsageEvent,
+)
+from costtui.pricing import Pricer, quantize
+from costtui.store.migrations import migrate
+from costtui.store.rollup import RollupBatch, day_bounds_us, rebuild_daily
+
+NANO_PER_USD = 1_000_000_000
+US = 1_000_000
+
+EVENT_COLUMNS = (
+    "event_id",
+    "ts",
+    "provider",
+    "model",
+    "operation",
+    "source",
+    "app",
+    "api_key_fp",
+    "user",
+    "team",
+    "project",
+    "tags",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "latency_ms",
+    "status",
+    "status_code",
+    "error",
+    "cache_hit",
+    "cost_nusd",
+    "cost_source",
+    "price_version",
+)
+INSERT_EVENT_SQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) "
+    "ON CONFLICT (event_id) DO NOTHING"
+)
+DIMENSIONS = ("provider", "model", "source", "app", "user", "api_key_fp")
+
+
+def to_nusd(amount: Decimal | None) -> int | None:
+    return None if amount is None else int(quantize(amount) * NANO_PER_USD)
+
+
+def from_nusd(value: int | None) -> Decimal:
+    return Decimal(value or 0) / NANO_PER_USD
+
+
+def ts_to_us(ts: datetime) -> int:
+    delta = ts - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
+
+
+def us_to_ts(value: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
+
+
+def day_of(ts: datetime) -> str:
+    return ts.astimezone(UTC).date().isoformat()
+
+
+class StoreError(Exception):
+    """A store operation failed for a reason the user can act on."""
+
+
+@dataclass(frozen=True)
+class RecostResult:
+    events: int
+    before: Decimal
+    after: Decimal
+    by_model: list[tuple[str, str, Decimal, Decimal]]  # provider, model, before, after
+    newly_priced: int
+    newly_unpriced: int
+
+    @property
+    def difference(self) -> Decimal:
+        return self.after - self.before
+
+
+def _totals_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cost_usd": from_nusd(row.get("cost_nusd")),
+        "events": int(row.get("events") or 0),
+        "input_tokens": int(row.get("input_tokens") or 0),
+        "cache_read_tokens": int(row.get("cache_read_tokens") or 0),
+        "cache_write_tokens": int(row.get("cache_write_tokens") or 0),
+        "output_tokens": int(row.get("output_tokens") or 0),
+        "reasoning_tokens": int(row.get("reasoning_tokens") or 0),
+        "unpriced_events": int(row.get("unpriced_events") or 0),
+        "errors": int(row.get("errors") or 0),
+    }
+
+
+SUMS_SQL = """
+    SUM(events) AS events, SUM(input_tokens) AS input_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
+    SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens,
+    SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost_nusd) AS cost_nusd,
+    SUM(unpriced_events) AS unpriced_events, SUM(errors) AS errors
+"""
+
+
+def _day_where(start: date | None, end: date | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if start is not None:
+        clauses.append("day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        clauses.append("day <= ?")
+        params.append(end.isoformat())
+    for column, value in filters.items():
+        if value is None:
+            continue
+        if column not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {column!r}")
+        clauses.append(f"{column} = ?")
+        params.append(value)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class Store:
+    """Open (and migrate) a costtui database."""
+
+    def __init__(self, path: str | Path, *, pricer: Pricer | None = None, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (deferred BEGIN gives
+            # "database is locked" when two processes read-then-write).
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=timeout)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        with self._lock:
+            try:
+                migrate(conn)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot prepare the database {path}: {exc}") from exc
+        self.pricer = pricer or Pricer()
+        self.reload_overrides()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken with BEGIN IMMEDIATE; rolled back on any error."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(sql, list(params)))
+
+    def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        with self._lock:
+            row = self.conn.execute(sql, list(params)).fetchone()
+        return None if row is None else row[0]
+
+    def data_version(self) -> int:
+        """Changes whenever *another* connection commits (used to notice other writers)."""
+        return int(self.scalar("PRAGMA data_version"))
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT MAX(version) FROM schema_version") or 0)
+
+    # ------------------------------------------------------------------ the one write path
+
+    def record(self, events: Iterable[UsageEvent]) -> RecordResult:
+        """Price and store a batch of events idempotently, in one transaction.
+
+        An event whose ``event_id`` is already stored (or appears twice in the batch) is stored
+        once and reported as a duplicate. Every source comes through here.
+        """
+        priced = [self.pricer.apply(e) for e in events]
+        result = RecordResult()
+        if not priced:
+            return result
+        rollup = RollupBatch()
+        with self.transaction() as conn:
+            for e in priced:
+                cost = to_nusd(e.cost_usd)
+                row = (
+                    e.event_id,
+                    ts_to_us(e.ts),
+                    e.provider,
+                    e.model,
+                    e.operation,
+                    e.source,
+                    e.app,
+                    e.api_key_fp,
+                    e.user,
+                    e.team,
+                    e.project,
+                    json.dumps(e.tags) if e.tags else None,
+                    e.input_tokens,
+                    e.cache_read_tokens,
+                    e.cache_write_tokens,
+                    e.cache_write_1h_tokens,
+                    e.output_tokens,
+                    e.reasoning_tokens,
+                    e.latency_ms,
+                    e.status,
+                    e.status_code,
+                    e.error,
+                    int(e.cache_hit),
+                    cost,
+                    e.cost_source,
+                    e.price_version,
+                )
+                if conn.execute(INSERT_EVENT_SQL, row).rowcount == 1:
+                    result.accepted += 1
+                    result.accepted_ids.append(e.event_id or "")
+                    rollup.add(
+                        (day_of(e.ts), e.provider, e.model, e.source, e.app or "", e.user or "", e.api_key_fp or ""),
+                        (
+                            1,
+                            e.input_tokens,
+                            e.cache_read_tokens,
+                            e.cache_write_tokens,
+                            e.output_tokens,
+                            e.reasoning_tokens,
+                            cost or 0,
+                            int(cost is None),
+                            int(e.status == "error"),
+                        ),
+                    )
+                else:
+                    result.duplicates += 1
+                    result.duplicate_ids.append(e.event_id or "")
+            rollup.write(conn)
+        return result
+
+    # ------------------------------------------------------------------ aggregates (rollup)
+
+    def totals(self, start: date | None = None, end: date | None = None, **filters: str | None) -> Totals:
+        """Totals over UTC days [start, end] (inclusive), optionally for one provider/model/..."""
+        where, params = _day_where(start, end, filters)
+        rows = self.query(f"SELECT {SUMS_SQL} FROM daily {where}", params)
+        return Totals(**_totals_from_row(rows[0] if rows else {}))
+
+    def by_day(self, start: date, end: date, **filters: str | None) -> list[DayTotals]:
+        """One entry per UTC day in [start, end], zero-filled."""
+        where, params = _day_where(start, end, filters)
+        rows = {
+            r["day"]: r for r in self.query(f"SELECT day, {SUMS_SQL} FROM daily {where} GROUP BY day", params)
+        }
+        out = []
+        day = start
+        while day <= end:
+            out.append(DayTotals(day=day, **_totals_from_row(rows.get(day.isoformat(), {}))))
+            day += timedelta(days=1)
+        return out
+
+    def by_dimension(
+        self,
+        dimension: str,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int | None = None,
+        **filters: str | None,
+    ) -> list[GroupTotals]:
+        """Totals per provider/model/source/app/user/key, most expensive first."""
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dimension!r}; choose from {', '.join(DIMENSIONS)}")
+        where, params = _day_where(start, end, filters)
+        sql = (
+            f"SELECT {dimension} AS name, {SUMS_SQL} FROM daily {where} GROUP BY {dimension} "
+            "ORDER BY SUM(cost_nusd) DESC, SUM(events) DESC, name"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [GroupTotals(name=r["name"], **_totals_from_row(r)) for r in self.query(sql, params)]
+
+    def distinct(self, dimension: str) -> list[str]:
+        """Values seen for a dimension (for filter pickers)."""
+        if dimension not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {dimension!r}")
+        rows = self.query(f"SELECT DISTINCT {dimension} AS v FROM daily WHERE {dimension} != '' ORDER BY 1")
+        return [r["v"] for r in rows]
+
+    def first_day(self) -> date | None:
+        value = self.scalar("SELECT MIN(day) FROM daily")
+        return date.fromisoformat(value) if value else None
+
+    def last_event_time(self) -> datetime | None:
+        value = self.scalar("SELECT MAX(ts) FROM events")
+        return us_to_ts(value) if value is not None else None
+
+    def unpriced_models(self) -> list[UnpricedModel]:
+        rows = self.query(
+            """
+            SELECT provider, model, COUNT(*) AS events,
+                   SUM(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
+                   MAX(ts) AS last_ts
+            FROM events WHERE cost_nusd IS NULL GROUP BY provider, model ORDER BY events DESC
+            """
+        )
+        return [
+            UnpricedModel(
+                provider=r["provider"],
+                model=r["model"],
+                events=r["events"],
+                tokens=r["tokens"] or 0,
+                last_seen=us_to_ts(r["last_ts"]),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ raw events
+
+    def _event_where(self, flt: EventFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if flt.start is not None:
+            clauses.append("ts >= ?")
+            params.append(ts_to_us(flt.start))
+        if flt.end is not None:
+            clauses.append("ts < ?")
+            params.append(ts_to_us(flt.end))
+        for column in ("provider", "model", "app", "user", "source", "status"):
+            value = getattr(flt, column)
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if flt.search:
+            needle = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            fields = ("model", "provider", "app", "user", "team", "project", "error", "event_id", "tags")
+            clauses.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+            params.extend([needle] * len(fields))
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def events_page(
+        self,
+        flt: EventFilter | None = None,
+        *,
+        before: tuple[int, int] | None = None,
+        limit: int = 100,
+    ) -> list[StoredEvent]:
+        """Newest-first page of events. ``before`` is the (ts_us, row_id) keyset cursor of the
+        last row of the previous page; pages never use OFFSET, so page 1,000 is as fast as page 1.
+        """
+        where, params = self._event_where(flt or EventFilter())
+        if before is not None:
+            where = (where + " AND " if where else "WHERE ") + "(ts < ? OR (ts = ? AND id < ?))"
+            params.extend([before[0], before[0], before[1]])
+        rows = self.query(f"SELECT * FROM events {where} ORDER BY ts DESC, id DESC LIMIT {int(limit)}", params)
+        return [self._event_from_row(r) for r in rows]
+
+    def count_events(self, flt: EventFilter | None = None) -> int:
+        flt = flt or EventFilter()
+        if flt.is_empty():
+            return int(self.scalar("SELECT COALESCE(SUM(events), 0) FROM daily") or 0) - self._pruned_count()
+        where, params = self._event_where(flt)
+        return int(self.scalar(f"SELECT COUNT(*) FROM events {where}", params) or 0)
+
+    def _pruned_count(self) -> int:
+        value = self.scalar("SELECT value FROM meta WHERE key = 'pruned_events'")
+        return int(value or 0)
+
+    def get_event(self, row_id: int) -> StoredEvent | None:
+        rows = self.query("SELECT * FROM events WHERE id = ?", [row_id])
+        return self._event_from_row(rows[0]) if rows else None
+
+    @staticmethod
+    def _event_from_row(r: dict[str, Any]) -> StoredEvent:
+        cost = r["cost_nusd"]
+        return StoredEvent.model_construct(
+            row_id=r["id"],
+            event_id=r["event_id"],
+            ts=us_to_ts(r["ts"]),
+            provider=r["provider"],
+            model=r["model"],
+            operation=r["operation"],
+            source=r["source"],
+            app=r["app"],
+            api_key_fp=r["api_key_fp"],
+            user=r["user"],
+            team=r["team"],
+            project=r["project"],
+            tags=json.loads(r["tags"]) if r["tags"] else [],
+            input_tokens=r["input_tokens"],
+            cache_read_tokens=r["cache_read_tokens"],
+            cache_write_tokens=r["cache_write_tokens"],
+            cache_write_1h_tokens=r["cache_write_1h_tokens"],
+            output_tokens=r["output_tokens"],
+            reasoning_tokens=r["reasoning_tokens"],
+            latency_ms=r["latency_ms"],
+            status=r["status"],
+            status_code=r["status_code"],
+            error=r["error"],
+            cache_hit=bool(r["cache_hit"]),
+            cost_usd=None if cost is None else from_nusd(cost),
+            cost_source=r["cost_source"],
+            price_version=r["price_version"],
+            unpriced=cost is None,
+        )
+
+    # ------------------------------------------------------------------ prices
+
+    def price_overrides(self) -> list[PriceOverride]:
+        rows = self.query("SELECT * FROM price_overrides ORDER BY id")
+        return [
+            PriceOverride(
+                id=r["id"],
+                model=r["model"],
+                provider=r["provider"],
+                input_per_mtok=Decimal(r["input_per_mtok"]),
+                output_per_mtok=Decimal(r["output_per_mtok"]),
+                cache_read_per_mtok=Decimal(r["cache_read_per_mtok"]) if r["cache_read_per_mtok"] else None,
+                cache_write_per_mtok=Decimal(r["cache_write_per_mtok"]) if r["cache_write_per_mtok"] else None,
+                effective_from=date.fromisoformat(r["effective_from"]) if r["effective_from"] else None,
+                effective_to=date.fromisoformat(r["effective_to"]) if r["effective_to"] else None,
+            )
+            for r in rows
+        ]
+
+    def reload_overrides(self) -> None:
+        self.pricer.set_overrides(self.price_overrides())
+
+    def add_price_override(self, override: PriceOverride) -> PriceOverride:
+        def dec(v: Decimal | None) -> str | None:
+            return None if v is None else str(v)
+
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO price_overrides (model, provider, input_per_mtok, output_per_mtok, cache_read_per_mtok,"
+                " cache_write_per_mtok, effective_from, effective_to, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    override.model,
+                    override.provider,
+                    str(override.input_per_mtok),
+                    str(override.output_per_mtok),
+                    dec(override.cache_read_per_mtok),
+                    dec(override.cache_write_per_mtok),
+                    override.effective_from.isoformat() if override.effective_from else None,
+                    override.effective_to.isoformat() if override.effective_to else None,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+            new_id = cur.lastrowid
+        self.reload_overrides()
+        return override.model_copy(update={"id": new_id})
+
+    def remove_price_override(self, override_id: int) -> bool:
+        with self.transaction() as conn:
+            removed = conn.execute("DELETE FROM price_overrides WHERE id = ?", (override_id,)).rowcount
+        self.reload_overrides()
+        return bool(removed)
+
+    def recost(
+        self,
+        since: date | None = None,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RecostResult:
+        """Re-price stored events (from ``since``) with today's prices and overrides.
+
+        Client-supplied costs are kept. Works one UTC day per transaction so that a concurrent
+        writer is never blocked for long; each day's rollup is rebuilt in the same transaction.
+        """
+        self.reload_overrides()
+        start_us = ts_to_us(datetime(since.year, since.month, since.day, tzinfo=UTC)) if since else None
+        where = "WHERE ts >= ?" if start_us is not None else ""
+        day_rows = self.query(
+            f"SELECT DISTINCT strftime('%Y-%m-%d', ts / 1000000, 'unixepoch') AS day FROM events {where} ORDER BY 1",
+            [start_us] if start_us is not None else [],
+        )
+        days = [r["day"] for r in day_rows]
+        total_events = 0
+        before_total = after_total = 0
+        per_model: dict[tuple[str, str], list[int]] = {}
+        newly_priced = newly_unpriced = 0
+        for i, day in enumerate(days):
+            lo, hi = day_bounds_us(day)
+            with self.transaction() as conn:
+                rows = self.db.query(
+                    "SELECT * FROM events WHERE ts >= ? AND ts < ? AND COALESCE(cost_source, '') != 'client'",
+                    [lo, hi],
+                )
+                updates = []
+                for r in rows:
+                    event = self._event_from_row(r)
+                    price = self.pricer.price(event, keep_client_cost=False)
+                    new = to_nusd(price.cost_usd)
+                    old = r["cost_nusd"]
+                    total_events += 1
+                    before_total += old or 0
+                    after_total += new or 0
+                    acc = per_model.setdefault((r["provider"], r["model"]), [0, 0])
+                    acc[0] += old or 0
+                    acc[1] += new or 0
+                    if old is None and new is not None:
+                        newly_priced += 1
+                    if old is not None and new is None:
+                        newly_unpriced += 1
+                    if new != old or price.version != r["price_version"]:
+                        updates.append((new, price.source, price.version, r["id"]))
+                if updates and not dry_run:
+                    conn.executemany(
+                        "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version = ? WHERE id = ?", updates
+                    )
+                    rebuild_daily(conn, [day])
+            if progress:
+                progress(i + 1, len(days))
+        by_model = sorted(
+            ((p, m, from_nusd(b), from_nusd(a)) for (p, m), (b, a) in per_model.items() if a != b),
+            key=lambda t: abs(t[3] - t[2]),
+            reverse=True,
+        )
+        return RecostResult(
+            events=total_events,
+            before=from_nusd(before_total),
+            after=from_nusd(after_total),
+            by_model=by_model,
+            newly_priced=newly_priced,
+            newly_unpriced=newly_unpriced,
+        )
+
+    # ------------------------------------------------------------------ maintenance
+
+    def backup(self, dest: str | Path) -> Path:
+        """A consistent online copy (SQLite's backup API), safe while others write."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.resolve() == self.path.resolve():
+            raise StoreError("the backup path is the database itself; choose another path")
+        target = sqlite3.connect(str(dest))
+        try:
+            with self._lock:
+                self.conn.backup(target)
+        finally:
+            target.close()
+        return dest
+
+    def vacuum(self) -> tuple[int, int]:
+        """VACUUM; returns the file size before and after, in bytes."""
+        before = self.file_size()
+        with self._lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.execute("VACUUM")
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return before, self.file_size()
+
+    def file_size(self) -> int:
+        total = 0
+        for suffix in ("", "-wal"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                total += p.stat().st_size
+        return total
+
+    def reset(self) -> None:
+        """Delete all usage data (price overrides and the schema stay)."""
+        keep = {"schema_version", "price_overrides"}
+        with self.transaction() as conn:
+            for table in self.db.table_names():
+                if table not in keep and not table.startswith("sqlite_"):
+                    conn.execute(f"DELETE FROM [{table}]")
+
+    def prune(self, keep_days: int, *, now: datetime | None = None) -> int:
+        """Delete raw events older than ``keep_days`` whole UTC days; their daily totals stay."""
+        if keep_days < 1:
+            raise ValueError("retention must keep at least 1 day")
+        now = now or datetime.now(UTC)
+        cutoff_day = now.astimezone(UTC).date() - timedelta(days=keep_days - 1)
+        cutoff = ts_to_us(datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=UTC))
+        with self.transaction() as conn:
+            removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
+            if removed:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('pruned_events', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value",
+                    (removed,),
+                )
+        return removed
