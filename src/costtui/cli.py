@@ -368,6 +368,8 @@ def prices_remove(app_ctx: AppContext, override_id: int) -> None:
 @pass_ctx
 def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool) -> None:
     """Re-price stored events with current prices and overrides; print before/after."""
+    from costtui.models import decimal_str
+
     store = app_ctx.store()
     show_progress = sys.stderr.isatty() and not as_json
 
@@ -383,14 +385,14 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
             json.dumps(
                 {
                     "events": result.events,
-                    "before_usd": str(result.before),
-                    "after_usd": str(result.after),
-                    "difference_usd": str(result.difference),
+                    "before_usd": decimal_str(result.before),
+                    "after_usd": decimal_str(result.after),
+                    "difference_usd": decimal_str(result.difference),
                     "newly_priced": result.newly_priced,
                     "newly_unpriced": result.newly_unpriced,
                     "dry_run": dry_run,
                     "by_model": [
-                        {"provider": p, "model": m, "before_usd": str(b), "after_usd": str(a)}
+                        {"provider": p, "model": m, "before_usd": decimal_str(b), "after_usd": decimal_str(a)}
                         for p, m, b, a in result.by_model
                     ],
                 },

@@ -163,6 +163,11 @@ class UsageEvent(BaseModel):
         return "h:" + digest[:32]
 
 
+def decimal_str(amount: Decimal) -> str:
+    """A decimal as a plain JSON string: "0.00021", "12", never "1E+1" or "0.00000"."""
+    return format(amount.normalize(), "f") if amount else "0"
+
+
 def _int(data: dict[str, Any] | None, *path: str) -> int:
     """Dig an integer out of a usage dict; missing or null counts as 0."""
     cur: Any = data
@@ -251,7 +256,7 @@ class Totals(BaseModel):
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "cost_usd": str(self.cost_usd),
+            "cost_usd": decimal_str(self.cost_usd),
             "events": self.events,
             "input_tokens": self.input_tokens,
             "cache_read_tokens": self.cache_read_tokens,

@@ -78,7 +78,9 @@ def to_nusd(amount: Decimal | None) -> int | None:
 
 
 def from_nusd(value: int | None) -> Decimal:
-    return Decimal(value or 0) / NANO_PER_USD
+    """Nano-dollars back to dollars, without trailing zeros (0.00021, not 0.000210000)."""
+    amount = Decimal(value or 0).scaleb(-9).normalize()
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
 def ts_to_us(ts: datetime) -> int:

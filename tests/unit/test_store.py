@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costtui.models import EventFilter, PriceOverride, UsageEvent
+from costtui.store import Store
+from costtui.store.migrations import MIGRATIONS, migrate
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def ev(i: int, **kw: object) -> UsageEvent:
+    data: dict[str, object] = {
+        "event_id": f"e{i}",
+        "ts": T0 - timedelta(minutes=i),
+        "provider": "openai",
+        "model": "gpt-4o-mini",
+        "input_tokens": 1000,
+        "output_tokens": 100,
+    }
+    data.update(kw)
+    return UsageEvent(**data)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    return Store(db_path)
+
+
+def test_same_event_twice_is_stored_once(store: Store) -> None:
+    first = store.record([ev(1), ev(2), ev(1)])
+    assert (first.accepted, first.duplicates, first.duplicate_ids) == (2, 1, ["e1"])
+    again = store.record([ev(1), ev(2)])
+    assert (again.accepted, again.duplicates) == (0, 2)
+    assert store.count_events() == 2
+    assert store.totals().events == 2
+
+
+def test_totals_are_exact_decimals(store: Store) -> None:
+    store.record([ev(i) for i in range(1000)])
+    t = store.totals()
+    # gpt-4o-mini: 1000 * 0.15/1M + 100 * 0.6/1M = 0.00021 per event, exactly.
+    assert t.cost_usd == Decimal("0.21")
+    assert isinstance(t.cost_usd, Decimal)
+    assert t.input_tokens == 1_000_000 and t.output_tokens == 100_000
+
+
+def test_unpriced_events_are_listed_and_not_counted_as_zero(store: Store) -> None:
+    store.record([ev(1), ev(2, model="mystery-9000", provider="acme")])
+    assert store.totals().unpriced_events == 1
+    [u] = store.unpriced_models()
+    assert (u.provider, u.model, u.events, u.tokens) == ("acme", "mystery-9000", 1, 1100)
+    page = store.events_page(EventFilter(model="mystery-9000"))
+    assert page[0].cost_usd is None and page[0].unpriced
+
+
+def test_queries_by_day_and_dimension(store: Store) -> None:
+    store.record(
+        [
+            ev(1, app="bot", user="ana"),
+            ev(2, app="bot", user="ben", ts=T0 - timedelta(days=2)),
+            ev(3, app="api", provider="anthropic", model="claude-haiku-4-5"),
+            ev(4, status="error", error="boom", input_tokens=0, output_tokens=0),
+        ]
+    )
+    days = store.by_day(date(2026, 11, 17), date(2026, 11, 20))
+    assert [d.day for d in days] == [date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]
+    assert [d.events for d in days] == [0, 1, 0, 3]
+    providers = {g.name: g for g in store.by_dimension("provider")}
+    assert providers["openai"].events == 3 and providers["anthropic"].events == 1
+    assert providers["anthropic"].cost_usd > providers["openai"].cost_usd  # most expensive first
+    assert store.by_dimension("provider")[0].name == "anthropic"
+    assert {g.name: g.events for g in store.by_dimension("app")} == {"bot": 2, "api": 1, "": 1}
+    assert store.totals(date(2026, 11, 20), date(2026, 11, 20), provider="openai").events == 2
+    assert store.totals().errors == 1
+    assert store.distinct("user") == ["ana", "ben"]
+    with pytest.raises(ValueError):
+        store.by_dimension("nonsense; DROP TABLE events")
+
+
+def test_events_page_keyset_paging_and_filters(store: Store) -> None:
+    store.record([ev(i, app="bot" if i % 2 else "api", error="quota exceeded" if i == 7 else None) for i in range(250)])
+    first = store.events_page(limit=100)
+    assert len(first) == 100 and first[0].event_id == "e0"
+    last = first[-1]
+    from costtui.store.db import ts_to_us
+
+    second = store.events_page(before=(ts_to_us(last.ts), last.row_id), limit=100)
+    third = store.events_page(before=(ts_to_us(second[-1].ts), second[-1].row_id), limit=100)
+    ids = [e.event_id for e in first + second + third]
+    assert len(ids) == 250 == len(set(ids))
+    assert [e.ts for e in first + second + third] == sorted((e.ts for e in first + second + third), reverse=True)
+    bots = store.events_page(EventFilter(app="bot"), limit=500)
+    assert len(bots) == 125 and all(e.app == "bot" for e in bots)
+    assert [e.event_id for e in store.events_page(EventFilter(search="quota"))] == ["e7"]
+    assert store.events_page(EventFilter(search="100%")) == []  # LIKE wildcards are escaped
+    window = EventFilter(start=T0 - timedelta(minutes=10), end=T0 - timedelta(minutes=5))
+    assert [e.event_id for e in store.events_page(window)] == ["e6", "e7", "e8", "e9", "e10"]
+    assert store.count_events(EventFilter(app="api")) == 125
+    got = store.get_event(first[0].row_id)
+    assert got is not None and got.event_id == "e0" and got.cost_usd == Decimal("0.00021")
+
+
+def test_migration_from_version_1_keeps_data(db_path: Path) -> None:
+    conn = sqlite3.connect(str(db_path), isolation_level=None)
+    assert migrate(conn, upto=1) == 1
+    conn.execute(
+        "INSERT INTO events (event_id, ts, provider, model, operation, source, input_tokens, output_tokens,"
+        " cost_nusd, cost_source) VALUES ('old-1', ?, 'openai', 'gpt-4o', 'chat', 'ingest', 10, 5, 12345, 'priced')",
+        (int(T0.timestamp() * 1_000_000),),
+    )
+    conn.close()
+    store = Store(db_path)
+    assert store.schema_version() == len(MIGRATIONS)
+    assert store.count_events() == 1
+    t = store.totals()
+    assert (t.events, t.cost_usd, t.input_tokens) == (1, Decimal("0.000012345"), 10)
+    assert store.totals(date(2026, 11, 20), date(2026, 11, 20)).events == 1  # the rollup was built
+    # Opening again runs nothing twice.
+    assert Store(db_path).schema_version() == len(MIGRATIONS)
+
+
+def test_prune_keeps_daily_totals(store: Store) -> None:
+    store.record([ev(1), ev(2, ts=T0 - timedelta(days=40)), ev(3, ts=T0 - timedelta(days=41))])
+    before = store.totals()
+    removed = store.prune(30, now=T0)
+    assert removed == 2
+    assert store.events_page(limit=10)[0].event_id == "e1" and len(store.events_page(limit=10)) == 1
+    assert store.totals() == before  # the dashboard's numbers do not change
+    assert store.count_events() == 1
+
+
+def test_recost_after_override_prints_difference(store: Store) -> None:
+    store.record([ev(1), ev(2, model="mystery-9000", provider="acme")])
+    store.add_price_override(
+        PriceOverride(model="mystery-9000", input_per_mtok=Decimal(10), output_per_mtok=Decimal(20))
+    )
+    dry = store.recost(dry_run=True)
+    assert dry.newly_priced == 1 and dry.difference == Decimal("0.012")  # 1000*10/1M + 100*20/1M
+    assert store.totals().unpriced_events == 1  # dry run changed nothing
+    result = store.recost()
+    assert (result.before, result.after) == (Decimal("0.00021"), Decimal("0.01221"))
+    assert result.by_model == [("acme", "mystery-9000", Decimal(0), Decimal("0.012"))]
+    t = store.totals()
+    assert t.unpriced_events == 0 and t.cost_usd == Decimal("0.01221")
+    assert store.unpriced_models() == []
+
+
+def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
+    store.record([ev(i) for i in range(10)])
+    out = store.backup(tmp_path / "b" / "copy.db")
+    assert Store(out).totals().events == 10
+    with pytest.raises(Exception, match="database itself"):
+        store.backup(store.path)
+
+
+def test_reset_deletes_usage_but_keeps_overrides(store: Store) -> None:
+    store.record([ev(1)])
+    store.add_price_override(PriceOverride(model="m", input_per_mtok=Decimal(1), output_per_mtok=Decimal(1)))
+    store.reset()
+    assert store.totals().events == 0 and store.count_events() == 0
+    assert len(store.price_overrides()) == 1
+
+
+def test_data_version_sees_other_connections(db_path: Path) -> None:
+    reader = Store(db_path)
+    writer = Store(db_path)
+    v = reader.data_version()
+    writer.record([ev(1)])
+    assert reader.data_version() != v
+    assert reader.totals().events == 1
+
+
+def test_failed_batch_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.record([ev(1)])
+    from costtui.store import rollup
+
+    def explode(self: object, conn: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(rollup.RollupBatch, "write", explode)
+    with pytest.raises(RuntimeError):
+        store.record([ev(2), ev(3)])
+    assert store.count_events(EventFilter(search="e")) == 1  # nothing half-written
+    assert store.totals().events == 1
