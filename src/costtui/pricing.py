@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
+from typing import Any
 
-from genai_prices import Usage, calc_price
+from genai_prices import Usage, data_snapshot
 from genai_prices import __version__ as GENAI_PRICES_VERSION
+from genai_prices.types import TieredPrices
 
 from costtui.models import PriceOverride, UsageEvent
 
@@ -80,19 +82,8 @@ def genai_provider(provider: str | None) -> str | None:
     return PROVIDER_ALIASES.get(p, p)
 
 
-@lru_cache(maxsize=4096)
-def _genai_price(
-    model: str,
-    provider: str | None,
-    day: date,
-    input_total: int,
-    cache_read: int,
-    cache_write: int,
-    cache_write_1h: int,
-    output: int,
-    reasoning: int,
-) -> tuple[Decimal, str] | None:
-    """One genai-prices lookup (~50 µs, so cached for hot identical requests)."""
+def _genai_usage(input_total: int, cache_read: int, cache_write: int, cache_write_1h: int, output: int) -> Usage:
+    # genai-prices' input_tokens *includes* cached tokens; the 5m/1h split needs the total too.
     kwargs: dict[str, int] = {
         "input_tokens": input_total,
         "output_tokens": output,
@@ -102,19 +93,123 @@ def _genai_price(
     if cache_write_1h:
         kwargs["cache_write_1h_tokens"] = cache_write_1h
         kwargs["cache_write_5m_tokens"] = cache_write - cache_write_1h
+    return Usage(**kwargs)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A model's price for one day, as genai-prices resolved it."""
+
+    price: Any  # genai_prices.types.ModelPrice
+    version: str
+    thresholds: tuple[int, ...]
+    """Tier thresholds on total input tokens (prices change above them)."""
+
+
+@lru_cache(maxsize=2048)
+def _resolve(model: str, provider: str | None, day: date) -> _Resolved | None:
     ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    snapshot = data_snapshot.get_snapshot()
     for provider_id in (provider, None) if provider else (None,):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                calc = calc_price(Usage(**kwargs), model, provider_id=provider_id, genai_request_timestamp=ts)
+            found_provider, found_model = snapshot.find_provider_model(model, None, provider_id, None)
         except LookupError:
             continue
-        except (ValueError, KeyError, TypeError):
-            return None
-        version = f"genai-prices {GENAI_PRICES_VERSION}:{calc.provider.id}/{calc.model.id}"
-        return quantize(Decimal(calc.total_price)), version
+        model_price = found_model.get_prices(ts)
+        thresholds = sorted(
+            {
+                tier.start
+                for value in vars(model_price).values()
+                if isinstance(value, TieredPrices)
+                for tier in value.tiers
+            }
+        )
+        version = f"genai-prices {GENAI_PRICES_VERSION}:{found_provider.id}/{found_model.id}"
+        return _Resolved(model_price, version, tuple(thresholds))
     return None
+
+
+def _calc(resolved: _Resolved, usage: Usage) -> Decimal | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Decimal(resolved.price.calc_price(usage)["total_price"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _rates(model: str, provider: str | None, day: date, bucket: int) -> tuple[Decimal, ...] | None:
+    """Per-token rates (uncached, cache read, 5m write, 1h write, output) within one price tier.
+
+    genai-prices takes ~50 µs per calculation; within a tier its price is linear in the token
+    counts, so probing it once per (model, day, tier) gives exact per-token rates and pricing
+    an event costs a few multiplications. Cliff tiers apply when total input > threshold.
+    """
+    resolved = _resolve(model, provider, day)
+    if resolved is None:
+        return None
+    th = resolved.thresholds
+    total = (th[0] if th else 1_000_000) if bucket == 0 else th[bucket - 1] + 1
+    probes = (
+        _genai_usage(total, 0, 0, 0, 0),
+        _genai_usage(total, total, 0, 0, 0),
+        _genai_usage(total, 0, total, 0, 0),
+        _genai_usage(total, 0, total, total, 0),
+    )
+    costs = [_calc(resolved, u) for u in probes]
+    with_output = _calc(resolved, _genai_usage(total, 0, 0, 0, 1_000_000))
+    if any(c is None for c in costs) or with_output is None or costs[0] is None:
+        return None
+    rates = tuple(c / total for c in costs if c is not None)
+    return (*rates, (with_output - costs[0]) / 1_000_000)
+
+
+def _bucket(thresholds: tuple[int, ...], input_total: int) -> int:
+    return sum(1 for t in thresholds if input_total > t)
+
+
+_VERIFIED: dict[tuple[str, str | None, date, int], bool] = {}
+
+
+def _genai_price(
+    model: str,
+    provider: str | None,
+    day: date,
+    input_total: int,
+    cache_read: int,
+    cache_write: int,
+    cache_write_1h: int,
+    output: int,
+) -> tuple[Decimal, str] | None:
+    """The bundled price of one request, or None when genai-prices does not know the model."""
+    resolved = _resolve(model, provider, day)
+    if resolved is None:
+        return None
+    bucket = _bucket(resolved.thresholds, input_total)
+    key = (model, provider, day, bucket)
+    rates = _rates(*key)
+    exact = None
+    if rates is not None:
+        r_in, r_read, r_w5, r_w1, r_out = rates
+        uncached = input_total - cache_read - cache_write
+        exact = (
+            uncached * r_in
+            + cache_read * r_read
+            + (cache_write - cache_write_1h) * r_w5
+            + cache_write_1h * r_w1
+            + output * r_out
+        )
+    if exact is None or not _VERIFIED.get(key, False):
+        # The slow path: the first request of each tier is priced both ways and compared; a
+        # model whose price is not linear (a unit we do not model) stays on the slow path.
+        slow = _calc(resolved, _genai_usage(input_total, cache_read, cache_write, cache_write_1h, output))
+        if slow is None:
+            return None
+        if key not in _VERIFIED:
+            _VERIFIED[key] = exact is not None and quantize(exact) == quantize(slow)
+        exact = slow
+    return quantize(exact), resolved.version
 
 
 def override_cost(override: PriceOverride, event: UsageEvent) -> Decimal:
@@ -172,7 +267,6 @@ class Pricer:
             event.cache_write_tokens,
             event.cache_write_1h_tokens,
             event.output_tokens,
-            event.reasoning_tokens,
         )
         if found is None:
             return Price(None, None, "unpriced")
@@ -208,7 +302,7 @@ class Pricer:
             )
         # Probe genai-prices with one million tokens of each kind.
         def probe(**tokens: int) -> tuple[Decimal, str] | None:
-            base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0, "reasoning": 0}
+            base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0}
             base.update(tokens)
             input_total = base.pop("input_total", 0)
             return _genai_price(model, genai_provider(provider), day, input_total, **base)

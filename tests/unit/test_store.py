@@ -79,6 +79,13 @@ def test_queries_by_day_and_dimension(store: Store) -> None:
     assert store.totals(date(2026, 11, 20), date(2026, 11, 20), provider="openai").events == 2
     assert store.totals().errors == 1
     assert store.distinct("user") == ["ana", "ben"]
+    assert store.distinct("provider") == ["anthropic", "openai"]
+    # Mixed questions (one app's cost per model) come from the raw events.
+    per_model_for_bot = store.by_dimension("model", app="bot")
+    assert [(g.name, g.events) for g in per_model_for_bot] == [("gpt-4o-mini", 2)]
+    assert store.totals(date(2026, 11, 20), date(2026, 11, 20), app="bot").events == 1
+    assert store.totals(provider="openai", app="bot").events == 2
+    assert [d.events for d in store.by_day(date(2026, 11, 18), date(2026, 11, 20), app="bot", provider="openai")] == [1, 0, 1]
     with pytest.raises(ValueError):
         store.by_dimension("nonsense; DROP TABLE events")
 

@@ -33,7 +33,7 @@ from costtui.models import (
 )
 from costtui.pricing import Pricer, quantize
 from costtui.store.migrations import migrate
-from costtui.store.rollup import RollupBatch, day_bounds_us, rebuild_daily
+from costtui.store.rollup import ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us, rebuild_daily
 
 NANO_PER_USD = 1_000_000_000
 US = 1_000_000
@@ -64,13 +64,14 @@ EVENT_COLUMNS = (
     "cache_hit",
     "cost_nusd",
     "cost_source",
-    "price_version",
+    "price_version_id",
 )
 INSERT_EVENT_SQL = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) "
     "ON CONFLICT (event_id) DO NOTHING"
 )
-DIMENSIONS = ("provider", "model", "source", "app", "user", "api_key_fp")
+DIMENSIONS = ("provider", "model", "source", "app", "user", "team", "project", "api_key_fp")
+MODEL_DIMENSIONS = ("provider", "model")
 
 
 def to_nusd(amount: Decimal | None) -> int | None:
@@ -128,6 +129,8 @@ def _totals_from_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+DAY_SQL_EVENTS = "strftime('%Y-%m-%d', ts / 1000000, 'unixepoch')"
+
 SUMS_SQL = """
     SUM(events) AS events, SUM(input_tokens) AS input_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
     SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens,
@@ -136,23 +139,81 @@ SUMS_SQL = """
 """
 
 
-def _day_where(start: date | None, end: date | None, filters: dict[str, str | None]) -> tuple[str, list[Any]]:
+EVENT_SUMS_SQL = ", ".join(f"{expr} AS {col}" for expr, col in zip(SUM_EXPRESSIONS, SUM_COLUMNS, strict=True))
+
+
+def _check_dimension(column: str) -> None:
+    if column not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {column!r}; choose from {', '.join(DIMENSIONS)}")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where an aggregate query reads from (see :func:`_aggregate_source`)."""
+
+    table: str
+    name: str  # SQL for the grouped dimension's value
+    day: str  # SQL for the UTC day
+    sums: str  # SQL for the summed columns
+    where: str
+    params: list[Any]
+
+
+def _aggregate_source(
+    start: date | None, end: date | None, filters: dict[str, str | None], dimension: str | None = None
+) -> _Source:
+    """Pick the cheapest table that answers a query.
+
+    ``daily`` answers provider/model questions, ``daily_dim`` one other dimension at a time;
+    anything else (e.g. one app's cost per model) is aggregated from the raw events (and so
+    only covers events that retention has not pruned).
+    """
+    active = {k: v for k, v in filters.items() if v is not None}
+    for column in active:
+        _check_dimension(column)
+    if dimension is not None:
+        _check_dimension(dimension)
     clauses: list[str] = []
     params: list[Any] = []
+    if set(active) <= set(MODEL_DIMENSIONS) and (dimension is None or dimension in MODEL_DIMENSIONS):
+        table, name, day, sums = "daily", dimension or "NULL", "day", SUMS_SQL
+        for column, value in active.items():
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    elif (dimension in ROLLUP_DIMENSIONS and not active) or (
+        dimension is None and len(active) == 1 and next(iter(active)) in ROLLUP_DIMENSIONS
+    ):
+        dim = dimension or next(iter(active))
+        table, name, day, sums = "daily_dim", "value", "day", SUMS_SQL
+        clauses.append("dim = ?")
+        params.append(dim)
+        if active:
+            clauses.append("value = ?")
+            params.append(active[dim])
+    else:
+        table = "events"
+        name = f"COALESCE({dimension}, '')" if dimension else "NULL"
+        day, sums = DAY_SQL_EVENTS, EVENT_SUMS_SQL
+        for column, value in active.items():
+            clauses.append(f"{column} = ?")
+            params.append(value)
+        # Day bounds become ts bounds so that the events_ts index is used.
+        if start is not None:
+            clauses.append("ts >= ?")
+            params.append(ts_to_us(datetime(start.year, start.month, start.day, tzinfo=UTC)))
+        if end is not None:
+            after = end + timedelta(days=1)
+            clauses.append("ts < ?")
+            params.append(ts_to_us(datetime(after.year, after.month, after.day, tzinfo=UTC)))
+        start = end = None
     if start is not None:
         clauses.append("day >= ?")
         params.append(start.isoformat())
     if end is not None:
         clauses.append("day <= ?")
         params.append(end.isoformat())
-    for column, value in filters.items():
-        if value is None:
-            continue
-        if column not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {column!r}")
-        clauses.append(f"{column} = ?")
-        params.append(value)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return _Source(table, name, day, sums, where, params)
 
 
 class Store:
@@ -179,6 +240,10 @@ class Store:
                 migrate(conn)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot prepare the database {path}: {exc}") from exc
+        # A rolled-back transaction may leave an id cached that was never committed: the cache
+        # is cleared whenever a write fails (see record()).
+        self._price_ids: dict[str, int] = {}
+        self._price_labels: dict[int, str] = {}
         self.pricer = pricer or Pricer()
         self.reload_overrides()
 
@@ -236,6 +301,15 @@ class Store:
         if not priced:
             return result
         rollup = RollupBatch()
+        try:
+            self._write_events(priced, rollup, result)
+        except BaseException:
+            self._price_ids.clear()
+            self._price_labels.clear()
+            raise
+        return result
+
+    def _write_events(self, priced: list[UsageEvent], rollup: RollupBatch, result: RecordResult) -> None:
         with self.transaction() as conn:
             for e in priced:
                 cost = to_nusd(e.cost_usd)
@@ -265,13 +339,24 @@ class Store:
                     int(e.cache_hit),
                     cost,
                     e.cost_source,
-                    e.price_version,
+                    self._price_version_id(conn, e.price_version),
                 )
                 if conn.execute(INSERT_EVENT_SQL, row).rowcount == 1:
                     result.accepted += 1
                     result.accepted_ids.append(e.event_id or "")
                     rollup.add(
-                        (day_of(e.ts), e.provider, e.model, e.source, e.app or "", e.user or "", e.api_key_fp or ""),
+                        (
+                            day_of(e.ts),
+                            e.provider,
+                            e.model,
+                            # In the order of rollup.ROLLUP_DIMENSIONS.
+                            e.source,
+                            e.app or "",
+                            e.user or "",
+                            e.team or "",
+                            e.project or "",
+                            e.api_key_fp or "",
+                        ),
                         (
                             1,
                             e.input_tokens,
@@ -288,22 +373,43 @@ class Store:
                     result.duplicates += 1
                     result.duplicate_ids.append(e.event_id or "")
             rollup.write(conn)
-        return result
+
+    def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
+        """The id of a price version label, created on first use (inside the caller's transaction)."""
+        if label is None:
+            return None
+        found = self._price_ids.get(label)
+        if found is None:
+            conn.execute("INSERT OR IGNORE INTO price_versions (label) VALUES (?)", (label,))
+            found = int(conn.execute("SELECT id FROM price_versions WHERE label = ?", (label,)).fetchone()[0])
+            self._price_ids[label] = found
+            self._price_labels[found] = label
+        return found
+
+    def _price_label(self, version_id: int | None) -> str | None:
+        if version_id is None:
+            return None
+        label = self._price_labels.get(version_id)
+        if label is None:
+            label = self.scalar("SELECT label FROM price_versions WHERE id = ?", [version_id])
+            if label is not None:
+                self._price_labels[version_id] = label
+                self._price_ids[label] = version_id
+        return label
 
     # ------------------------------------------------------------------ aggregates (rollup)
 
     def totals(self, start: date | None = None, end: date | None = None, **filters: str | None) -> Totals:
-        """Totals over UTC days [start, end] (inclusive), optionally for one provider/model/..."""
-        where, params = _day_where(start, end, filters)
-        rows = self.query(f"SELECT {SUMS_SQL} FROM daily {where}", params)
+        """Totals over UTC days [start, end] (inclusive), optionally for one provider/model/app/..."""
+        src = _aggregate_source(start, end, filters)
+        rows = self.query(f"SELECT {src.sums} FROM {src.table} {src.where}", src.params)
         return Totals(**_totals_from_row(rows[0] if rows else {}))
 
     def by_day(self, start: date, end: date, **filters: str | None) -> list[DayTotals]:
         """One entry per UTC day in [start, end], zero-filled."""
-        where, params = _day_where(start, end, filters)
-        rows = {
-            r["day"]: r for r in self.query(f"SELECT day, {SUMS_SQL} FROM daily {where} GROUP BY day", params)
-        }
+        src = _aggregate_source(start, end, filters)
+        sql = f"SELECT {src.day} AS day, {src.sums} FROM {src.table} {src.where} GROUP BY 1"
+        rows = {r["day"]: r for r in self.query(sql, src.params)}
         out = []
         day = start
         while day <= end:
@@ -319,23 +425,28 @@ class Store:
         limit: int | None = None,
         **filters: str | None,
     ) -> list[GroupTotals]:
-        """Totals per provider/model/source/app/user/key, most expensive first."""
-        if dimension not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {dimension!r}; choose from {', '.join(DIMENSIONS)}")
-        where, params = _day_where(start, end, filters)
+        """Totals per provider/model/source/app/user/team/project/key, most expensive first.
+
+        Events without a value (no app, say) are grouped under the name "".
+        """
+        src = _aggregate_source(start, end, filters, dimension)
         sql = (
-            f"SELECT {dimension} AS name, {SUMS_SQL} FROM daily {where} GROUP BY {dimension} "
-            "ORDER BY SUM(cost_nusd) DESC, SUM(events) DESC, name"
+            f"SELECT {src.name} AS name, {src.sums} FROM {src.table} {src.where} GROUP BY 1 "
+            "ORDER BY cost_nusd DESC, events DESC, name"
         )
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [GroupTotals(name=r["name"], **_totals_from_row(r)) for r in self.query(sql, params)]
+        return [GroupTotals(name=r["name"], **_totals_from_row(r)) for r in self.query(sql, src.params)]
 
     def distinct(self, dimension: str) -> list[str]:
         """Values seen for a dimension (for filter pickers)."""
-        if dimension not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {dimension!r}")
-        rows = self.query(f"SELECT DISTINCT {dimension} AS v FROM daily WHERE {dimension} != '' ORDER BY 1")
+        _check_dimension(dimension)
+        if dimension in MODEL_DIMENSIONS:
+            rows = self.query(f"SELECT DISTINCT {dimension} AS v FROM daily ORDER BY 1")
+        else:
+            rows = self.query(
+                "SELECT DISTINCT value AS v FROM daily_dim WHERE dim = ? AND value != '' ORDER BY 1", [dimension]
+            )
         return [r["v"] for r in rows]
 
     def first_day(self) -> date | None:
@@ -421,8 +532,7 @@ class Store:
         rows = self.query("SELECT * FROM events WHERE id = ?", [row_id])
         return self._event_from_row(rows[0]) if rows else None
 
-    @staticmethod
-    def _event_from_row(r: dict[str, Any]) -> StoredEvent:
+    def _event_from_row(self, r: dict[str, Any]) -> StoredEvent:
         cost = r["cost_nusd"]
         return StoredEvent.model_construct(
             row_id=r["id"],
@@ -451,7 +561,7 @@ class Store:
             cache_hit=bool(r["cache_hit"]),
             cost_usd=None if cost is None else from_nusd(cost),
             cost_source=r["cost_source"],
-            price_version=r["price_version"],
+            price_version=self._price_label(r["price_version_id"]),
             unpriced=cost is None,
         )
 
@@ -554,11 +664,11 @@ class Store:
                         newly_priced += 1
                     if old is not None and new is None:
                         newly_unpriced += 1
-                    if new != old or price.version != r["price_version"]:
-                        updates.append((new, price.source, price.version, r["id"]))
+                    if new != old or price.version != self._price_label(r["price_version_id"]):
+                        updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
                 if updates and not dry_run:
                     conn.executemany(
-                        "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version = ? WHERE id = ?", updates
+                        "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version_id = ? WHERE id = ?", updates
                     )
                     rebuild_daily(conn, [day])
             if progress:
@@ -611,8 +721,8 @@ class Store:
         return total
 
     def reset(self) -> None:
-        """Delete all usage data (price overrides and the schema stay)."""
-        keep = {"schema_version", "price_overrides"}
+        """Delete all usage data; settings-like tables (prices, tokens, accounts) stay."""
+        keep = {"schema_version", "price_overrides", "price_versions", "tracking_tokens", "accounts"}
         with self.transaction() as conn:
             for table in self.db.table_names():
                 if table not in keep and not table.startswith("sqlite_"):

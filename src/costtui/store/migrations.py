@@ -43,9 +43,11 @@ def m001_events(conn: sqlite3.Connection) -> None:
             cache_hit INTEGER NOT NULL DEFAULT 0,
             cost_nusd INTEGER,              -- NULL when unpriced
             cost_source TEXT,
-            price_version TEXT
+            price_version_id INTEGER        -- price_versions.id: which price priced the row
         );
         CREATE INDEX events_ts ON events (ts);
+        -- Price versions are long strings repeated on every row: stored once here.
+        CREATE TABLE price_versions (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);
         """
     )
 
@@ -59,10 +61,6 @@ def m002_rollups_and_prices(conn: sqlite3.Connection) -> None:
             day TEXT NOT NULL,              -- YYYY-MM-DD, UTC
             provider TEXT NOT NULL,
             model TEXT NOT NULL,
-            source TEXT NOT NULL,
-            app TEXT NOT NULL DEFAULT '',
-            user TEXT NOT NULL DEFAULT '',
-            api_key_fp TEXT NOT NULL DEFAULT '',
             events INTEGER NOT NULL DEFAULT 0,
             input_tokens INTEGER NOT NULL DEFAULT 0,
             cache_read_tokens INTEGER NOT NULL DEFAULT 0,
@@ -72,8 +70,26 @@ def m002_rollups_and_prices(conn: sqlite3.Connection) -> None:
             cost_nusd INTEGER NOT NULL DEFAULT 0,
             unpriced_events INTEGER NOT NULL DEFAULT 0,
             errors INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (day, provider, model, source, app, user, api_key_fp)
+            PRIMARY KEY (day, provider, model)
         ) WITHOUT ROWID;
+        CREATE TABLE daily_dim (
+            day TEXT NOT NULL,
+            dim TEXT NOT NULL,              -- source, app, user, team, project, api_key_fp
+            value TEXT NOT NULL,            -- '' when the event had none
+            events INTEGER NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_nusd INTEGER NOT NULL DEFAULT 0,
+            unpriced_events INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (day, dim, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX daily_dim_by_dim ON daily_dim (dim, value, day);
+        -- The unpriced ledger reads only unpriced events: a partial index keeps that cheap.
+        CREATE INDEX events_unpriced ON events (provider, model, ts) WHERE cost_nusd IS NULL;
         CREATE TABLE price_overrides (
             id INTEGER PRIMARY KEY,
             model TEXT NOT NULL,
@@ -103,7 +119,6 @@ def _later_steps() -> list[Migration]:
     return [m003_listener, m004_providers]
 
 
-MIGRATIONS: list[Migration] = [m001_events, m002_rollups_and_prices, *_later_steps()]
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -122,6 +137,10 @@ def current_version(conn: sqlite3.Connection) -> int:
     conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TEXT NOT NULL)")
     row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
+
+
+# Built last: the later steps' modules import run_script from this module.
+MIGRATIONS: list[Migration] = [m001_events, m002_rollups_and_prices, *_later_steps()]
 
 
 def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:

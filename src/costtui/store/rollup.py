@@ -1,7 +1,13 @@
-"""The ``daily`` rollup: one row per (UTC day, provider, model, source, app, user, key).
+"""Daily rollups, kept in step with ``events`` inside the same transaction that writes them.
 
-The dashboard, ``status`` and retention read it instead of scanning raw events. It is kept in
-step with ``events`` inside the same transaction that writes them.
+Two small tables instead of one wide one, so their size does not grow with the product of
+dimensions (a 7-column key had nearly one rollup row per event on realistic data):
+
+- ``daily``: one row per (UTC day, provider, model);
+- ``daily_dim``: one row per (UTC day, dimension, value) for source, app, user, team, project
+  and api_key_fp.
+
+The dashboard, ``status`` and retention read them instead of scanning raw events.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 DAY_SQL = "strftime('%Y-%m-%d', ts / 1000000, 'unixepoch')"
 SUM_COLUMNS = (
@@ -22,23 +29,49 @@ SUM_COLUMNS = (
     "unpriced_events",
     "errors",
 )
-KEY_COLUMNS = ("day", "provider", "model", "source", "app", "user", "api_key_fp")
-
-UPSERT_SQL = (
-    f"INSERT INTO daily ({', '.join(KEY_COLUMNS + SUM_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in KEY_COLUMNS + SUM_COLUMNS)}) "
-    f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET "
-    + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS)
+# What one event adds to each sum column, as SQL over the events table.
+SUM_EXPRESSIONS = (
+    "COUNT(*)",
+    "SUM(input_tokens)",
+    "SUM(cache_read_tokens)",
+    "SUM(cache_write_tokens)",
+    "SUM(output_tokens)",
+    "SUM(reasoning_tokens)",
+    "COALESCE(SUM(cost_nusd), 0)",
+    "SUM(cost_nusd IS NULL)",
+    "SUM(status = 'error')",
 )
+ROLLUP_DIMENSIONS = ("source", "app", "user", "team", "project", "api_key_fp")
+MODEL_KEY = ("day", "provider", "model")
+DIM_KEY = ("day", "dim", "value")
+
+
+def _upsert(table: str, key: tuple[str, ...]) -> str:
+    columns = key + SUM_COLUMNS
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS)
+    )
+
+
+UPSERT_MODEL_SQL = _upsert("daily", MODEL_KEY)
+UPSERT_DIM_SQL = _upsert("daily_dim", DIM_KEY)
 
 
 @dataclass
 class RollupBatch:
-    """Sums of a batch of new events, grouped by rollup key, for one UPSERT each."""
+    """Sums of a batch of new events, written with one UPSERT per rollup key.
+
+    Events are first summed per full key (day, provider, model, then the ROLLUP_DIMENSIONS
+    values), which is cheap per event; the split into ``daily`` and ``daily_dim`` keys happens
+    once per distinct full key at write time.
+    """
 
     rows: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
 
-    def add(self, key: tuple[str, ...], values: Iterable[int]) -> None:
+    def add(self, key: tuple[str, ...], values: tuple[int, ...]) -> None:
+        """``key`` is (day, provider, model, *values of ROLLUP_DIMENSIONS in order, '' for none)."""
         acc = self.rows.get(key)
         if acc is None:
             self.rows[key] = list(values)
@@ -47,7 +80,21 @@ class RollupBatch:
                 acc[i] += v
 
     def write(self, conn: sqlite3.Connection) -> None:
-        conn.executemany(UPSERT_SQL, [key + tuple(vals) for key, vals in self.rows.items()])
+        models: dict[tuple[str, ...], list[int]] = {}
+        dims: dict[tuple[str, ...], list[int]] = {}
+        for key, values in self.rows.items():
+            day = key[0]
+            targets = [(models, key[:3])]
+            targets += [(dims, (day, dim, key[3 + i])) for i, dim in enumerate(ROLLUP_DIMENSIONS)]
+            for target, k in targets:
+                acc = target.get(k)
+                if acc is None:
+                    target[k] = list(values)
+                else:
+                    for i, v in enumerate(values):
+                        acc[i] += v
+        conn.executemany(UPSERT_MODEL_SQL, [k + tuple(v) for k, v in models.items()])
+        conn.executemany(UPSERT_DIM_SQL, [k + tuple(v) for k, v in dims.items()])
 
 
 def rebuild_daily(conn: sqlite3.Connection, days: Iterable[str] | None) -> None:
@@ -56,29 +103,32 @@ def rebuild_daily(conn: sqlite3.Connection, days: Iterable[str] | None) -> None:
     Only call this for days whose raw events are all still present: retention removes events
     but keeps their days' rollup rows, and a rebuild of such a day would lose them.
     """
-    select = f"""
-        SELECT {DAY_SQL} AS day, provider, model, source, COALESCE(app, ''), COALESCE(user, ''),
-               COALESCE(api_key_fp, ''), COUNT(*), SUM(input_tokens), SUM(cache_read_tokens),
-               SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-               COALESCE(SUM(cost_nusd), 0), SUM(cost_nusd IS NULL), SUM(status = 'error')
-        FROM events {{where}}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-    """
-    insert = f"INSERT INTO daily ({', '.join(KEY_COLUMNS + SUM_COLUMNS)}) "
+    sums = ", ".join(SUM_EXPRESSIONS)
+    model_sql = (
+        f"INSERT INTO daily ({', '.join(MODEL_KEY + SUM_COLUMNS)}) "
+        f"SELECT {DAY_SQL}, provider, model, {sums} FROM events {{where}} GROUP BY 1, 2, 3"
+    )
+    dim_sql = [
+        f"INSERT INTO daily_dim ({', '.join(DIM_KEY + SUM_COLUMNS)}) "
+        f"SELECT {DAY_SQL}, '{dim}', COALESCE({dim}, ''), {sums} FROM events {{where}} GROUP BY 1, 3"
+        for dim in ROLLUP_DIMENSIONS
+    ]
     if days is None:
         conn.execute("DELETE FROM daily")
-        conn.execute(insert + select.format(where=""))
+        conn.execute("DELETE FROM daily_dim")
+        for sql in (model_sql, *dim_sql):
+            conn.execute(sql.format(where=""))
         return
     for day in days:
         conn.execute("DELETE FROM daily WHERE day = ?", (day,))
-        start, end = day_bounds_us(day)
-        conn.execute(insert + select.format(where="WHERE ts >= ? AND ts < ?"), (start, end))
+        conn.execute("DELETE FROM daily_dim WHERE day = ?", (day,))
+        bounds = day_bounds_us(day)
+        for sql in (model_sql, *dim_sql):
+            conn.execute(sql.format(where="WHERE ts >= ? AND ts < ?"), bounds)
 
 
 def day_bounds_us(day: str) -> tuple[int, int]:
     """Microsecond bounds [start, end) of a UTC day given as YYYY-MM-DD."""
-    from datetime import UTC, datetime, timedelta
-
     start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     end = start + timedelta(days=1)
     return int(start.timestamp()) * 1_000_000, int(end.timestamp()) * 1_000_000
