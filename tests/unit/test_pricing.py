@@ -95,3 +95,35 @@ def test_describe_reports_per_million_prices() -> None:
         Decimal("0.075"),
     )
     assert Pricer().describe("mystery-9000") is None
+
+
+def test_fast_path_matches_genai_prices_exactly_including_tiers() -> None:
+    """Per-token rates probed once per tier must give genai-prices' own answer, to the nano-dollar."""
+    import random
+
+    from genai_prices import Usage, calc_price
+
+    from costtui.pricing import _genai_price, quantize
+
+    rng = random.Random(42)
+    day = date(2026, 11, 20)
+    for model, provider in [
+        ("claude-sonnet-4-5", "anthropic"),  # long-context tier above 200k input tokens
+        ("gemini-2.5-pro", "google"),  # tiered too
+        ("gpt-4o-mini", "openai"),
+        ("claude-haiku-4-5", "anthropic"),
+    ]:
+        for _ in range(60):
+            total = rng.choice([rng.randint(0, 5000), rng.randint(150_000, 400_000)])
+            read = rng.randint(0, total // 2)
+            write = rng.randint(0, (total - read) // 2)
+            write_1h = rng.randint(0, write)
+            out = rng.randint(0, 5000)
+            kwargs = {"input_tokens": total, "output_tokens": out, "cache_read_tokens": read, "cache_write_tokens": write}
+            if write_1h:
+                kwargs |= {"cache_write_1h_tokens": write_1h, "cache_write_5m_tokens": write - write_1h}
+            ts = datetime(2026, 11, 20, 12, tzinfo=UTC)
+            slow = calc_price(Usage(**kwargs), model, provider_id=provider, genai_request_timestamp=ts).total_price
+            fast = _genai_price(model, provider, day, total, read, write, write_1h, out)
+            assert fast is not None
+            assert fast[0] == quantize(slow), (model, kwargs)
