@@ -108,6 +108,11 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
             if store.count_events() == 0:
                 click.echo(f"Filling the demo database {db} with 90 days of demo usage…", err=True)
                 _record_in_batches(store, demo_events(90))
+    if app_ctx.settings.retention_days and not demo:
+        # Retention runs at start-up: old raw events go, their daily totals stay.
+        removed = app_ctx.store().prune(app_ctx.settings.retention_days)
+        if removed:
+            click.echo(f"Pruned {removed:,} events older than {app_ctx.settings.retention_days} days.", err=True)
     from costtui.ui.app import make_app
 
     app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener)
