@@ -122,12 +122,30 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
 # `costtui --demo` (a flag on the bare command) is rewritten to `costtui tui --demo`.
 
 
+GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--config"}
+
+
+def _with_default_command(args: list[str]) -> list[str]:
+    """Insert ``tui`` before the first argument that is neither a global option nor a command,
+    so that the TUI's own options work on the bare command (``costtui --demo``)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_OPTIONS_WITH_VALUE:
+            i += 2
+            continue
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS_WITH_VALUE or arg in ("--help", "-h", "--version"):
+            i += 1
+            continue
+        if arg in cli.commands:
+            return args
+        return [*args[:i], "tui", *args[i:]]
+    return args
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--demo" in args and not any(a in cli.commands for a in args):
-        args.remove("--demo")
-        args = [*args, "tui", "--demo"]
-    cli.main(args=args, prog_name="costtui")
+    cli.main(args=_with_default_command(args), prog_name="costtui")
 
 
 # --------------------------------------------------------------------------- paths, demo, status
@@ -416,6 +434,18 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
     for p, m, b, a in result.by_model[:10]:
         click.echo(f"    {p}/{m}: {money(b)} → {money(a)}")
 
+
+# Listener: `costtui serve`, `costtui tokens` (issue 3).
+from costtui.commands.listener_cli import COMMANDS as _LISTENER_COMMANDS  # noqa: E402
+
+for _command in _LISTENER_COMMANDS:
+    cli.add_command(_command)
+
+# Providers: `costtui keys`, `sync`, `quotas`, `add-cost`, `costs` (issue 4).
+from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noqa: E402
+
+for _command in _PROVIDER_COMMANDS:
+    cli.add_command(_command)
 
 if __name__ == "__main__":
     main()

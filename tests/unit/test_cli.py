@@ -151,3 +151,22 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
     cfg.write_text("retention_days = [\n")
     result = CliRunner().invoke(cli, ["--config", str(cfg), "status"])
     assert result.exit_code == 1 and "cannot read config file" in result.output
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--demo"], ["tui", "--demo"]),
+        (["--demo", "--no-listener"], ["tui", "--demo", "--no-listener"]),
+        (["--db", "x.db", "--demo"], ["--db", "x.db", "tui", "--demo"]),
+        (["--db=x.db", "--no-listener"], ["--db=x.db", "tui", "--no-listener"]),
+        (["status", "--json"], ["status", "--json"]),
+        (["--db", "x.db", "status"], ["--db", "x.db", "status"]),
+        ([], []),
+        (["--help"], ["--help"]),
+    ],
+)
+def test_tui_options_work_on_the_bare_command(argv: list[str], expected: list[str]) -> None:
+    from costtui.cli import _with_default_command
+
+    assert _with_default_command(argv) == expected
