@@ -1,0 +1,332 @@
+"""The costtui terminal UI: one App, one screen per mode, data loaded in thread workers.
+
+Data flow: workers query the store (sqlite blocks, so thread workers) and post immutable results
+back to their screen, which swaps them in whole. Another process writing the database is noticed
+by polling ``PRAGMA data_version`` on a connection of our own; an in-process writer (the embedded
+listener) calls :meth:`CostApp.data_changed`. Both end in one debounced reload of the visible
+screen; hidden screens are only marked stale and reload when they are shown again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from costtui.config import Settings
+from costtui.ui.messages import DataChanged
+from costtui.ui.screens.activity import ActivityScreen
+from costtui.ui.screens.base import DataScreen
+from costtui.ui.screens.dashboard import RANGES, DashboardScreen
+from costtui.ui.screens.help import HelpScreen
+from costtui.ui.screens.settings import SettingsScreen
+
+if TYPE_CHECKING:
+    # The store pulls in the price engine (~0.25 s of imports): it is imported by the first
+    # worker that needs it, so the first paint never waits for it.
+    from costtui.store import Store
+
+
+@dataclass(frozen=True)
+class ModeSpec:
+    """One top-level screen: adding a screen is adding one entry to :data:`MODE_TABLE`."""
+
+    name: str
+    key: str
+    title: str
+    screen: Callable[[], Screen[Any]]
+    description: str
+
+
+MODE_TABLE: list[ModeSpec] = [
+    ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
+    ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
+    # 3 Quotas, 4 Proxy, 5 Agents, 6 Budgets, 7 Reports go here when they exist.
+    ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
+]
+
+NO_DATA_HINT = (
+    "No usage yet — run `costtui demo`, point an app at the listener (`POST /ingest`), or add a provider key."
+)
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+DEBOUNCE_SECONDS = 0.3
+"""Changes arriving closer together than this become one reload."""
+
+
+def _mode_bindings() -> list[BindingType]:
+    return [
+        Binding(spec.key, f"switch_mode('{spec.name}')", spec.title, tooltip=spec.description, id=f"screen.{spec.name}")
+        for spec in MODE_TABLE
+    ]
+
+
+class CostApp(App[None]):
+    """costtui's terminal UI."""
+
+    CSS_PATH = "costtui.tcss"
+    TITLE = "costtui"
+    MODES = {spec.name: spec.screen for spec in MODE_TABLE}
+    DEFAULT_MODE = MODE_TABLE[0].name
+    BINDINGS = [
+        *_mode_bindings(),
+        Binding("question_mark", "help", "Help", tooltip="Every key, on every screen", id="app.help"),
+        Binding("r", "refresh", "Refresh", show=False, tooltip="Reload the data on this screen", id="app.refresh"),
+        Binding("t", "toggle_theme", "Theme", show=False, tooltip="Toggle dark / light", id="app.theme"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    listener_status: reactive[str] = reactive("")
+    """What the embedded listener is doing ("listening on 127.0.0.1:8787", "off", ...); the
+    listener integration sets it and the header shows it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_path: str | Path,
+        *,
+        demo: bool = False,
+        listener: bool = True,
+        now: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db_path = Path(db_path)
+        self.demo = demo
+        self.listener = listener
+        """Whether the embedded listener should run (the listener integration reads this)."""
+        self._frozen_now = now.astimezone(UTC) if now is not None else None
+        self._store: Store | None = None
+        self._poll_store: Store | None = None
+        self._store_lock = threading.Lock()
+        self._data_version: int | None = None
+        self._reload_timer: Timer | None = None
+        self._poll_failed = False
+        self._last_error: str | None = None
+        self.poll_interval = max(0.2, min(settings.ui.refresh_seconds / 2, 60.0))
+        """Half the configured refresh period, so a change shows within ``refresh_seconds``."""
+        self._data_screens: list[DataScreen] = []
+        if settings.ui.theme in self.available_themes:
+            self.theme = settings.ui.theme
+        self.set_keymap(settings.ui.keymap)
+        self.set_reactive(CostApp.listener_status, "" if listener else "listener off")
+        self._update_sub_title()
+
+    # ------------------------------------------------------------------ shared resources
+
+    def now(self) -> datetime:
+        """The current time (frozen in tests and screenshots)."""
+        return self._frozen_now or datetime.now(UTC)
+
+    def get_store(self) -> Store:
+        """The store the screens query. Call it from worker threads: the first call opens it."""
+        with self._store_lock:
+            if self._store is None:
+                from costtui.store import Store
+
+                self._store = Store(self.db_path)
+            return self._store
+
+    def _get_poll_store(self) -> Store:
+        # A connection of its own: data_version only moves for commits made by *other*
+        # connections, and polling never queues behind a long dashboard query's lock.
+        with self._store_lock:
+            if self._poll_store is None:
+                from costtui.store import Store
+
+                self._poll_store = Store(self.db_path)
+            return self._poll_store
+
+    def register_data_screen(self, screen: DataScreen) -> None:
+        if screen not in self._data_screens:
+            self._data_screens.append(screen)
+
+    def unregister_data_screen(self, screen: DataScreen) -> None:
+        if screen in self._data_screens:
+            self._data_screens.remove(screen)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+        # The first poll takes the baseline right away; later ones are re-armed as each ends.
+        self._poll()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < 100, "-narrow")
+
+    def on_unmount(self) -> None:
+        for store in (self._store, self._poll_store):
+            if store is not None:
+                try:
+                    store.close()
+                except Exception:  # closing at exit must never raise over the terminal
+                    pass
+
+    # ------------------------------------------------------------------ header
+
+    def watch_listener_status(self) -> None:
+        self._update_sub_title()
+
+    def _update_sub_title(self) -> None:
+        parts = []
+        if self.demo:
+            parts.append("demo database")
+        if self.listener_status:
+            parts.append(self.listener_status)
+        self.sub_title = " · ".join(parts)
+
+    # ------------------------------------------------------------------ live updates
+
+    def data_changed(self) -> None:
+        """Tell the app the store has new data. Thread-safe; bursts are coalesced."""
+        self.post_message(DataChanged())
+
+    @on(DataChanged)
+    def _on_data_changed(self) -> None:
+        if self._reload_timer is None:
+            self._reload_timer = self.set_timer(DEBOUNCE_SECONDS, self._reload_after_change)
+
+    def _reload_after_change(self) -> None:
+        self._reload_timer = None
+        for screen in list(self._data_screens):
+            screen.data_changed()
+
+    def _schedule_poll(self) -> None:
+        # Re-armed after each poll finishes, so polls never overlap.
+        self.set_timer(self.poll_interval, self._poll)
+
+    @work(thread=True, group="poll", exclusive=True, exit_on_error=False)
+    def _poll(self) -> None:
+        version = self._get_poll_store().data_version()
+        if get_current_worker().is_cancelled:
+            return
+        previous, self._data_version = self._data_version, version
+        if previous is not None and version != previous:
+            self.data_changed()
+
+    # ------------------------------------------------------------------ workers
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_state(event)
+
+    def report_worker_state(self, event: Worker.StateChanged) -> None:
+        """The one place worker outcomes are handled: errors become a readable notification.
+
+        Screens forward their workers' state changes here (``Worker.StateChanged`` does not bubble).
+        """
+        worker, state = event.worker, event.state
+        if worker.group == "poll" and state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            if state == WorkerState.ERROR and self._poll_failed:
+                self._schedule_poll()
+                return  # said once already; keep trying quietly
+            self._poll_failed = state == WorkerState.ERROR
+            self._schedule_poll()
+        if state != WorkerState.ERROR:
+            return
+        what = {
+            "poll": "Checking the database for changes",
+            "reload": "Loading data",
+            "page": "Loading more events",
+        }.get(worker.group, "A background task")
+        reason = describe_error(worker.error)
+        if reason == self._last_error:
+            return  # one cause, one notification (the poller and the screen often share it)
+        self._last_error = reason
+        where = "" if str(self.db_path) in reason else f" (database {self.db_path})"
+        self.notify(f"{what} failed: {reason}{where}. Press r to retry.", title="error", severity="error", timeout=8, markup=False)
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Under an open dialog, mode keys would leave it stranded and q would quit from inside it:
+        # escape closes dialogs (ctrl+q still quits from anywhere).
+        if action in ("switch_mode", "quit") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_refresh(self) -> None:
+        self._last_error = None  # a retry that fails again says so again
+        screen = self.screen
+        if isinstance(screen, DataScreen):
+            screen.reload()
+        self.notify("Refreshing…", timeout=1.5)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for spec in MODE_TABLE:
+            yield SystemCommand(
+                f"screen: {spec.name}",
+                f"{spec.description} (key {self.key_display(f'screen.{spec.name}', spec.key)})",
+                lambda name=spec.name: self.switch_mode(name),  # type: ignore[misc]
+            )
+        yield SystemCommand("theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme)
+        yield SystemCommand("data: refresh", "Reload the data on this screen", self.action_refresh)
+        yield SystemCommand("help: keys", "Every key on every screen", self.action_help)
+        for days in RANGES:
+            yield SystemCommand(
+                f"dashboard: range {days} days",
+                f"Show the last {days} days on the dashboard charts",
+                lambda days=days: self._dashboard_range(days),  # type: ignore[misc]
+            )
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, DataScreen):
+            yield from screen.commands()
+
+    def _dashboard_range(self, days: int) -> None:
+        self.switch_mode("dashboard")
+        self.call_after_refresh(lambda: self.screen.set_range(days) if isinstance(self.screen, DashboardScreen) else None)
+
+    def key_display(self, binding_id: str | None, default: str) -> str:
+        """How the key of a binding is shown after the user's keymap ("?", "^p", ...), for help texts."""
+        keys = self.settings.ui.keymap.get(binding_id or "")
+        key = keys.split(",")[0].strip() if keys else default
+        return self.get_key_display(Binding(key, ""))
+
+
+def describe_error(error: BaseException | None) -> str:
+    """One readable line for an exception (no traceback on screen).
+
+    Errors written for users (the store's, the OS's, SQLite's) speak for themselves; for anything
+    else the exception's name is kept, since its text alone (a KeyError's "'x'") says little.
+    """
+    import sqlite3
+
+    from costtui.store import StoreError
+
+    if error is None:
+        return "unknown error"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if text and isinstance(error, (StoreError, OSError, sqlite3.Error)):
+        return text
+    name = type(error).__name__
+    return f"{text} ({name})" if text else name
+
+
+def make_app(
+    settings: Settings,
+    db_path: str | Path,
+    *,
+    demo: bool = False,
+    listener: bool = True,
+    now: datetime | None = None,
+) -> CostApp:
+    """Build the app: the CLI, the tests and the screenshot script all come through here."""
+    return CostApp(settings, db_path, demo=demo, listener=listener, now=now)

@@ -1,0 +1,214 @@
+"""Dashboard (key 1): what did I spend, where, is it normal, and what is unpriced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Footer, Header, Static
+
+from costtui.formatting import money, tokens
+from costtui.models import DayTotals, GroupTotals
+from costtui.ui.screens.base import DataScreen
+from costtui.ui.widgets.charts import DailyCostChart, ModelCostChart, TokensCostChart
+from costtui.ui.widgets.empty import EmptyState
+from costtui.ui.widgets.kpi import Kpi, KpiStrip
+
+if TYPE_CHECKING:
+    from costtui.analytics.summary import DashboardSnapshot
+    from costtui.store import Store
+
+RANGES = (7, 30, 90)
+"""Chart ranges in days; ``d`` cycles through them. The snapshot always holds the longest."""
+FIX_PRICE = "costtui prices set {model} --input X --output Y"
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the dashboard paints: the core snapshot plus per-range model totals."""
+
+    snapshot: DashboardSnapshot
+    by_model: dict[int, list[GroupTotals]] = field(default_factory=dict)
+    """Cost by model over each range in :data:`RANGES`, keyed by days."""
+
+    def days(self, range_days: int) -> list[DayTotals]:
+        return self.snapshot.days[-range_days:]
+
+
+def load_dashboard(store: Store, now: datetime) -> DashboardData:
+    """Run in a worker thread: every query the dashboard needs, in one go."""
+    from costtui.analytics.summary import dashboard
+
+    snap = dashboard(store, now=now, history_days=max(RANGES))
+    by_model = {
+        days: store.by_dimension("model", start=snap.today - timedelta(days=days - 1), end=snap.today)
+        for days in RANGES
+    }
+    return DashboardData(snapshot=snap, by_model=by_model)
+
+
+KPIS: list[Kpi] = [
+    Kpi("today", "Today (UTC)", lambda s: money(s.today_totals.cost_usd), lambda s: f"{s.today_totals.events:,} ev"),
+    Kpi("month", "Month to date", lambda s: money(s.month_to_date.cost_usd), lambda s: f"{s.today:%B}"),
+    Kpi("all", "All time", lambda s: money(s.all_time.cost_usd), lambda s: f"{s.active_days} days"),
+    Kpi("avg", "Average / day", lambda s: money(s.average_per_day)),
+    # A later "billed" card (provider billing) goes here, next to the metered figures.
+    Kpi("tokens", "Tokens", lambda s: tokens(s.all_time.total_tokens), lambda s: f"{tokens(s.all_time.output_tokens)} out"),
+    Kpi("per1k", "Cost / 1K tokens", lambda s: money(s.all_time.cost_per_1k_tokens)),
+    Kpi("events", "Events", lambda s: f"{s.all_time.events:,}", lambda s: f"{s.all_time.errors:,} err"),
+    Kpi(
+        "unpriced",
+        "Unpriced events",
+        lambda s: f"{s.all_time.unpriced_events:,}",
+        lambda s: "not in cost" if s.all_time.unpriced_events else "all priced",
+        warn=lambda s: s.all_time.unpriced_events > 0,
+    ),
+]
+
+
+class UnpricedBanner(Static):
+    """Unpriced usage is never shown as $0 silently: it says so, and how to fix it."""
+
+    def show(self, snap: DashboardSnapshot) -> None:
+        self.display = bool(snap.unpriced)
+        if not snap.unpriced:
+            return
+        first = snap.unpriced[0]
+        text = Text()
+        text.append("unpriced: ", style="bold")
+        text.append(f"{snap.all_time.unpriced_events:,} events have no price and are not in the cost")
+        if len(snap.unpriced) > 1:
+            text.append(f" ({len(snap.unpriced)} models: see Settings, key 0)")
+        # The command on a line of its own, so that it is never broken and copies whole.
+        text.append(".\nFix: ")
+        text.append(FIX_PRICE.format(model=first.model), style="bold")
+        self.update(text)
+
+
+class RecentDays(DataTable[str]):
+    """Per-day totals of the selected range, newest first."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_column("Day (UTC)", key="day")
+        self.add_column("Cost".rjust(8), key="cost")
+        self.add_column("Events", key="events")
+        self.add_column("Tokens", key="tokens")
+
+    def show(self, days: list[DayTotals]) -> None:
+        self.clear()
+        for d in reversed(days):
+            self.add_row(
+                d.day.strftime("%a %m-%d"),
+                money(d.cost_usd).rjust(8),
+                f"{d.events:,}".rjust(6),
+                tokens(d.total_tokens).rjust(6),
+                key=d.day.isoformat(),
+            )
+
+
+class DashboardScreen(DataScreen):
+    TITLE = "Dashboard"
+    BINDINGS = [
+        Binding("d", "cycle_range", "Range", tooltip="Cycle the charts' range: 7, 30, 90 days", id="dashboard.range"),
+    ]
+
+    data: reactive[DashboardData | None] = reactive(None, always_update=True)
+    """The last loaded data, swapped whole when a worker posts :class:`Loaded`."""
+    range_days: reactive[int] = reactive(30)
+    """The charts' range in days (one of :data:`RANGES`)."""
+
+    class Loaded(Message):
+        """A worker finished loading the dashboard."""
+
+        def __init__(self, data: DashboardData) -> None:
+            super().__init__()
+            self.data = data
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="dash-loading", classes="loading")
+        yield EmptyState(id="dash-empty")
+        with VerticalScroll(id="dash-body"):
+            yield KpiStrip(KPIS, id="kpis")
+            yield UnpricedBanner(id="unpriced-banner")
+            with Horizontal(id="dash-charts"):
+                with Vertical(id="daily-box", classes="chart-box"):
+                    yield Static("Daily cost", classes="panel-title")
+                    yield DailyCostChart(id="daily-chart")
+                with Vertical(id="model-box", classes="side-box"):
+                    yield Static("Cost by model", classes="panel-title", id="model-title")
+                    yield ModelCostChart(id="model-chart")
+            with Horizontal(id="dash-lower"):
+                with Vertical(id="tokens-box", classes="chart-box"):
+                    yield Static("Tokens and cost per day", classes="panel-title")
+                    yield TokensCostChart(id="tokens-chart")
+                with Vertical(id="recent-box", classes="side-box"):
+                    yield Static("Recent days", classes="panel-title", id="recent-title")
+                    yield RecentDays(id="recent-days")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(True, "-loading")
+
+    def load(self) -> None:
+        self._load()
+
+    @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        data = load_dashboard(self.cost_app.get_store(), self.cost_app.now())
+        self.post_if_current(self.Loaded(data))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.data = message.data
+
+    def watch_data(self) -> None:
+        self._paint()
+
+    def watch_range_days(self) -> None:
+        self._paint()
+
+    def _paint(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        snap = data.snapshot
+        self.set_class(False, "-loading")
+        self.set_class(snap.is_empty, "-empty")
+        self.refresh_bindings()
+        if snap.is_empty:
+            return
+        with self.app.batch_update():
+            self.query_one(KpiStrip).show(snap)
+            self.query_one(UnpricedBanner).show(snap)
+            days = data.days(self.range_days)
+            self.query_one(DailyCostChart).update(days)
+            self.query_one(TokensCostChart).update(days)
+            self.query_one(ModelCostChart).update(data.by_model.get(self.range_days, snap.by_model))
+            self.query_one("#model-title", Static).update(f"Cost by model, last {self.range_days} days")
+            self.query_one("#recent-title", Static).update(f"Last {self.range_days} days")
+            self.query_one(RecentDays).show(days)
+
+    def set_range(self, days: int) -> None:
+        if days in RANGES:
+            self.range_days = days
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No range to change on an empty database: keep the key out of the footer.
+        if action == "cycle_range":
+            return self.data is not None and not self.data.snapshot.is_empty
+        return True
+
+    def action_cycle_range(self) -> None:
+        i = RANGES.index(self.range_days) if self.range_days in RANGES else 0
+        self.range_days = RANGES[(i + 1) % len(RANGES)]
+        self.notify(f"Charts: last {self.range_days} days", timeout=1.5)

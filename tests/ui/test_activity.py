@@ -1,0 +1,225 @@
+"""Activity: paging, filters, search, the detail modal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Select
+
+from costtui.formatting import money_exact
+from costtui.models import EventFilter
+from costtui.store import Store
+from costtui.ui.screens.activity import PAGE_SIZE, ActivityScreen, Columns, EventsTable
+from costtui.ui.screens.event_detail import EventDetailScreen, detail_rows
+from costtui.ui.screens.filters import FilterScreen, describe_filter
+
+from .conftest import build_app, settle, text_of
+
+
+async def open_activity(pilot) -> ActivityScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ActivityScreen)
+    return screen
+
+
+async def test_first_page_only_then_more_near_the_bottom(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        table = screen.query_one(EventsTable)
+        assert table.row_count == PAGE_SIZE  # never everything
+        with Store(demo_db) as store:
+            newest = store.events_page(limit=1)[0]
+            total = store.count_events()
+        assert screen.order[0] == newest.row_id  # newest first
+        assert f"{total:,} events" in text_of(screen.query_one("#activity-status"))
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.row_count == 2 * PAGE_SIZE
+        times = [screen.events[r].ts for r in screen.order]
+        assert times == sorted(times, reverse=True)
+        assert len(set(screen.order)) == len(screen.order)
+
+
+async def test_new_events_do_not_move_a_scrolled_cursor(demo_db: Path) -> None:
+    from costtui.demo import demo_events
+
+    from .conftest import FROZEN_NOW, wait_until
+
+    app = build_app(demo_db, refresh_seconds=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        await pilot.press("down", "down", "down")
+        first = screen.order[0]
+        with Store(demo_db) as writer:
+            writer.record(list(demo_events(1, now=FROZEN_NOW, seed=11, per_day=30)))
+        app.data_changed()
+        assert await wait_until(pilot, lambda: screen.new_data)
+        assert "new events: press r" in text_of(screen.query_one("#activity-status"))
+        assert screen.order[0] == first and screen.query_one(EventsTable).cursor_row == 3
+        await pilot.press("r")
+        await settle(pilot)
+        assert not screen.new_data and screen.query_one(EventsTable).cursor_row == 0
+        with Store(demo_db) as store:
+            assert screen.total == store.count_events()
+            assert screen.order[0] == store.events_page(limit=1)[0].row_id
+
+
+async def test_filter_by_provider(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        await pilot.press("f")
+        dialog = app.screen
+        assert isinstance(dialog, FilterScreen)
+        select = dialog.query_one("#filter-provider", Select)
+        assert "anthropic" in [value for _, value in select._options]  # filled from store.distinct
+        select.value = "anthropic"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.filter.provider == "anthropic"
+        providers = {screen.events[r].provider for r in screen.order}
+        assert providers == {"anthropic"}
+        with Store(demo_db) as store:
+            expected = store.count_events(EventFilter(provider="anthropic"))
+            assert expected < store.count_events()
+        assert screen.total == expected
+        assert "provider=anthropic" in text_of(screen.query_one("#filter-summary"))
+        await pilot.press("c")
+        await settle(pilot)
+        assert screen.filter == EventFilter()
+        assert len({screen.events[r].provider for r in screen.order}) > 1
+
+
+async def test_filter_dialog_rejects_bad_dates(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_activity(pilot)
+        await pilot.press("f")
+        dialog = app.screen
+        dialog.query_one("#filter-from", Input).value = "2026-13-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "error" in text_of(dialog.query_one("#filter-error"))
+        dialog.query_one("#filter-from", Input).value = "2026-11-19"
+        dialog.query_one("#filter-to", Input).value = "2026-11-19"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ActivityScreen)
+        days = {screen.events[r].ts.date().isoformat() for r in screen.order}
+        assert days == {"2026-11-19"}
+
+
+async def test_search(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        await pilot.press("slash")
+        assert screen.focused is screen.query_one("#search", Input)
+        await pilot.press("escape")
+        assert screen.focused is screen.query_one(EventsTable)
+        await pilot.press("slash")
+        await pilot.press(*"opus")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.filter.search == "opus"
+        assert screen.order
+        assert all("opus" in screen.events[r].model for r in screen.order)
+        assert screen.focused is screen.query_one(EventsTable)
+
+
+async def test_enter_opens_detail_and_escape_closes(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        event = screen.events[screen.order[0]]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, EventDetailScreen)
+        shown = text_of(app.screen.query_one("#detail-table"))
+        assert event.model in shown
+        assert money_exact(event.cost_usd) in shown
+        assert "price version" in shown and "cache write" in shown and "reasoning" in shown
+        await pilot.press("2", "q")  # neither leaves the dialog stranded nor quits from inside it
+        assert isinstance(app.screen, EventDetailScreen) and app.is_running
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+async def test_unpriced_event_detail_says_how_to_fix(demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        event = store.events_page(EventFilter(model="ft:gpt-4o-mini:acme:support-v3"), limit=1)[0]
+    assert event.unpriced
+    rows = dict(detail_rows(event))
+    assert "unpriced" in rows["cost"]
+    assert "costtui prices set ft:gpt-4o-mini:acme:support-v3 --input X --output Y" in rows["cost"]
+
+
+def test_detail_rows_show_every_field(demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        event = store.events_page(EventFilter(provider="anthropic"), limit=1)[0]
+    names = [name for name, _ in detail_rows(event)]
+    for field in ("event id", "provider", "model", "operation", "source", "app", "user", "team", "project",
+                  "api key", "tags", "cost", "price version", "input (uncached)", "cache read", "cache write",
+                  "output", "latency", "status", "error", "cache hit"):
+        assert field in names
+
+
+def test_columns_fit_the_terminal() -> None:
+    for width in (80, 100, 140):
+        cols = Columns.for_width(width)
+        used = cols.time + cols.provider + cols.model + 7 + 9 + 9 + 2 * 6 + 2 + (cols.app + 2 if cols.app else 0)
+        assert used <= width
+    assert Columns.for_width(80).app == 0 and Columns.for_width(100).app > 0
+
+
+def test_describe_filter() -> None:
+    from datetime import UTC, datetime
+
+    flt = EventFilter(
+        provider="openai",
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 3, tzinfo=UTC),
+        search="timeout",
+    )
+    assert describe_filter(flt) == '2026-11-01 → 2026-11-02 · provider=openai · "timeout"'
+    assert describe_filter(EventFilter()) == ""
+
+
+async def test_user_text_is_never_markup(db_path: Path) -> None:
+    from datetime import timedelta
+
+    from costtui.models import UsageEvent
+
+    from .conftest import FROZEN_NOW
+
+    with Store(db_path) as store:
+        store.record(
+            [
+                UsageEvent(
+                    ts=FROZEN_NOW - timedelta(minutes=1),
+                    provider="openai",
+                    model="[bold]odd[/]model",
+                    app="[/]",
+                    error="bad [link=x] thing",
+                    status="error",
+                )
+            ]
+        )
+    app = build_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        assert "[bold]odd[/]model" in text_of(screen.query_one(EventsTable))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "bad [link=x] thing" in text_of(app.screen.query_one("#detail-table"))
+        await pilot.press("escape")
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterScreen)

@@ -1,0 +1,69 @@
+"""Snapshots of each screen on a fixed demo dataset with a frozen clock.
+
+Paths are made relative (the test runs inside its tmp folder) so the Settings screen shows the
+same text on every machine. Update with ``pytest tests/ui --snapshot-update`` and look at the
+report before committing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from .conftest import build_app, settle
+
+
+@pytest.fixture
+def snapshot_db(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(demo_db.parent)
+    monkeypatch.setenv("COSTTUI_CONFIG", "config.toml")
+    return Path(demo_db.name)
+
+
+def press_then_settle(*keys: str) -> Any:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+def test_dashboard(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle())
+
+
+def test_dashboard_80x24(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle())
+
+
+def test_activity(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("2"))
+
+
+def test_activity_80x24(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle("2"))
+
+
+def test_event_detail(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("2", "enter"))
+
+
+def test_settings(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("0"))
+
+
+def test_empty_dashboard(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(db_path.parent)
+    app = build_app(Path(db_path.name))
+    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle())
