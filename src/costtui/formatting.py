@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 
 def money(amount: Decimal | None, *, unpriced: bool = False) -> str:
-    """$1,234.56 for large amounts, $0.0042 for a request, "unpriced" for None."""
+    """$1,234.56 from a dollar up; at most three significant digits below ($0.742, $0.50, $0.0042)."""
     if amount is None:
         return "unpriced" if unpriced else "—"
     sign = "-" if amount < 0 else ""
@@ -15,17 +15,14 @@ def money(amount: Decimal | None, *, unpriced: bool = False) -> str:
     if a == 0:
         return "$0.00"
     if a >= 1:
-        q = a.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        return f"{sign}${q:,.2f}"
-    if a >= Decimal("0.01"):
-        text = f"{a.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):.4f}"
-        while text.endswith("0") and len(text.split(".")[1]) > 2:
-            text = text[:-1]
-        return f"{sign}${text}"
-    # Tiny per-request amounts: keep 2 significant digits.
-    exp = a.adjusted()  # e.g. -3 for 0.0042
-    q = a.quantize(Decimal(1).scaleb(exp - 1), rounding=ROUND_HALF_UP)
-    return f"{sign}${q:f}"
+        return f"{sign}${a.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    q = a.quantize(Decimal(1).scaleb(a.adjusted() - 2), rounding=ROUND_HALF_UP)
+    if q >= 1:  # 0.9996 rounds up to a dollar
+        return f"{sign}$1.00"
+    text = f"{q:f}"
+    while text.endswith("0") and len(text.split(".")[1]) > 2:
+        text = text[:-1]
+    return f"{sign}${text}"
 
 
 def money_exact(amount: Decimal | None) -> str:
