@@ -239,6 +239,7 @@ class CostApp(App[None]):
             "poll": "Checking the database for changes",
             "reload": "Loading data",
             "page": "Loading more events",
+            "prices": "Saving the price",
         }.get(worker.group, "A background task")
         reason = describe_error(worker.error)
         if reason == self._last_error:
@@ -280,6 +281,7 @@ class CostApp(App[None]):
         yield SystemCommand("theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme)
         yield SystemCommand("data: refresh", "Reload the data on this screen", self.action_refresh)
         yield SystemCommand("help: keys", "Every key on every screen", self.action_help)
+        yield SystemCommand("prices: set a price", "Your own price for a model (re-prices stored events)", self.open_price_form)
         for days in RANGES:
             yield SystemCommand(
                 f"dashboard: range {days} days",
@@ -293,6 +295,36 @@ class CostApp(App[None]):
     def _dashboard_range(self, days: int) -> None:
         self.switch_mode("dashboard")
         self.call_after_refresh(lambda: self.screen.set_range(days) if isinstance(self.screen, DashboardScreen) else None)
+
+    # ------------------------------------------------------------------ prices
+
+    def open_price_form(self, model: str = "", provider: str = "") -> None:
+        """Ask for a price override (prefilled with an unpriced model), then save it in a worker."""
+        from costtui.ui.screens.price_form import PriceFormScreen, PriceRequest
+
+        def saved(request: PriceRequest | None) -> None:
+            if request is not None:
+                self._save_price(request)
+
+        self.push_screen(PriceFormScreen(model, provider), saved)
+
+    @work(thread=True, group="prices", exit_on_error=False)
+    def _save_price(self, request: Any) -> None:
+        from costtui.formatting import money
+
+        store = self.get_store()
+        override = store.add_price_override(request.override)
+        message = f"Override #{override.id} saved for {override.model}."
+        if request.recost:
+            result = store.recost(request.override.effective_from)
+            message += (
+                f" Re-priced {result.events:,} events: {money(result.before)} → {money(result.after)}"
+                + (f" ({result.newly_priced:,} no longer unpriced)." if result.newly_priced else ".")
+            )
+        else:
+            message += " Run `costtui recost` to re-price stored events."
+        self.call_from_thread(self.notify, message, title="prices", timeout=8, markup=False)
+        self.data_changed()
 
     def key_display(self, binding_id: str | None, default: str) -> str:
         """How the key of a binding is shown after the user's keymap ("?", "^p", ...), for help texts."""

@@ -88,7 +88,9 @@ class UnpricedBanner(Static):
         if len(snap.unpriced) > 1:
             text.append(f" ({len(snap.unpriced)} models: see Settings, key 0)")
         # The command on a line of its own, so that it is never broken and copies whole.
-        text.append(".\nFix: ")
+        text.append(".\nFix: press ")
+        text.append("p", style="bold")
+        text.append(" to set a price, or run\n")
         text.append(FIX_PRICE.format(model=first.model), style="bold")
         self.update(text)
 
@@ -119,6 +121,7 @@ class DashboardScreen(DataScreen):
     TITLE = "Dashboard"
     BINDINGS = [
         Binding("d", "cycle_range", "Range", tooltip="Cycle the charts' range: 7, 30, 90 days", id="dashboard.range"),
+        Binding("p", "set_price", "Set price", tooltip="Price the top unpriced model", id="dashboard.price"),
     ]
 
     data: reactive[DashboardData | None] = reactive(None, always_update=True)
@@ -206,7 +209,14 @@ class DashboardScreen(DataScreen):
         # No range to change on an empty database: keep the key out of the footer.
         if action == "cycle_range":
             return self.data is not None and not self.data.snapshot.is_empty
+        if action == "set_price":  # only while something is unpriced
+            return self.data is not None and bool(self.data.snapshot.unpriced)
         return True
+
+    def action_set_price(self) -> None:
+        if self.data is not None and self.data.snapshot.unpriced:
+            top = self.data.snapshot.unpriced[0]
+            self.cost_app.open_price_form(top.model, top.provider)
 
     def action_cycle_range(self) -> None:
         i = RANGES.index(self.range_days) if self.range_days in RANGES else 0

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
@@ -158,7 +159,7 @@ class PricesSection(SettingsSection):
                 )
             parts += [Text("\nYour price overrides (costtui prices list / remove N):", style="bold"), table]
         else:
-            parts.append(Text("\nNo price overrides. Add one with:\n  costtui prices set MODEL --input X --output Y"))
+            parts.append(Text("\nNo price overrides. Press p to add one, or: costtui prices set MODEL --input X --output Y"))
         if data.unpriced:
             parts.append(Text("\nunpriced models (not in cost). Fix each, then run costtui recost:", style="bold"))
             for u in data.unpriced:
@@ -176,6 +177,15 @@ SETTINGS_SECTIONS: list[type[SettingsSection]] = [DatabaseSection, PricesSection
 
 class SettingsScreen(DataScreen):
     TITLE = "Settings"
+    BINDINGS = [
+        Binding("p", "set_price", "Set price", tooltip="Your own price for a model", id="settings.price"),
+    ]
+
+    def action_set_price(self) -> None:
+        unpriced = self._unpriced[0] if self._unpriced else None
+        self.cost_app.open_price_form(unpriced.model if unpriced else "", unpriced.provider if unpriced else "")
+
+    _unpriced: list[Any] = []
 
     class Loaded(Message):
         def __init__(self, results: dict[type[SettingsSection], tuple[bool, Any]]) -> None:
@@ -218,6 +228,8 @@ class SettingsScreen(DataScreen):
     def _loaded(self, message: Loaded) -> None:
         for widget in self.query(SettingsSection):
             ok, data = message.results.get(type(widget), (False, "not loaded"))
+            if ok and isinstance(data, PricesInfo):
+                self._unpriced = data.unpriced
             if ok:
                 widget.show(data)
             else:
