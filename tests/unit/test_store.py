@@ -195,3 +195,21 @@ def test_failed_batch_writes_nothing(store: Store, monkeypatch: pytest.MonkeyPat
         store.record([ev(2), ev(3)])
     assert store.count_events(EventFilter(search="e")) == 1  # nothing half-written
     assert store.totals().events == 1
+
+
+def test_recost_keeps_totals_of_pruned_events(store: Store) -> None:
+    """A day whose older events were pruned keeps them in its totals when re-priced."""
+    day = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    store.record([ev(1, ts=day, model="mystery-9000", provider="acme"), ev(2, ts=day)])
+    store.prune(30, now=T0)
+    assert store.totals().events == 2 and store.count_events() == 0
+    # A late event for that day arrives after pruning (a backfill, an import).
+    store.record([ev(3, ts=day + timedelta(hours=1), model="mystery-9000", provider="acme")])
+    store.add_price_override(PriceOverride(model="mystery-9000", input_per_mtok=Decimal(10), output_per_mtok=Decimal(20)))
+    result = store.recost()
+    assert result.events == 1 and result.newly_priced == 1
+    t = store.totals()
+    assert t.events == 3  # not 1: the pruned events still count
+    assert t.unpriced_events == 1  # the pruned unpriced event stays unpriced; the new one is priced
+    assert t.cost_usd == Decimal("0.00021") + Decimal("0.012")
+    assert store.totals(app="").events == 3  # the dimension rollup agrees

@@ -33,7 +33,7 @@ from costtui.models import (
 )
 from costtui.pricing import Pricer, quantize
 from costtui.store.migrations import migrate
-from costtui.store.rollup import ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us, rebuild_daily
+from costtui.store.rollup import ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
 
 NANO_PER_USD = 1_000_000_000
 US = 1_000_000
@@ -627,7 +627,8 @@ class Store:
         """Re-price stored events (from ``since``) with today's prices and overrides.
 
         Client-supplied costs are kept. Works one UTC day per transaction so that a concurrent
-        writer is never blocked for long; each day's rollup is rebuilt in the same transaction.
+        writer is never blocked for long. The rollups are adjusted by the difference of each
+        re-priced event (not rebuilt), so days whose older events retention pruned keep them.
         """
         self.reload_overrides()
         start_us = ts_to_us(datetime(since.year, since.month, since.day, tzinfo=UTC)) if since else None
@@ -649,6 +650,7 @@ class Store:
                     [lo, hi],
                 )
                 updates = []
+                deltas = RollupBatch()
                 for r in rows:
                     event = self._event_from_row(r)
                     price = self.pricer.price(event, keep_client_cost=False)
@@ -664,13 +666,19 @@ class Store:
                         newly_priced += 1
                     if old is not None and new is None:
                         newly_unpriced += 1
-                    if new != old or price.version != self._price_label(r["price_version_id"]):
-                        updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
-                if updates and not dry_run:
+                    if dry_run or (new == old and price.version == self._price_label(r["price_version_id"])):
+                        continue
+                    updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
+                    if new != old:
+                        key = (day, r["provider"], r["model"], r["source"]) + tuple(
+                            r[dim] or "" for dim in ROLLUP_DIMENSIONS[1:]
+                        )
+                        deltas.add(key, (0, 0, 0, 0, 0, 0, (new or 0) - (old or 0), int(new is None) - int(old is None), 0))
+                if updates:
                     conn.executemany(
                         "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version_id = ? WHERE id = ?", updates
                     )
-                    rebuild_daily(conn, [day])
+                    deltas.write(conn)
             if progress:
                 progress(i + 1, len(days))
         by_model = sorted(
