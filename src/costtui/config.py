@@ -23,6 +23,30 @@ class ListenerSettings(BaseModel):
     """Port of the embedded listener (0 picks a free one)."""
     enabled: bool = True
     """Start the listener with the TUI."""
+    # --- listener options (issue 3) -------------------------------------------------------
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    """Largest request body accepted (after gunzip); larger ones get 413."""
+    max_events_per_request: int = Field(default=10_000, ge=1, le=1_000_000)
+    """Most events in one /ingest request."""
+    require_key_on_loopback: bool = True
+    """Ask for the ingest key even from clients on 127.0.0.1 (a non-loopback bind always does)."""
+    rate_limit_address_per_second: float = Field(default=200.0, ge=0)
+    """Requests per second allowed per client address (0 = no limit)."""
+    rate_limit_address_burst: int = Field(default=400, ge=1)
+    rate_limit_loopback: bool = False
+    """Also rate-limit clients on the loopback address (local apps are not limited by default)."""
+    rate_limit_token_per_second: float = Field(default=100.0, ge=0)
+    """Requests per second allowed per tracking token (0 = no limit)."""
+    rate_limit_token_burst: int = Field(default=200, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    """Browser origins allowed to call the listener (e.g. ``https://dash.example.com``); none by default."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """Extra Host header names accepted while bound to loopback (localhost and 127.x are always
+    accepted; other names are refused to stop DNS-rebinding pages from reading the listener)."""
+    tracking_token_header: str = Field(default="X-Costtui-Token", min_length=1, max_length=100)
+    """Header that carries a tracking token (OTLP exporters cannot put it in the body)."""
+    batch_max_events: int = Field(default=20_000, ge=1)
+    """Most events the batched writer commits in one transaction."""
 
 
 class UISettings(BaseModel):
@@ -32,6 +56,35 @@ class UISettings(BaseModel):
     """How often the TUI checks the database for changes made by other processes."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Rebind keys by binding id, e.g. ``{"screen.activity" = "a"}``."""
+
+
+# --- providers: sync and secrets (issue 4) ------------------------------------------------
+
+
+class SyncSettings(BaseModel):
+    quota_interval_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
+    """How often balances, spend limits and rate limits are refreshed."""
+    usage_interval_minutes: float = Field(default=60.0, gt=0, le=7 * 24 * 60)
+    """How often usage and billed costs are pulled from provider APIs."""
+    backfill_days: int = Field(default=90, ge=1, le=400)
+    """How far back the first sync of an account goes."""
+    overlap_days: int = Field(default=3, ge=0, le=31)
+    """Later syncs re-read this many days before the last success (providers correct late)."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Timeout of one provider HTTP request."""
+    max_retries: int = Field(default=4, ge=0, le=10)
+    """Retries after a timeout, 5xx or 429 (honouring Retry-After) before the sync gives up."""
+    auto: bool = True
+    """Sync on the timers above while the TUI (or ``costtui serve``) runs; ``costtui sync`` always works."""
+
+
+class SecretsSettings(BaseModel):
+    backend: str = "auto"
+    """Where keys live: ``auto`` (system keyring, else the encrypted file), ``system``, ``file``
+    (encrypted file), or ``plaintext`` (an unencrypted file: an explicit opt-in)."""
+    allow_plaintext: bool = False
+    """In ``auto`` mode, fall back to a plaintext file when there is no system keyring and no
+    passphrase. Off by default: keys then go to the encrypted file, which asks for a passphrase."""
 
 
 class Settings(BaseSettings):
@@ -45,6 +98,8 @@ class Settings(BaseSettings):
     """Prune raw events older than this many days (their daily totals are kept). None keeps all."""
     listener: ListenerSettings = Field(default_factory=ListenerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings)
 
     @classmethod
     def settings_customise_sources(

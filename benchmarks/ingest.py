@@ -1,0 +1,182 @@
+"""Ingest benchmark: single-event POSTs at 64 connections, and batches of 1,000 events.
+
+Targets a running ``costtui serve`` (``--url``, key from ``--key`` or ``COSTTUI_INGEST_KEY``), or,
+by default, starts one itself on a free loopback port with a temporary database. Bounded in both
+request count and time. Loopback only.
+
+    .venv/bin/python benchmarks/ingest.py
+    .venv/bin/python benchmarks/ingest.py --url http://127.0.0.1:8787 --requests 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import aiohttp
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def event(i: int, run: str) -> dict[str, Any]:
+    return {
+        "event_id": f"bench-{run}-{i}",
+        "model": "gpt-4o-mini",
+        "prompt_tokens": 1000 + i % 500,
+        "completion_tokens": 200 + i % 100,
+        "timestamp": "2026-03-01T10:00:00Z",
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+async def start_serve(db: Path, key: str) -> tuple[asyncio.subprocess.Process, str]:
+    env = {**os.environ, "COSTTUI_INGEST_KEY": key, "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "costtui", "--db", str(db), "serve", "--port", "0", "--log-interval", "3600",
+        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+
+    async def url() -> str:
+        while True:
+            line = (await proc.stderr.readline()).decode()  # type: ignore[union-attr]
+            if not line:
+                raise SystemExit("costtui serve exited before listening")
+            m = re.search(r"costtui listening on (http://\S+)", line)
+            if m:
+                return m.group(1)
+
+    found = await asyncio.wait_for(url(), 30)
+
+    async def drain() -> None:  # keep stderr flowing so the server never blocks on it
+        while await proc.stderr.read(65536):  # type: ignore[union-attr]
+            pass
+
+    asyncio.get_running_loop().create_task(drain())
+    return proc, found
+
+
+async def run_phase(
+    session: aiohttp.ClientSession, url: str, key: str, *, connections: int, requests: int, per_request: int,
+    max_seconds: float, run: str,
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    headers = {"X-Ingest-Key": key, "Content-Type": "application/json"}
+    # Bodies are made before the clock starts: the client shares the machine with the server.
+    if per_request == 1:
+        bodies = [json.dumps(event(n, run)).encode() for n in range(requests)]
+    else:
+        bodies = [
+            json.dumps([event(n * per_request + i, run) for i in range(per_request)]).encode() for n in range(requests)
+        ]
+    counter = iter(bodies)
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        for body in counter:
+            if time.perf_counter() > deadline:
+                return
+            t0 = time.perf_counter()
+            async with session.post(url + "/ingest", data=body, headers=headers) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    errors += 1
+            latencies.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    elapsed = time.perf_counter() - start
+    done = len(latencies)
+    return {
+        "requests": done,
+        "events": done * per_request,
+        "errors": errors,
+        "seconds": elapsed,
+        "req_per_s": done / elapsed,
+        "events_per_s": done * per_request / elapsed,
+        "p50_ms": pct(latencies, 50) * 1000,
+        "p99_ms": pct(latencies, 99) * 1000,
+    }
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", help="A running costtui serve on loopback (default: start one).")
+    ap.add_argument("--key", default=os.environ.get("COSTTUI_INGEST_KEY"), help="Ingest key (env COSTTUI_INGEST_KEY).")
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--requests", type=int, default=30_000, help="Single-event requests (bounded).")
+    ap.add_argument("--batches", type=int, default=300, help="Batches of --batch-size events (bounded).")
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--batch-connections", type=int, default=4)
+    ap.add_argument("--max-seconds", type=float, default=30.0, help="Time cap per phase.")
+    ap.add_argument("--no-warmup", action="store_true", help="Skip the 2,000-request warm-up.")
+    args = ap.parse_args()
+
+    proc = None
+    tmp = None
+    if args.url:
+        host = urlparse(args.url).hostname or ""
+        if host not in LOOPBACK and not host.startswith("127."):
+            raise SystemExit("this benchmark only targets loopback addresses")
+        if not args.key:
+            raise SystemExit("give --key or set COSTTUI_INGEST_KEY")
+        url, key = args.url.rstrip("/"), args.key
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="costtui-bench-")
+        key = "cti_bench-" + uuid.uuid4().hex
+        proc, url = await start_serve(Path(tmp.name) / "bench.db", key)
+    run = uuid.uuid4().hex[:8]
+    try:
+        connector = aiohttp.TCPConnector(limit=max(args.connections, args.batch_connections))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            if not args.no_warmup:  # connections, pricing caches
+                await run_phase(session, url, key, connections=args.connections, requests=2000, per_request=1, max_seconds=10, run=run + "w")
+            single = await run_phase(
+                session, url, key, connections=args.connections, requests=args.requests, per_request=1,
+                max_seconds=args.max_seconds, run=run + "s",
+            )
+            batch = await run_phase(
+                session, url, key, connections=args.batch_connections, requests=args.batches, per_request=args.batch_size,
+                max_seconds=args.max_seconds, run=run + "b",
+            )
+    finally:
+        if proc is not None:
+            proc.terminate()
+            await proc.wait()
+        if tmp is not None:
+            tmp.cleanup()
+
+    print(f"costtui ingest benchmark against {url} ({os.cpu_count()} CPUs; client and server on this machine)")
+    print(
+        f"  single events, {args.connections} connections: {single['requests']:,} requests in {single['seconds']:.2f}s"
+        f" = {single['req_per_s']:,.0f} req/s  p50 {single['p50_ms']:.2f} ms  p99 {single['p99_ms']:.2f} ms"
+        f"  errors {single['errors']}  (target >= 5,000 req/s)"
+    )
+    print(
+        f"  batches of {args.batch_size:,}, {args.batch_connections} connections: {batch['requests']:,} batches in {batch['seconds']:.2f}s"
+        f" = {batch['events_per_s']:,.0f} events/s  p50 {batch['p50_ms']:.1f} ms  p99 {batch['p99_ms']:.1f} ms"
+        f"  errors {batch['errors']}  (target >= 100,000 events/s)"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Subcommands kept in their own modules and registered in ``costtui.cli``."""

@@ -1,0 +1,402 @@
+"""What every provider module shares: the HTTP client with retry/backoff, error classes, the base class.
+
+Rules kept here so each provider module stays a thin translation of providers.md:
+
+* one ``httpx.AsyncClient`` (a shared connection pool) is passed in; modules never create their own;
+* a timeout, a 5xx (and Anthropic's 529) or a 429 is retried up to ``max_retries`` times, waiting
+  ``Retry-After`` when the server sends it (seconds or an HTTP date), else 1, 2, 4, 8… s; the
+  sleep function is injectable so tests never sleep;
+* errors are one of the classes below, with a message that says what to do next and never holds
+  the key (every message goes through :meth:`ProviderHTTP.redact`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import SecretStr
+
+from costtui import __version__
+from costtui.billing import Account, BilledLine, BilledWindow, QuotaSnapshot
+
+log = logging.getLogger("costtui.providers")
+
+Sleep = Callable[[float], Awaitable[None]]
+Progress = Callable[[str], None]
+"""Called with a short human message ("openai: completions 2/9") as a sync advances."""
+
+USER_AGENT = f"costtui/{__version__} (+https://github.com/costtui/costtui)"
+RETRY_STATUS = {500, 502, 503, 504, 529}
+MAX_RETRY_AFTER = 120.0
+"""A Retry-After longer than this is not waited for: the sync reports RateLimited and tries later."""
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``str(exc)`` is a message for the user (no secrets)."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Unauthorized(ProviderError):
+    """401: the key is wrong, revoked or expired."""
+
+
+Revoked = Unauthorized
+
+
+class WrongKeyType(ProviderError):
+    """The key is valid but of the wrong kind (e.g. an inference key where an admin key is needed)."""
+
+
+class RateLimited(ProviderError):
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ProviderDown(ProviderError):
+    """5xx, timeouts, connection failures."""
+
+    retryable = True
+
+
+class NoNetwork(ProviderDown):
+    """The provider could not be reached at all (DNS, refused connection, no route)."""
+
+
+class BadResponse(ProviderError):
+    """The answer is not JSON or not the documented shape."""
+
+
+class NotAvailable(ProviderError):
+    """404: the endpoint does not exist here (older deployment, gateway, other plan)."""
+
+
+class PaymentRequired(ProviderError):
+    """402: credits exhausted."""
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def make_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
+    """The shared client for provider calls (one pool for all accounts)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    )
+
+
+def _error_text(resp: httpx.Response) -> str:
+    """The provider's own error message, if the body has one (OpenAI/Anthropic/OpenRouter shapes)."""
+    try:
+        body = resp.json()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        msg = err.get("message") or err.get("type") or ""
+    elif isinstance(err, str):
+        msg = err
+    elif isinstance(body, dict):
+        msg = body.get("message") or body.get("msg") or ""
+    else:
+        msg = ""
+    return str(msg)[:300]
+
+
+class ProviderHTTP:
+    """Authenticated JSON calls to one provider with retries; every message redacted."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        client: httpx.AsyncClient,
+        *,
+        headers: Mapping[str, str],
+        secrets: Sequence[SecretStr] = (),
+        sleep: Sleep = asyncio.sleep,
+        max_retries: int = 4,
+        timeout: float | None = None,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.client = client
+        self.headers = dict(headers)
+        self._secrets = [s.get_secret_value() for s in secrets if s.get_secret_value()]
+        self.sleep = sleep
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self.calls = 0
+
+    def redact(self, text: str) -> str:
+        for s in self._secrets:
+            if s and s in text:
+                text = text.replace(s, "[key]")
+        return text
+
+    def _fail(self, exc_type: type[ProviderError], message: str, **kw: Any) -> ProviderError:
+        return exc_type(self.redact(f"{self.provider}: {message}"), **kw)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        tolerate_404: bool = False,
+    ) -> httpx.Response:
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        shown = httpx.URL(url).path
+        attempt = 0
+        while True:
+            self.calls += 1
+            try:
+                resp = await self.client.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    headers={**self.headers, **(headers or {})},
+                    timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+            except httpx.TimeoutException:
+                error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
+                wait = None
+            except (httpx.ConnectError, httpx.NetworkError) as exc:
+                error = self._fail(
+                    NoNetwork,
+                    f"cannot reach {httpx.URL(url).host} ({type(exc).__name__}); check the network or --base-url",
+                )
+                wait = None
+            except httpx.HTTPError as exc:
+                error = self._fail(ProviderDown, f"{shown} failed ({type(exc).__name__})")
+                wait = None
+            else:
+                status = resp.status_code
+                if status < 400:
+                    return resp
+                detail = _error_text(resp)
+                suffix = f": {detail}" if detail else ""
+                if status == 429:
+                    wait = parse_retry_after(resp.headers.get("retry-after"))
+                    error = self._fail(
+                        RateLimited, f"rate limited on {shown} (429){suffix}", retry_after=wait
+                    )
+                elif status in RETRY_STATUS or status >= 500:
+                    wait = parse_retry_after(resp.headers.get("retry-after"))
+                    error = self._fail(ProviderDown, f"{shown} answered {status}; the provider is having trouble{suffix}",
+                                       status=status)
+                elif status == 404 and tolerate_404:
+                    raise self._fail(NotAvailable, f"{shown} is not available here (404)", status=404)
+                else:
+                    raise self._classify(status, shown, detail)
+            if attempt >= self.max_retries or (wait is not None and wait > MAX_RETRY_AFTER):
+                raise error
+            delay = wait if wait is not None else min(2.0**attempt, 60.0)
+            log.info("%s: retrying %s in %.1fs (%s)", self.provider, shown, delay, type(error).__name__)
+            await self.sleep(delay)
+            attempt += 1
+
+    def _classify(self, status: int, shown: str, detail: str) -> ProviderError:
+        suffix = f" ({detail})" if detail else ""
+        if status == 401:
+            return self._fail(Unauthorized, f"the key was rejected (401){suffix}: it is wrong, revoked or expired", status=401)
+        if status == 403:
+            return self._fail(
+                WrongKeyType,
+                f"the key is not allowed to call {shown} (403){suffix}: it may be the wrong kind of key",
+                status=403,
+            )
+        if status == 402:
+            return self._fail(PaymentRequired, f"payment required (402){suffix}: credits are exhausted", status=402)
+        if status == 404:
+            return self._fail(NotAvailable, f"{shown} was not found (404){suffix}", status=404)
+        return self._fail(BadResponse, f"{shown} answered {status}{suffix}", status=status)
+
+    async def get_json(self, path: str, params: Any = None, *, tolerate_404: bool = False) -> Any:
+        resp = await self.request("GET", path, params=params, tolerate_404=tolerate_404)
+        return self._json(resp, path)
+
+    async def post_json(self, path: str, body: Any, *, headers: Mapping[str, str] | None = None) -> Any:
+        resp = await self.request("POST", path, json_body=body, headers=headers)
+        return self._json(resp, path)
+
+    def _json(self, resp: httpx.Response, path: str) -> Any:
+        try:
+            return resp.json()
+        except (json.JSONDecodeError, ValueError, UnicodeDecodeError):
+            raise self._fail(BadResponse, f"{path} did not return JSON (HTTP {resp.status_code})") from None
+
+
+def expect_dict(value: Any, what: str, provider: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadResponse(f"{provider}: {what} is not a JSON object")
+    return value
+
+
+def expect_list(value: Any, what: str, provider: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadResponse(f"{provider}: {what} is not a list")
+    return value
+
+
+def as_int(value: Any) -> int:
+    """Token counts: missing/null → 0; floats that are whole numbers are accepted."""
+    if value is None or isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(0, value)
+    if isinstance(value, float) and value.is_integer():
+        return max(0, int(value))
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+# --------------------------------------------------------------------------- providers
+
+
+@dataclass
+class UsageResult:
+    """What one usage/cost sync of an account produced."""
+
+    lines: list[BilledLine] = field(default_factory=list)
+    windows: list[BilledWindow] = field(default_factory=list)
+    """Streams re-read completely (their absent rows are deleted)."""
+    skipped: list[str] = field(default_factory=list)
+    """Endpoints not available on this deployment (404) — not an error."""
+
+
+class Provider:
+    """Base class of a provider module. Subclasses implement the ``fetch_*`` methods they support."""
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    default_base_url: ClassVar[str] = ""
+    key_kinds: ClassVar[tuple[str, ...]] = ("inference",)
+    """Kinds of key the module can use; the first is the default for ``keys add``."""
+    supports_usage: ClassVar[bool] = False
+    supports_quotas: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        account: Account,
+        key: SecretStr,
+        client: httpx.AsyncClient,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        max_retries: int = 4,
+        timeout: float | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.account = account
+        self.key = key
+        self.now = now or (lambda: datetime.now(UTC))
+        self.http = ProviderHTTP(
+            self.id,
+            account.base_url or self.default_base_url,
+            client,
+            headers=self.auth_headers(key),
+            secrets=[key],
+            sleep=sleep,
+            max_retries=max_retries,
+            timeout=timeout,
+        )
+
+    def auth_headers(self, key: SecretStr) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key.get_secret_value()}"}
+
+    async def test_key(self) -> str:
+        """One cheap authenticated call; returns a one-line description, raises ProviderError."""
+        raise NotImplementedError
+
+    async def fetch_usage(self, start: date, end: date, progress: Progress | None = None) -> UsageResult:
+        """Billed costs and usage buckets for UTC days ``start``..``end`` (inclusive)."""
+        return UsageResult()
+
+    async def fetch_quotas(
+        self, hints: dict[str, set[str]] | None = None, *, configured: bool = True
+    ) -> list[QuotaSnapshot]:
+        """Balances, spend limits, configured rate limits. ``hints`` maps projects to the models
+        seen in their usage (OpenAI asks per project). ``configured=False`` skips the configured
+        (not live) rate limits, which change rarely: the sync asks for them a few times a day."""
+        return []
+
+    # helpers ---------------------------------------------------------------
+
+    def line(self, **kw: Any) -> BilledLine:
+        return BilledLine(provider=self.account.provider, account=self.account.name, **kw)
+
+    def quota(self, **kw: Any) -> QuotaSnapshot:
+        return QuotaSnapshot(provider=self.account.provider, account=self.account.name, taken_at=self.now(), **kw)
+
+    def window(self, stream: str, start: date, end: date) -> BilledWindow:
+        return BilledWindow(provider=self.account.provider, account=self.account.name, stream=stream, start=start, end=end)
+
+
+def day_from_unix(ts: Any) -> date:
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+        raise BadResponse(f"bucket start_time is not a number: {str(ts)[:40]!r}")
+    return datetime.fromtimestamp(ts, UTC).date()
+
+
+def day_from_iso(text: Any) -> date:
+    if not isinstance(text, str):
+        raise BadResponse("bucket date is not a string")
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
+    except ValueError:
+        raise BadResponse(f"bucket date {text[:40]!r} is not ISO 8601") from None
+
+
+def unix(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
+
+
+def rfc3339(d: date) -> str:
+    return f"{d.isoformat()}T00:00:00Z"

@@ -1,0 +1,471 @@
+"""Credentials: provider keys and listener keys, never on disk in plain text (unless opted in).
+
+Lookup order for a secret called ``name`` (``get_secret``):
+
+1. an environment variable (``COSTTUI_OPENAI_KEY``, ``COSTTUI_OPENAI_WORK_KEY``,
+   ``COSTTUI_OPENAI_ADMIN_KEY``, ``COSTTUI_INGEST_KEY``… see :func:`env_names`);
+2. the store in use, chosen once per call by :func:`backend_info`:
+
+   * the **system keyring** when one is usable (Secret Service, macOS Keychain, Windows
+     Credential Locker, or the in-memory test backend). Backends that are not usable or not safe
+     are skipped: keyring's ``fail`` backend, ``null``, a chainer whose members are all skipped,
+     and every file backend from ``keyrings.alt`` / ``keyrings.cryptfile`` (their plaintext one
+     is base64 at best; their encrypted ones prompt with ``getpass``, which would hang a TUI);
+   * else an **encrypted file** (``keyrings.cryptfile``: Argon2 + AES-GCM) in the XDG data
+     dir, unlocked by ``COSTTUI_KEYRING_PASSPHRASE`` or by :func:`unlock` (the TUI asks in a
+     modal, the CLI prompts). A wrong passphrase raises :class:`WrongPassphrase`;
+   * a **plaintext file** only when the user opted in (``[secrets] backend = "plaintext"`` in
+     the config file, or ``COSTTUI_SECRETS__BACKEND=plaintext``), or, with
+     ``allow_plaintext = true``, when no passphrase is available and no encrypted file exists.
+
+Thread rule: keyring calls block (Secret Service is D-Bus, the file keyring runs Argon2 for
+~0.3 s per call); call these functions from a thread worker or ``asyncio.to_thread`` in the TUI.
+Values are held as :class:`pydantic.SecretStr`; no message here ever contains a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+from pydantic import SecretStr
+
+from costtui import paths
+
+SERVICE = "costtui"
+PASSPHRASE_ENV = "COSTTUI_KEYRING_PASSPHRASE"
+BACKEND_ENV = "COSTTUI_SECRETS__BACKEND"
+ALLOW_PLAINTEXT_ENV = "COSTTUI_SECRETS__ALLOW_PLAINTEXT"
+ENCRYPTED_FILE = "keyring.cfg"
+PLAINTEXT_FILE = "keyring-plaintext.cfg"
+
+BackendKind = Literal["system", "encrypted-file", "plaintext-file"]
+
+
+class SecretsError(Exception):
+    """A credential operation failed; the message says what to do (and never holds a secret)."""
+
+
+class KeyringLocked(SecretsError):
+    """The encrypted key file needs a passphrase before it can be read or written."""
+
+
+class WrongPassphrase(SecretsError):
+    """The passphrase does not open the encrypted key file."""
+
+
+class KeyringUnavailable(SecretsError):
+    """The chosen keyring backend failed (e.g. Secret Service locked or gone)."""
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Which store holds secrets right now, for ``costtui keys list`` and TUI Settings."""
+
+    kind: BackendKind
+    name: str
+    """Human name, e.g. ``system keyring (SecretService Keyring)``."""
+    path: Path | None = None
+    locked: bool = False
+    """Encrypted file only: no passphrase known yet."""
+    reason: str = ""
+    """Why this backend was chosen (e.g. "no usable system keyring")."""
+
+    def describe(self) -> str:
+        text = self.name
+        if self.path is not None:
+            text += f" at {self.path}"
+        if self.locked:
+            text += " (locked: set COSTTUI_KEYRING_PASSPHRASE or unlock it)"
+        return text
+
+
+# --------------------------------------------------------------------------- state
+
+_lock = threading.RLock()
+_passphrase: SecretStr | None = None
+"""Passphrase given through :func:`unlock` (the TUI modal or a CLI prompt)."""
+_cache: dict[tuple[str, str], SecretStr] = {}
+"""Decrypted file-keyring values: each file read costs an Argon2 derivation (~0.3 s)."""
+
+
+def reset() -> None:
+    """Forget the unlocked passphrase and cached values (tests; ``lock`` for users)."""
+    global _passphrase
+    with _lock:
+        _passphrase = None
+        _cache.clear()
+        _configured.clear()
+
+
+def lock() -> None:
+    """Forget the passphrase and decrypted values (the next use asks again)."""
+    global _passphrase
+    with _lock:
+        _passphrase = None
+        _cache.clear()
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _env_part(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
+
+
+def account_secret_name(provider: str, account: str, *, admin: bool = False) -> str:
+    """Keyring entry of an account's key: ``openai:default``, ``anthropic:work``.
+
+    ``admin`` only changes the environment names that are also consulted (see :func:`env_names`).
+    """
+    return f"{provider.lower()}:{account}" + (":admin" if admin else "")
+
+
+def env_names(name: str) -> list[str]:
+    """Environment variables that may hold the secret ``name``, most specific first.
+
+    ``ingest_key`` → ``COSTTUI_INGEST_KEY``; ``openai:work`` → ``COSTTUI_OPENAI_WORK_KEY``;
+    ``openai:default`` → ``COSTTUI_OPENAI_DEFAULT_KEY``, ``COSTTUI_OPENAI_KEY``;
+    ``openai:default:admin`` → ``COSTTUI_OPENAI_DEFAULT_KEY``, ``COSTTUI_OPENAI_ADMIN_KEY``,
+    ``COSTTUI_OPENAI_KEY``.
+    """
+    parts = name.split(":")
+    if len(parts) == 1:
+        base = _env_part(name)
+        return [f"COSTTUI_{base}" if base.endswith("_KEY") else f"COSTTUI_{base}_KEY"]
+    provider, account = _env_part(parts[0]), _env_part(parts[1])
+    admin = len(parts) > 2 and parts[2] == "admin"
+    names = [f"COSTTUI_{provider}_{account}_KEY"]
+    if account == "DEFAULT":
+        if admin:
+            names.append(f"COSTTUI_{provider}_ADMIN_KEY")
+        names.append(f"COSTTUI_{provider}_KEY")
+    return names
+
+
+def _username(name: str) -> str:
+    # The admin marker only widens the env lookup; the stored entry is per account.
+    parts = name.split(":")
+    return ":".join(parts[:2]) if len(parts) > 2 and parts[2] == "admin" else name
+
+
+def env_secret(name: str) -> tuple[str, SecretStr] | None:
+    """The environment variable that provides ``name``, and its value, if any."""
+    for var in env_names(name):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return var, SecretStr(value)
+    return None
+
+
+# --------------------------------------------------------------------------- backends
+
+
+_configured: dict[str, str] = {}
+"""Settings handed over by the CLI/TUI (``--config`` may point at another file than the default)."""
+
+
+def configure(settings: Any) -> None:
+    """Use these settings' ``[secrets]`` section instead of re-reading the default config file."""
+    section = getattr(settings, "secrets", None)
+    with _lock:
+        _configured.clear()
+        if section is not None:
+            _configured.update(backend=str(section.backend), allow_plaintext=str(section.allow_plaintext))
+
+
+def _setting(env: str, config_key: str) -> str | None:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if config_key in _configured:
+        return _configured[config_key]
+    try:
+        from costtui.config import load_settings
+
+        settings = load_settings()
+    except Exception:  # a broken config file must not hide the keyring; the CLI reports it
+        return None
+    section = getattr(settings, "secrets", None)
+    if section is None:
+        return None
+    result = getattr(section, config_key, None)
+    return None if result is None else str(result)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _is_unsafe(backend: KeyringBackend) -> bool:
+    """File backends that are plaintext or prompt with getpass: never picked silently."""
+    cls = type(backend)
+    module = cls.__module__
+    if module.startswith(("keyrings.alt", "keyrings.cryptfile")):
+        return True
+    if "plaintext" in cls.__name__.lower():
+        return True
+    return module.startswith(("keyring.backends.fail", "keyring.backends.null"))
+
+
+def usable_system_keyring() -> KeyringBackend | None:
+    """The system keyring if one is usable and safe, else None (headless servers)."""
+    from keyring.backends import chainer
+
+    try:
+        current = keyring.get_keyring()
+    except Exception:
+        return None
+    if isinstance(current, chainer.ChainerBackend):
+        try:
+            members = [b for b in current.backends if not _is_unsafe(b)]
+        except Exception:
+            return None
+        # Use the best safe member directly: the chainer would write to the first member,
+        # which on a headless machine may be a plaintext file.
+        return members[0] if members else None
+    if _is_unsafe(current):
+        return None
+    return current
+
+
+def _data_file(name: str) -> Path:
+    return paths.data_dir() / name
+
+
+def _passphrase_value() -> SecretStr | None:
+    if _passphrase is not None:
+        return _passphrase
+    env = os.environ.get(PASSPHRASE_ENV)
+    return SecretStr(env) if env else None
+
+
+def backend_info() -> BackendInfo:
+    """Decide which store holds secrets now (cheap; no secret is read)."""
+    choice = (_setting(BACKEND_ENV, "backend") or "auto").strip().lower()
+    if choice not in {"auto", "system", "file", "encrypted", "encrypted-file", "plaintext", "plaintext-file"}:
+        raise KeyringUnavailable(
+            f"unknown secrets backend {choice!r} (config [secrets] backend or {BACKEND_ENV}); "
+            "use auto, system, file or plaintext"
+        )
+    system = usable_system_keyring()
+    encrypted = _data_file(ENCRYPTED_FILE)
+    if choice in {"plaintext", "plaintext-file"}:
+        return BackendInfo("plaintext-file", "plaintext file (opted in)", _data_file(PLAINTEXT_FILE),
+                           reason="plaintext chosen in the config")
+    if choice in {"file", "encrypted", "encrypted-file"}:
+        return BackendInfo("encrypted-file", "encrypted file", encrypted, locked=_passphrase_value() is None,
+                           reason="encrypted file chosen in the config")
+    if choice == "system":
+        if system is None:
+            raise KeyringUnavailable(
+                "the config asks for the system keyring, but none is usable here "
+                "(no Secret Service/Keychain). Set [secrets] backend = \"auto\" to use the encrypted file."
+            )
+        return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="chosen in the config")
+    if system is not None:
+        return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="system keyring available")
+    has_pass = _passphrase_value() is not None
+    if not has_pass and not encrypted.exists() and _truthy(_setting(ALLOW_PLAINTEXT_ENV, "allow_plaintext")):
+        return BackendInfo("plaintext-file", "plaintext file (opted in)", _data_file(PLAINTEXT_FILE),
+                           reason="no usable system keyring, no passphrase, plaintext allowed")
+    return BackendInfo("encrypted-file", "encrypted file", encrypted, locked=not has_pass,
+                       reason="no usable system keyring")
+
+
+def _backend_label(backend: KeyringBackend) -> str:
+    name = getattr(backend, "name", None)
+    return str(name) if name else type(backend).__name__
+
+
+def backend_name() -> str:
+    """One line saying where secrets live, e.g. ``encrypted file at ~/.local/share/costtui/keyring.cfg``."""
+    try:
+        return backend_info().describe()
+    except SecretsError as exc:
+        return f"unavailable: {exc}"
+
+
+def _encrypted_keyring(path: Path, passphrase: SecretStr) -> KeyringBackend:
+    """An unlocked CryptFileKeyring on ``path``; creates the file on first use."""
+    from keyrings.cryptfile.cryptfile import CryptFileKeyring
+
+    kr = CryptFileKeyring()
+    kr.file_path = str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Setting keyring_key verifies it against the file's reference entry (or creates it).
+        kr.keyring_key = passphrase.get_secret_value()
+    except ValueError as exc:
+        # cryptfile raises ValueError('MAC check failed') (or 'Incorrect Password', or a blank one).
+        if "blank" in str(exc).lower():
+            raise WrongPassphrase("the passphrase must not be empty") from None
+        raise WrongPassphrase(
+            f"wrong passphrase for the encrypted key file {path}. "
+            f"Check {PASSPHRASE_ENV} or type it again."
+        ) from None
+    return kr
+
+
+def _plaintext_keyring(path: Path) -> KeyringBackend:
+    from keyrings.cryptfile.file import PlaintextKeyring
+
+    kr = PlaintextKeyring()
+    kr.file_path = str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return kr
+
+
+def _open_backend(info: BackendInfo) -> KeyringBackend:
+    if info.kind == "system":
+        backend = usable_system_keyring()
+        if backend is None:  # pragma: no cover - raced with a desktop session ending
+            raise KeyringUnavailable("the system keyring went away; try again")
+        return backend
+    assert info.path is not None
+    if info.kind == "plaintext-file":
+        return _plaintext_keyring(info.path)
+    passphrase = _passphrase_value()
+    if passphrase is None:
+        raise KeyringLocked(
+            f"no usable system keyring, and the encrypted key file {info.path} is locked: "
+            f"set {PASSPHRASE_ENV}, or unlock it when costtui asks for the passphrase"
+        )
+    return _encrypted_keyring(info.path, passphrase)
+
+
+def unlock(passphrase: str) -> None:
+    """Check ``passphrase`` against the encrypted key file (creating it if absent) and keep it.
+
+    Raises :class:`WrongPassphrase`. Blocks ~0.3 s (Argon2).
+    """
+    global _passphrase
+    secret = SecretStr(passphrase)
+    _encrypted_keyring(_data_file(ENCRYPTED_FILE), secret)
+    with _lock:
+        _passphrase = secret
+        _cache.clear()
+
+
+def is_locked() -> bool:
+    try:
+        return backend_info().locked
+    except SecretsError:
+        return False
+
+
+def _cache_key(info: BackendInfo, name: str) -> tuple[str, str]:
+    return (f"{info.kind}:{info.path}", name)
+
+
+# --------------------------------------------------------------------------- API
+
+
+def get_secret_str(name: str) -> SecretStr | None:
+    """The secret ``name`` as a SecretStr: environment first, then the store in use."""
+    from_env = env_secret(name)
+    if from_env is not None:
+        return from_env[1]
+    info = backend_info()
+    key = _cache_key(info, name)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    backend = _open_backend(info)
+    try:
+        value = backend.get_password(SERVICE, _username(name))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"the {info.name} could not be read ({type(exc).__name__}); "
+                                 "is it locked or unreachable?") from None
+    except ValueError:
+        raise WrongPassphrase(f"an entry of {info.path} cannot be decrypted with this passphrase") from None
+    if value is None and info.kind == "system":
+        value = _from_encrypted_file_if_open(name)
+    if value is None:
+        return None
+    result = SecretStr(value)
+    if info.kind != "system":
+        with _lock:
+            _cache[key] = result
+    return result
+
+
+def _from_encrypted_file_if_open(name: str) -> str | None:
+    """Keys stored while there was no system keyring (e.g. over SSH) stay readable from a desktop
+    session, when the file's passphrase is known. Never prompts."""
+    path = _data_file(ENCRYPTED_FILE)
+    passphrase = _passphrase_value()
+    if passphrase is None or not path.exists():
+        return None
+    try:
+        return _encrypted_keyring(path, passphrase).get_password(SERVICE, _username(name))
+    except (SecretsError, ValueError):
+        return None
+
+
+def get_secret(name: str) -> str | None:
+    """The secret ``name`` (e.g. ``"ingest_key"``, ``"openai:default"``) or None if unset.
+
+    Raises :class:`KeyringLocked` when only the locked encrypted file could hold it.
+    """
+    value = get_secret_str(name)
+    return None if value is None else value.get_secret_value()
+
+
+def secret_source(name: str) -> str | None:
+    """Where ``name`` would be read from: ``env:COSTTUI_X_KEY``, the backend name, or None."""
+    from_env = env_secret(name)
+    if from_env is not None:
+        return f"env:{from_env[0]}"
+    try:
+        return backend_info().name if get_secret_str(name) is not None else None
+    except SecretsError:
+        return None
+
+
+def set_secret(name: str, value: str | SecretStr) -> None:
+    """Store ``value`` under ``name`` in the store in use (never in the environment)."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not raw or not raw.strip():
+        raise SecretsError("refusing to store an empty secret")
+    info = backend_info()
+    backend = _open_backend(info)
+    try:
+        backend.set_password(SERVICE, _username(name), raw.strip())
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"the {info.name} refused to store the key ({type(exc).__name__})") from None
+    with _lock:
+        _cache[_cache_key(info, name)] = SecretStr(raw.strip())
+
+
+def delete_secret(name: str) -> None:
+    """Remove ``name`` from the store in use; a missing entry is not an error."""
+    info = backend_info()
+    backend = _open_backend(info)
+    try:
+        backend.delete_password(SERVICE, _username(name))
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"the {info.name} refused to delete the key ({type(exc).__name__})") from None
+    with _lock:
+        _cache.pop(_cache_key(info, name), None)
+
+
+def describe_backend() -> dict[str, Any]:
+    """JSON-friendly summary of the backend (for ``keys list --json`` and the TUI)."""
+    info = backend_info()
+    return {
+        "kind": info.kind,
+        "name": info.name,
+        "path": str(info.path) if info.path else None,
+        "locked": info.locked,
+        "reason": info.reason,
+    }

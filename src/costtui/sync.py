@@ -1,0 +1,438 @@
+"""Provider sync: pull usage, costs, balances and limits for every enabled account, idempotently.
+
+``sync()`` is what ``costtui sync`` runs; :class:`Scheduler` runs it on a timer inside the TUI and
+``costtui serve`` (quotas every 5 minutes, usage and costs hourly, by default).
+
+Rules:
+
+* The first usage sync of an account backfills ``backfill_days`` (90) in chunks of 31 days,
+  oldest first, reporting progress; later syncs start ``overlap_days`` before the last day
+  fully synced, so late provider corrections are picked up and updated in place.
+* Each chunk is fetched completely before anything is written; a failure leaves the store as it
+  was (no half windows, no duplicates) and is recorded on the account's health.
+* A provider outage (timeouts, 5xx, 429) never raises out of ``sync()``: it becomes a failed
+  :class:`SyncReport` and ``last_error`` on the account. ``asyncio.CancelledError`` does propagate
+  (cancelling a sync is a user action) — whatever chunks were committed stay committed.
+* Keyring reads and SQLite writes block, so they run in ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from costtui import secrets
+from costtui.billing import Account, QuotaSnapshot
+from costtui.config import SyncSettings
+from costtui.providers import get_info, make_provider
+from costtui.providers.base import ProviderError, Sleep, make_http_client
+from costtui.store import Store
+from costtui.store import billing as bstore
+
+log = logging.getLogger("costtui.sync")
+
+Progress = Callable[[str], None]
+CHUNK_DAYS = 31
+PLANES = ("usage", "quota")
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one plane of one account."""
+
+    account: str
+    plane: str
+    ok: bool
+    message: str = ""
+    written: int = 0
+    deleted: int = 0
+    quotas: int = 0
+    start: date | None = None
+    end: date | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def _redact(text: str, key: SecretStr | None) -> str:
+    if key is not None:
+        raw = key.get_secret_value()
+        if raw and raw in text:
+            text = text.replace(raw, "[key]")
+    return text
+
+
+def _chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, date]]:
+    out = []
+    cur = start
+    while cur <= end:
+        hi = min(end, cur + timedelta(days=size - 1))
+        out.append((cur, hi))
+        cur = hi + timedelta(days=1)
+    return out
+
+
+def usage_window(
+    store: Store, account: Account, settings: SyncSettings, today: date, since: date | None = None
+) -> tuple[date, date]:
+    """The days the next usage sync of ``account`` should (re-)read."""
+    if since is not None:
+        return min(since, today), today
+    assert account.id is not None
+    state = bstore.sync_state(store, account.id, "usage")
+    through = date.fromisoformat(state["synced_through"]) if state and state["synced_through"] else None
+    if through is None:
+        return today - timedelta(days=settings.backfill_days - 1), today
+    return min(today, through - timedelta(days=settings.overlap_days)), today
+
+
+def _quota_hints(store: Store, account: Account, today: date) -> dict[str, set[str]]:
+    """Projects and the models they used in the last 30 days (OpenAI rate limits are per project)."""
+    rows = store.query(
+        "SELECT DISTINCT project, model FROM billed_costs WHERE provider = ? AND account = ? AND kind = 'usage'"
+        " AND day >= ? AND project != ''",
+        [account.provider, account.name, (today - timedelta(days=30)).isoformat()],
+    )
+    hints: dict[str, set[str]] = {}
+    for r in rows:
+        hints.setdefault(r["project"], set())
+        if r["model"]:
+            hints[r["project"]].add(r["model"])
+    return hints
+
+
+CONFIGURED_EVERY = timedelta(hours=6)
+"""Configured (not live) rate limits change rarely: re-read them at most this often."""
+
+
+def _configured_due(store: Store, account: Account, now: datetime) -> bool:
+    newest = store.scalar(
+        "SELECT MAX(taken_at) FROM quota_latest WHERE provider = ? AND account = ? AND kind LIKE 'configured_rate_limit%'",
+        [account.provider, account.name],
+    )
+    return newest is None or now - datetime.fromisoformat(newest) >= CONFIGURED_EVERY
+
+
+def _fill_spend_used(store: Store, account: Account, snaps: list[QuotaSnapshot], today: date) -> list[QuotaSnapshot]:
+    """A monthly spend limit without ``used``: month-to-date billed cost of the account."""
+    out = []
+    for s in snaps:
+        if s.kind == "spend_limit" and s.used is None and s.window == "month" and s.limit is not None:
+            mtd = sum(
+                (line.cost_usd or 0 for line in bstore.billed_lines(
+                    store, provider=account.provider, account=account.name, kinds=["cost"],
+                    start=today.replace(day=1), end=today)),
+                start=0,
+            )
+            s = s.model_copy(update={"used": mtd, "remaining": s.limit - mtd})
+        out.append(s)
+    return out
+
+
+async def _load_key(account: Account) -> SecretStr:
+    key = await asyncio.to_thread(secrets.get_secret_str, account.secret_name)
+    if key is None:
+        raise secrets.SecretsError(
+            f"no key stored for {account.label}: run `costtui keys add {account.provider} --name {account.name}`"
+            f" or set {secrets.env_names(account.secret_name)[-1]}"
+        )
+    return key
+
+
+async def sync_account(
+    store: Store,
+    account: Account,
+    client: httpx.AsyncClient,
+    *,
+    planes: Sequence[str] = PLANES,
+    since: date | None = None,
+    settings: SyncSettings | None = None,
+    progress: Progress | None = None,
+    sleep: Sleep = asyncio.sleep,
+    now: Callable[[], datetime] | None = None,
+) -> list[SyncReport]:
+    """Sync one account; never raises for provider or keyring trouble (see the module docstring)."""
+    settings = settings or SyncSettings()
+    clock = now or (lambda: datetime.now(UTC))
+    assert account.id is not None
+    info = get_info(account.provider)
+    if not info.has_api:
+        return [SyncReport(account.label, p, True, f"{info.title} has no billing API: nothing to pull") for p in planes]
+    key: SecretStr | None = None
+    reports: list[SyncReport] = []
+    try:
+        key = await _load_key(account)
+    except secrets.SecretsError as exc:
+        for plane in planes:
+            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, str(exc), clock())
+            reports.append(SyncReport(account.label, plane, False, str(exc)))
+        return reports
+    provider = make_provider(
+        account, key, client, sleep=sleep, max_retries=settings.max_retries, timeout=settings.timeout_seconds, now=clock
+    )
+    for plane in planes:
+        if plane == "usage" and not provider.supports_usage:
+            continue
+        if plane == "quota" and not provider.supports_quotas:
+            continue
+        try:
+            if plane == "usage":
+                reports.append(await _sync_usage(store, account, provider, settings, since, progress, clock))
+            else:
+                reports.append(await _sync_quotas(store, account, provider, progress, clock))
+        except asyncio.CancelledError:
+            raise
+        except ProviderError as exc:
+            message = _redact(str(exc), key)
+            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message, clock())
+            reports.append(SyncReport(account.label, plane, False, message))
+        except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
+            message = _redact(f"unexpected {type(exc).__name__}: {exc}", key)
+            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message[:500], clock())
+            reports.append(SyncReport(account.label, plane, False, message))
+    return reports
+
+
+async def _sync_usage(
+    store: Store,
+    account: Account,
+    provider: Any,
+    settings: SyncSettings,
+    since: date | None,
+    progress: Progress | None,
+    clock: Callable[[], datetime],
+) -> SyncReport:
+    assert account.id is not None
+    today = clock().astimezone(UTC).date()
+    start, end = usage_window(store, account, settings, today, since)
+    report = SyncReport(account.label, "usage", True, start=start, end=end)
+    chunks = _chunks(start, end)
+    for i, (lo, hi) in enumerate(chunks, 1):
+        if progress:
+            progress(f"{account.label}: usage {lo} → {hi} (part {i}/{len(chunks)})")
+
+        def step(msg: str, _i: int = i) -> None:
+            if progress:
+                progress(f"{account.label}: {msg} [part {_i}/{len(chunks)}]")
+
+        result = await provider.fetch_usage(lo, hi, step)
+        written = await asyncio.to_thread(bstore.record_billed, store, result.lines, result.windows, now=clock())
+        report.written += written.written
+        report.deleted += written.deleted
+        report.skipped = sorted(set(report.skipped) | set(result.skipped))
+        # Today is still moving: the watermark is the last *complete* day.
+        through = min(hi, today - timedelta(days=1))
+        await asyncio.to_thread(
+            lambda: bstore.mark_success(store, account.id, "usage", synced_through=through, now=clock())  # type: ignore[arg-type]
+        )
+    report.message = f"{report.written} rows written, {report.deleted} removed ({start} → {end})"
+    if report.skipped:
+        report.message += f"; not available here: {', '.join(report.skipped)}"
+    return report
+
+
+async def _sync_quotas(
+    store: Store, account: Account, provider: Any, progress: Progress | None, clock: Callable[[], datetime]
+) -> SyncReport:
+    assert account.id is not None
+    if progress:
+        progress(f"{account.label}: balances and limits")
+    today = clock().astimezone(UTC).date()
+    hints = await asyncio.to_thread(_quota_hints, store, account, today)
+    configured = await asyncio.to_thread(_configured_due, store, account, clock())
+    snaps = await provider.fetch_quotas(hints, configured=configured)
+    snaps = await asyncio.to_thread(_fill_spend_used, store, account, snaps, today)
+    n = await asyncio.to_thread(bstore.record_quotas, store, snaps)
+    await asyncio.to_thread(lambda: bstore.mark_success(store, account.id, "quota", now=clock()))  # type: ignore[arg-type]
+    return SyncReport(account.label, "quota", True, f"{n} limits refreshed", quotas=n)
+
+
+async def sync(
+    store: Store,
+    provider: str | None = None,
+    since: date | None = None,
+    progress: Progress | None = None,
+    *,
+    account: str | None = None,
+    planes: Sequence[str] = PLANES,
+    client: httpx.AsyncClient | None = None,
+    settings: SyncSettings | None = None,
+    sleep: Sleep = asyncio.sleep,
+    now: Callable[[], datetime] | None = None,
+) -> list[SyncReport]:
+    """Sync every enabled account (or those of ``provider`` / ``account``); returns one report per plane."""
+    settings = settings or SyncSettings()
+    accounts = await asyncio.to_thread(bstore.list_accounts, store, provider, enabled_only=True)
+    if account:
+        accounts = [a for a in accounts if a.name == account]
+    own = client is None
+    http = client or make_http_client(settings.timeout_seconds)
+    reports: list[SyncReport] = []
+    try:
+        for acc in accounts:
+            reports.extend(
+                await sync_account(
+                    store, acc, http, planes=planes, since=since, settings=settings, progress=progress,
+                    sleep=sleep, now=now,
+                )
+            )
+    finally:
+        if own:
+            await http.aclose()
+    return reports
+
+
+class Scheduler:
+    """Runs quota syncs every ``quota_interval`` and usage syncs every ``usage_interval``.
+
+    Usable without Textual: ``costtui serve`` awaits :meth:`run`; the TUI starts it in a worker
+    and calls :meth:`refresh_now` for its "refresh all" key. Cancel the task to stop it. A sync
+    never overlaps another (one loop); ``on_report`` gets each batch of reports.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: SyncSettings | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        on_report: Callable[[list[SyncReport]], None] | None = None,
+        progress: Progress | None = None,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings or SyncSettings()
+        self.client = client
+        self.on_report = on_report
+        self.progress = progress
+        self.sleep = sleep
+        self.now = now or (lambda: datetime.now(UTC))
+        self._wake = asyncio.Event()
+        self._force = False
+        self.last_run: dict[str, datetime] = {}
+        self.running = False
+
+    @property
+    def intervals(self) -> dict[str, timedelta]:
+        return {
+            "quota": timedelta(minutes=self.settings.quota_interval_minutes),
+            "usage": timedelta(minutes=self.settings.usage_interval_minutes),
+        }
+
+    def refresh_now(self) -> None:
+        """Sync every plane at the next opportunity (the TUI's refresh key)."""
+        self._force = True
+        self._wake.set()
+
+    def due(self) -> list[str]:
+        now = self.now()
+        if self._force:
+            return list(PLANES)
+        return [p for p, every in self.intervals.items() if p not in self.last_run or now - self.last_run[p] >= every]
+
+    def seconds_until_due(self) -> float:
+        now = self.now()
+        waits = [
+            (self.last_run[p] + every - now).total_seconds() if p in self.last_run else 0.0
+            for p, every in self.intervals.items()
+        ]
+        return max(0.0, min(waits))
+
+    async def run_once(self) -> list[SyncReport]:
+        planes = self.due()
+        self._force = False
+        if not planes:
+            return []
+        self.running = True
+        try:
+            # Quotas first: they are quick and what a user watches.
+            ordered = [p for p in ("quota", "usage") if p in planes]
+            reports = await sync(
+                self.store, progress=self.progress, planes=ordered, client=self.client,
+                settings=self.settings, sleep=self.sleep, now=self.now,
+            )
+        finally:
+            self.running = False
+        for p in planes:
+            self.last_run[p] = self.now()
+        if self.on_report:
+            self.on_report(reports)
+        return reports
+
+    async def run(self) -> None:
+        while True:
+            await self.run_once()
+            self._wake.clear()
+            timeout = self.seconds_until_due()
+            if self._force:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 1.0))
+            except TimeoutError:
+                pass
+
+
+async def test_account(
+    account: Account,
+    *,
+    client: httpx.AsyncClient | None = None,
+    timeout: float = 30.0,
+    sleep: Sleep = asyncio.sleep,
+) -> tuple[bool, str]:
+    """One cheap authenticated call (``keys test``, the TUI's Test button): (ok, message for the user)."""
+    from costtui.providers import NoNetwork, RateLimited, Unauthorized, WrongKeyType
+
+    info = get_info(account.provider)
+    if not info.has_api:
+        return True, f"{info.title} has no billing API; the key is kept for the rate-limit probe and the proxy"
+    try:
+        key = await _load_key(account)
+    except secrets.SecretsError as exc:
+        return False, str(exc)
+    own = client is None
+    http = client or make_http_client(timeout)
+    try:
+        # No retries: a test should answer now, and say what is wrong.
+        provider = make_provider(account, key, http, sleep=sleep, max_retries=0, timeout=timeout)
+        return True, await provider.test_key()
+    except WrongKeyType as exc:
+        return False, f"wrong kind of key — {_redact(str(exc), key)}"
+    except Unauthorized as exc:
+        return False, f"key rejected (revoked, expired or mistyped) — {_redact(str(exc), key)}"
+    except NoNetwork as exc:
+        return False, f"no network — {_redact(str(exc), key)}"
+    except RateLimited as exc:
+        return False, f"rate limited; the key is probably fine, try again later — {_redact(str(exc), key)}"
+    except ProviderError as exc:
+        return False, _redact(str(exc), key)
+    finally:
+        if own:
+            await http.aclose()
+
+
+def log_reports(reports: list[SyncReport], logger: logging.Logger = log) -> None:
+    """One log line per report (``costtui serve`` passes this as ``on_report``); never a secret."""
+    for r in reports:
+        if r.ok:
+            logger.info("sync %s %s: %s", r.account, r.plane, r.message)
+        else:
+            logger.warning("sync %s %s failed: %s", r.account, r.plane, r.message)
+
+
+async def run_scheduler(store: Store, settings: SyncSettings | None = None, logger: logging.Logger = log) -> None:
+    """What ``costtui serve`` runs beside the listener (cancel the task to stop it):
+
+        if settings.sync.auto:
+            tasks.append(asyncio.create_task(run_scheduler(store, settings.sync)))
+    """
+    settings = settings or SyncSettings()
+    async with make_http_client(settings.timeout_seconds) as client:
+        await Scheduler(store, settings, client=client, on_report=lambda r: log_reports(r, logger)).run()

@@ -1,0 +1,109 @@
+"""Retry/backoff, Retry-After, error classes, redaction — the shared HTTP layer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from costtui.providers.base import (
+    BadResponse,
+    NoNetwork,
+    NotAvailable,
+    ProviderDown,
+    ProviderHTTP,
+    RateLimited,
+    Unauthorized,
+    WrongKeyType,
+    parse_retry_after,
+)
+
+from .fakes import FakeAPI, Sleeps, js
+
+KEY = "sk-admin-SECRETSECRETSECRET9999"
+
+
+def make(api: FakeAPI, sleeps: Sleeps, retries: int = 3) -> ProviderHTTP:
+    return ProviderHTTP(
+        "openai", "https://api.test/v1", api.client(), headers={"Authorization": f"Bearer {KEY}"},
+        secrets=[SecretStr(KEY)], sleep=sleeps, max_retries=retries,
+    )
+
+
+async def test_429_honours_retry_after() -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({}, 429, {"retry-after": "7"}), js({"ok": 1}))
+    sleeps = Sleeps()
+    assert await make(api, sleeps).get_json("/x") == {"ok": 1}
+    assert sleeps.calls == [7.0]
+
+
+async def test_retry_after_http_date() -> None:
+    now = datetime(2026, 8, 1, tzinfo=UTC)
+    when = format_datetime(now + timedelta(seconds=30), usegmt=True)
+    assert parse_retry_after(when, now) == pytest.approx(30)
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+async def test_5xx_backoff_then_success() -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({}, 500), js({}, 503), js({"ok": 1}))
+    sleeps = Sleeps()
+    assert await make(api, sleeps).get_json("/x") == {"ok": 1}
+    assert sleeps.calls == [1.0, 2.0]
+
+
+async def test_gives_up_after_max_retries() -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({"error": {"message": "boom"}}, 502))
+    sleeps = Sleeps()
+    with pytest.raises(ProviderDown, match="502"):
+        await make(api, sleeps, retries=2).get_json("/x")
+    assert len(api.requests) == 3 and sleeps.calls == [1.0, 2.0]
+
+
+async def test_long_retry_after_is_not_waited() -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({}, 429, {"retry-after": "3600"}))
+    sleeps = Sleeps()
+    with pytest.raises(RateLimited) as err:
+        await make(api, sleeps).get_json("/x")
+    assert err.value.retry_after == 3600 and sleeps.calls == []
+
+
+async def test_timeout_is_retried_then_provider_down() -> None:
+    api = FakeAPI().add("GET", "/v1/x", httpx.ReadTimeout("slow"))
+    sleeps = Sleeps()
+    with pytest.raises(ProviderDown, match="timed out"):
+        await make(api, sleeps, retries=1).get_json("/x")
+    assert sleeps.calls == [1.0]
+
+
+async def test_connect_error_is_no_network() -> None:
+    api = FakeAPI().add("GET", "/v1/x", httpx.ConnectError("refused"))
+    with pytest.raises(NoNetwork, match="cannot reach api.test"):
+        await make(api, Sleeps(), retries=0).get_json("/x")
+
+
+@pytest.mark.parametrize(
+    ("status", "exc"), [(401, Unauthorized), (403, WrongKeyType), (404, NotAvailable), (400, BadResponse)]
+)
+async def test_client_errors_are_not_retried(status: int, exc: type[Exception]) -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({"error": {"message": "nope"}}, status))
+    sleeps = Sleeps()
+    with pytest.raises(exc):
+        await make(api, sleeps).get_json("/x")
+    assert len(api.requests) == 1 and sleeps.calls == []
+
+
+async def test_malformed_json() -> None:
+    api = FakeAPI().add("GET", "/v1/x", httpx.Response(200, content=b"<html>oops"))
+    with pytest.raises(BadResponse, match="did not return JSON"):
+        await make(api, Sleeps()).get_json("/x")
+
+
+async def test_echoed_key_is_redacted() -> None:
+    api = FakeAPI().add("GET", "/v1/x", js({"error": {"message": f"Incorrect API key provided: {KEY}"}}, 401))
+    with pytest.raises(Unauthorized) as err:
+        await make(api, Sleeps()).get_json("/x")
+    assert KEY not in str(err.value) and "[key]" in str(err.value)

@@ -1,0 +1,281 @@
+"""Sync end to end against replayed APIs: idempotency, corrections, outages, backfill, health."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from costtui import secrets
+from costtui.billing import Account
+from costtui.config import SyncSettings
+from costtui.store import Store
+from costtui.store import billing as b
+from costtui.sync import Scheduler, sync
+from costtui.sync import test_account as check_account
+
+from .fakes import FakeAPI, Sleeps, js
+
+KEY = "sk-admin-SYNCSECRETSYNCSECRET42"
+NOW = datetime(2026, 8, 3, 12, tzinfo=UTC)
+
+
+def bucket(day: date, results: list[dict]) -> dict:
+    start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+    return {"object": "bucket", "start_time": start, "end_time": start + 86400, "results": results}
+
+
+def cost(value: float, item: str = "gpt-5-mini, input") -> dict:
+    return {"object": "organization.costs.result", "amount": {"value": value, "currency": "usd"},
+            "line_item": item, "project_id": "proj_1"}
+
+
+class OpenAIFake(FakeAPI):
+    """Costs per day from ``self.costs``; completions empty; newer endpoints 404."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.costs: dict[date, list[dict]] = {}
+        self.add("GET", "/v1/organization/costs", self._costs)
+        self.add("GET", "/v1/organization/spend_limit", js(
+            {"object": "organization.spend_limit", "threshold_amount": 10000, "currency": "USD", "interval": "month"}))
+        for name in ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
+                     "vector_stores", "code_interpreter_sessions"):
+            self.add("GET", f"/v1/organization/usage/{name}", js({"object": "page", "data": [], "has_more": False}))
+
+    def _costs(self, request: httpx.Request) -> httpx.Response:
+        start = datetime.fromtimestamp(int(request.url.params["start_time"]), UTC).date()
+        end = datetime.fromtimestamp(int(request.url.params.get("end_time", 2**31)), UTC).date()
+        data = [bucket(d, r) for d, r in sorted(self.costs.items()) if start <= d < end]
+        return js({"object": "page", "data": data, "has_more": False, "next_page": None})
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def account(store: Store) -> Account:
+    secrets.set_secret("openai:default", KEY)
+    return b.add_account(store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1"))
+
+
+def dump(store: Store) -> list[dict]:
+    return store.query("SELECT * FROM billed_costs ORDER BY id")
+
+
+async def run(store: Store, api: FakeAPI, **kw) -> list:
+    async with api.client() as client:
+        return await sync(store, client=client, sleep=Sleeps(), now=lambda: NOW, **kw)
+
+
+async def test_same_sync_twice_gives_same_rows(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(1.5), cost(0.25, "gpt-5-mini, output")], date(2026, 8, 2): [cost(2.0)]}
+    reports = await run(store, api)
+    assert all(r.ok for r in reports), reports
+    first = dump(store)
+    assert len(first) == 3
+    await run(store, api)
+    assert dump(store) == first  # identical, updated_at included
+    assert b.billed_summary(store).cost_usd == Decimal("3.75")
+
+
+async def test_late_correction_and_removed_line(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(1.5), cost(0.25, "gpt-5-mini, output")]}
+    await run(store, api)
+    ids = {r["line_item"]: r["id"] for r in dump(store)}
+    api.costs = {date(2026, 8, 1): [cost(1.75)]}  # corrected, and the output line regrouped away
+    await run(store, api)
+    rows = dump(store)
+    assert [(r["id"], r["line_item"], r["cost_nusd"]) for r in rows] == [
+        (ids["gpt-5-mini, input"], "gpt-5-mini, input", 1_750_000_000)]
+
+
+async def test_first_sync_backfills_in_chunks_with_progress(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    messages: list[str] = []
+    await run(store, api, progress=messages.append, planes=["usage"])
+    calls = api.calls("/v1/organization/costs")
+    starts = [datetime.fromtimestamp(int(c.url.params["start_time"]), UTC).date() for c in calls]
+    assert starts[0] == NOW.date() - timedelta(days=89) and len(calls) == 3
+    assert any("part 3/3" in m for m in messages)
+    state = b.sync_state(store, account.id, "usage")
+    assert state["synced_through"] == "2026-08-02"
+    # The next sync re-reads only the overlap (3 days before the watermark) through today.
+    api.requests.clear()
+    await run(store, api, planes=["usage"])
+    start = datetime.fromtimestamp(int(api.calls("/v1/organization/costs")[0].url.params["start_time"]), UTC).date()
+    assert start == date(2026, 7, 30)
+
+
+async def test_since_overrides_window(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    await run(store, api, since=date(2026, 8, 1), planes=["usage"])
+    assert len(api.calls("/v1/organization/costs")) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [js({"error": {"message": "down"}}, 500), httpx.ReadTimeout("slow"), js({}, 429, {"retry-after": "1"})],
+    ids=["500", "timeout", "429"],
+)
+async def test_outage_is_recorded_not_raised(store: Store, account: Account, failure) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(1.5)]}
+    await run(store, api, planes=["usage"])
+    before = dump(store)
+    api.add("GET", "/v1/organization/costs", failure)
+    reports = await run(store, api, planes=["usage"], settings=SyncSettings(max_retries=2))
+    assert [r.ok for r in reports] == [False]
+    assert dump(store) == before  # nothing duplicated, nothing lost
+    health = b.account_health(store, account, now=NOW)
+    assert health.health == "error" and health.last_error and health.last_success_at is not None
+
+
+async def test_quotas_and_spend_used_from_costs(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(12.5)], date(2026, 7, 31): [cost(99)]}
+    await run(store, api)
+    (q,) = b.latest_quotas(store)
+    assert (q.kind, q.limit, q.used, q.remaining) == ("spend_limit", Decimal(100), Decimal("12.5"), Decimal("87.5"))
+    assert b.account_health(store, account, now=NOW).health == "ok"
+    assert b.account_health(store, account, now=NOW + timedelta(hours=5)).health == "stale"
+
+
+async def test_missing_key_and_locked_file_are_health_errors(store: Store, no_keyring) -> None:
+    acc = b.add_account(store, Account(provider="deepseek", key_kind="inference"))
+    reports = await run(store, FakeAPI(), planes=["quota"])
+    assert not reports[0].ok and "COSTTUI_KEYRING_PASSPHRASE" in reports[0].message
+    assert b.account_health(store, acc, now=NOW).health == "error"
+
+
+async def test_no_api_provider_is_skipped(store: Store) -> None:
+    b.add_account(store, Account(provider="groq", key_kind="inference"))
+    reports = await run(store, FakeAPI())
+    assert all(r.ok and "no billing API" in r.message for r in reports)
+
+
+async def test_disabled_accounts_are_not_synced(store: Store, account: Account) -> None:
+    b.update_account(store, account.id, enabled=False)
+    api = OpenAIFake()
+    assert await run(store, api) == [] and api.requests == []
+
+
+async def test_cancel_keeps_committed_chunks(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    api.costs = {NOW.date() - timedelta(days=80): [cost(1)]}
+    gate = asyncio.Event()
+    calls = 0
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            gate.set()
+            raise httpx.ReadTimeout("never")  # would keep retrying; we cancel meanwhile
+        return api._costs(request)
+
+    api.add("GET", "/v1/organization/costs", slow)
+
+    async def forever(_: float) -> None:
+        await asyncio.sleep(3600)
+
+    async with api.client() as client:
+        task = asyncio.create_task(sync(store, client=client, sleep=forever, now=lambda: NOW, planes=["usage"]))
+        await asyncio.wait_for(gate.wait(), 5)
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert len(dump(store)) == 1  # the first 31-day chunk was committed
+
+
+async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: Account) -> None:
+    api = OpenAIFake()
+    clock = [NOW]
+    got: list[list] = []
+    async with api.client() as client:
+        sched = Scheduler(store, SyncSettings(), client=client, on_report=got.append, sleep=Sleeps(),
+                          now=lambda: clock[0])
+        assert sorted(sched.due()) == ["quota", "usage"]
+        await sched.run_once()
+        assert sched.due() == []
+        clock[0] = NOW + timedelta(minutes=6)
+        assert sched.due() == ["quota"]
+        assert sched.seconds_until_due() == 0
+        sched.refresh_now()
+        assert sorted(sched.due()) == ["quota", "usage"]
+        await sched.run_once()
+    assert len(got) == 2
+
+
+async def test_keys_test_messages(store: Store, account: Account) -> None:
+    api = FakeAPI().add("GET", "/v1/organization/costs", js({"error": {"message": "bad"}}, 401))
+    async with api.client() as client:
+        ok, msg = await check_account(account, client=client)
+    assert not ok and "revoked" in msg
+    secrets.set_secret("openai:default", "sk-proj-notadminnotadmin123")
+    async with api.client() as client:
+        ok, msg = await check_account(account, client=client)
+    assert not ok and "wrong kind of key" in msg and "sk-admin" in msg
+    api = FakeAPI().add("GET", "/v1/organization/costs", httpx.ConnectError("no route"))
+    async with api.client() as client:
+        ok, msg = await check_account(account, client=client)
+    assert not ok and msg.startswith("no network")
+
+
+async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -> None:
+    secrets.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
+    b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    api = FakeAPI().add("GET", "/v1/organizations/rate_limits", js({"data": [
+        {"id": "g", "type": "rate_limit", "group_type": "model_group", "models": ["claude-haiku-4-5"],
+         "limits": [{"type": "requests_per_minute", "value": 50}]}], "next_page": None}))
+    clock = [NOW]
+    async with api.client() as client:
+        for minutes in (0, 5, 60 * 7):
+            clock[0] = NOW + timedelta(minutes=minutes)
+            await sync(store, client=client, planes=["quota"], sleep=Sleeps(), now=lambda: clock[0])
+    assert len(api.calls("/v1/organizations/rate_limits")) == 2
+    assert b.latest_quotas(store)[0].limit == Decimal(50)
+
+
+async def test_run_scheduler_is_cancellable(store: Store, account: Account, monkeypatch, caplog) -> None:
+    import logging
+
+    from costtui.sync import run_scheduler
+
+    api = OpenAIFake()
+    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    caplog.set_level(logging.INFO, logger="costtui.sync")
+    task = asyncio.create_task(run_scheduler(store, SyncSettings(backfill_days=2)))
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if "sync openai/default quota" in caplog.text:
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert "sync openai/default usage" in caplog.text and KEY not in caplog.text
+
+
+async def test_anthropic_sync_twice_same_rows(store: Store) -> None:
+    from .test_anthropic import full_api
+
+    secrets.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
+    b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    api = full_api().add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
+    for _ in range(2):
+        await run(store, api, since=date(2026, 8, 1))
+    first = dump(store)
+    await run(store, api, since=date(2026, 8, 1))
+    assert dump(store) == first and len(first) == 5  # 3 cost lines, 1 usage line, 1 Claude Code estimate
+    assert b.billed_summary(store).cost_usd == Decimal("0.435165")  # the estimate is not money owed
