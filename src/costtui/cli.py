@@ -140,6 +140,9 @@ def _with_default_command(args: list[str]) -> list[str]:
         if arg in cli.commands:
             return args
         return [*args[:i], "tui", *args[i:]]
+    # Only global options (`costtui --db FILE`): open the TUI, unless help or version was asked.
+    if args and not {"--help", "-h", "--version"} & set(args):
+        return [*args, "tui"]
     return args
 
 

@@ -164,6 +164,8 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
         (["--db", "x.db", "status"], ["--db", "x.db", "status"]),
         ([], []),
         (["--help"], ["--help"]),
+        (["--db", "x.db"], ["--db", "x.db", "tui"]),
+        (["--db", "x.db", "--version"], ["--db", "x.db", "--version"]),
     ],
 )
 def test_tui_options_work_on_the_bare_command(argv: list[str], expected: list[str]) -> None:

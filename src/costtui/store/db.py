@@ -31,7 +31,7 @@ from costtui.models import (
     UnpricedModel,
     UsageEvent,
 )
-from costtui.pricing import Pricer, quantize
+from costtui.pricing import Price, Pricer, quantize
 from costtui.store.migrations import migrate
 from costtui.store.rollup import ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
 
@@ -296,82 +296,97 @@ class Store:
         An event whose ``event_id`` is already stored (or appears twice in the batch) is stored
         once and reported as a duplicate. Every source comes through here.
         """
-        priced = [self.pricer.apply(e) for e in events]
+        batch = list(events)
         result = RecordResult()
-        if not priced:
+        if not batch:
             return result
-        rollup = RollupBatch()
+        # Priced without copying each event (a pydantic copy costs as much as the insert).
+        prices = [self.pricer.price(e) for e in batch]
         try:
-            self._write_events(priced, rollup, result)
+            self._write_events(batch, prices, result)
         except BaseException:
             self._price_ids.clear()
             self._price_labels.clear()
             raise
         return result
 
-    def _write_events(self, priced: list[UsageEvent], rollup: RollupBatch, result: RecordResult) -> None:
+    def _write_events(self, batch: list[UsageEvent], prices: list[Price], result: RecordResult) -> None:
+        rollup = RollupBatch()
         with self.transaction() as conn:
-            for e in priced:
-                cost = to_nusd(e.cost_usd)
-                row = (
-                    e.event_id,
-                    ts_to_us(e.ts),
-                    e.provider,
-                    e.model,
-                    e.operation,
-                    e.source,
-                    e.app,
-                    e.api_key_fp,
-                    e.user,
-                    e.team,
-                    e.project,
-                    json.dumps(e.tags) if e.tags else None,
-                    e.input_tokens,
-                    e.cache_read_tokens,
-                    e.cache_write_tokens,
-                    e.cache_write_1h_tokens,
-                    e.output_tokens,
-                    e.reasoning_tokens,
-                    e.latency_ms,
-                    e.status,
-                    e.status_code,
-                    e.error,
-                    int(e.cache_hit),
-                    cost,
-                    e.cost_source,
-                    self._price_version_id(conn, e.price_version),
-                )
-                if conn.execute(INSERT_EVENT_SQL, row).rowcount == 1:
-                    result.accepted += 1
-                    result.accepted_ids.append(e.event_id or "")
-                    rollup.add(
-                        (
-                            day_of(e.ts),
-                            e.provider,
-                            e.model,
-                            # In the order of rollup.ROLLUP_DIMENSIONS.
-                            e.source,
-                            e.app or "",
-                            e.user or "",
-                            e.team or "",
-                            e.project or "",
-                            e.api_key_fp or "",
-                        ),
-                        (
-                            1,
-                            e.input_tokens,
-                            e.cache_read_tokens,
-                            e.cache_write_tokens,
-                            e.output_tokens,
-                            e.reasoning_tokens,
-                            cost or 0,
-                            int(cost is None),
-                            int(e.status == "error"),
-                        ),
-                    )
-                else:
+            # Which ids are stored already: one query per batch instead of a conflict per row.
+            ids = list({e.event_id for e in batch})
+            existing: set[str] = set()
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                existing.update(r[0] for r in conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk))
+            rows = []
+            for e, price in zip(batch, prices, strict=True):
+                event_id = e.event_id or ""
+                if event_id in existing:
                     result.duplicates += 1
-                    result.duplicate_ids.append(e.event_id or "")
+                    result.duplicate_ids.append(event_id)
+                    continue
+                existing.add(event_id)  # a second copy later in the batch is a duplicate too
+                cost = to_nusd(price.cost_usd)
+                rows.append(
+                    (
+                        event_id,
+                        ts_to_us(e.ts),
+                        e.provider,
+                        e.model,
+                        e.operation,
+                        e.source,
+                        e.app,
+                        e.api_key_fp,
+                        e.user,
+                        e.team,
+                        e.project,
+                        json.dumps(e.tags) if e.tags else None,
+                        e.input_tokens,
+                        e.cache_read_tokens,
+                        e.cache_write_tokens,
+                        e.cache_write_1h_tokens,
+                        e.output_tokens,
+                        e.reasoning_tokens,
+                        e.latency_ms,
+                        e.status,
+                        e.status_code,
+                        e.error,
+                        int(e.cache_hit),
+                        cost,
+                        price.source,
+                        self._price_version_id(conn, price.version),
+                    )
+                )
+                result.accepted += 1
+                result.accepted_ids.append(event_id)
+                rollup.add(
+                    (
+                        day_of(e.ts),
+                        e.provider,
+                        e.model,
+                        # In the order of rollup.ROLLUP_DIMENSIONS.
+                        e.source,
+                        e.app or "",
+                        e.user or "",
+                        e.team or "",
+                        e.project or "",
+                        e.api_key_fp or "",
+                    ),
+                    (
+                        1,
+                        e.input_tokens,
+                        e.cache_read_tokens,
+                        e.cache_write_tokens,
+                        e.output_tokens,
+                        e.reasoning_tokens,
+                        cost or 0,
+                        int(cost is None),
+                        int(e.status == "error"),
+                    ),
+                )
+            conn.executemany(INSERT_EVENT_SQL, rows)
             rollup.write(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
