@@ -174,6 +174,12 @@ class PricesSection(SettingsSection):
 SETTINGS_SECTIONS: list[type[SettingsSection]] = [DatabaseSection, PricesSection, DisplaySection]
 """The sections, top to bottom. Append yours (Accounts, Listener, ...)."""
 
+# Accounts and keys (issue 4). Imported here, after SettingsSection exists (the panel subclasses it).
+from costtui.ui.widgets.accounts_panel import AccountsPanel  # noqa: E402
+
+SETTINGS_SECTIONS.append(AccountsPanel)
+from costtui.ui.widgets.listener_panel import ListenerSection as _Listener; SETTINGS_SECTIONS.append(_Listener)  # noqa: E402,E702 listener (issue 3)
+
 
 class SettingsScreen(DataScreen):
     TITLE = "Settings"

@@ -1,0 +1,143 @@
+"""Provider sync inside the TUI: the core :class:`costtui.sync.Scheduler`'s timing, run as Textual
+async workers, one per provider (group ``"fetch:<provider>"``, exclusive), so a slow provider
+never holds up the others and the UI thread never blocks (keyring and SQLite calls inside
+``costtui.sync`` run in ``asyncio.to_thread``).
+
+After each provider finishes the app is told the store changed (``data_changed``), which reloads
+the visible screen. Failures are recorded on the account's health by the core; they are only
+notified when the user asked for the sync (the refresh key), to keep timers quiet.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import Worker
+
+if TYPE_CHECKING:
+    from costtui.sync import Scheduler, SyncReport
+    from costtui.ui.app import CostApp
+
+CHECK_SECONDS = 30.0
+"""How often the runner looks at what is due (the intervals themselves are minutes)."""
+FIRST_CHECK_SECONDS = 2.0
+"""Delay before the first check: the first paint comes first."""
+
+
+class ProviderSyncRunner:
+    """Owned by the app (``app.provider_sync``); screens call :meth:`refresh_now`."""
+
+    def __init__(self, app: CostApp, *, enabled: bool = True) -> None:
+        from costtui.sync import Scheduler
+
+        self.app = app
+        self.enabled = enabled and app.settings.sync.auto
+        # The core scheduler only keeps the bookkeeping (what is due); the app runs the workers.
+        self.schedule: Scheduler = Scheduler(None, app.settings.sync, now=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+        self.last_reports: dict[str, list[SyncReport]] = {}
+        self.progress: dict[str, str] = {}
+        """Latest progress line per provider while it syncs (the Quotas screen shows it)."""
+        self._notify_next = False
+
+    def start(self) -> None:
+        if not self.enabled:
+            return
+        self.app.set_timer(FIRST_CHECK_SECONDS, self.tick)
+        self.app.set_interval(CHECK_SECONDS, self.tick)
+
+    @property
+    def running(self) -> list[str]:
+        return sorted(
+            w.group.split(":", 1)[1]
+            for w in self.app.workers
+            if w.group.startswith("fetch:") and w.group != "fetch:plan" and not w.is_finished
+        )
+
+    def refresh_now(self) -> None:
+        """Sync every plane of every account now (the refresh key and the palette command)."""
+        self._notify_next = True
+        self.schedule.refresh_now()
+        self.tick(force=True)
+
+    def tick(self, force: bool = False) -> None:
+        if self.running or any(w.group == "fetch:plan" and not w.is_finished for w in self.app.workers):
+            return  # one round at a time: the timers never stack syncs
+        planes = self.schedule.due()
+        if not planes and not force:
+            return
+        self.schedule._force = False
+        now = datetime.now(UTC)
+        for p in planes:
+            self.schedule.last_run[p] = now
+        self.app.run_worker(self._plan(planes), group="fetch:plan", exclusive=True, exit_on_error=False)
+
+    async def _plan(self, planes: list[str]) -> None:
+        import asyncio
+
+        from costtui import secrets
+        from costtui.store.billing import list_accounts
+
+        store = self.app.get_store()
+        accounts = await asyncio.to_thread(list_accounts, store, None, enabled_only=True)
+        if not accounts:
+            return
+        if await asyncio.to_thread(secrets.is_locked):
+            if self._notify_next:
+                self.app.notify(
+                    "The encrypted key file is locked: press u on the Quotas screen to unlock it.",
+                    title="sync", severity="warning",
+                )
+            self._notify_next = False
+            return
+        notify, self._notify_next = self._notify_next, False
+        for provider in sorted({a.provider for a in accounts}):
+            self.app.run_worker(
+                self._sync(provider, planes, notify),
+                group=f"fetch:{provider}",
+                name=f"sync {provider}",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    async def _sync(self, provider: str, planes: list[str], notify: bool) -> list[SyncReport]:
+        from costtui.sync import sync
+
+        def progress(message: str) -> None:
+            self.progress[provider] = message
+
+        ordered = [p for p in ("quota", "usage") if p in planes]
+        try:
+            reports = await sync(
+                self.app.get_store(), provider, progress=progress, planes=ordered, settings=self.app.settings.sync
+            )
+        finally:
+            self.progress.pop(provider, None)
+        self.last_reports[provider] = reports
+        self.app.data_changed()
+        failed = [r for r in reports if not r.ok]
+        if notify:
+            if failed:
+                self.app.notify(
+                    "\n".join(f"{r.account} {r.plane}: {r.message}" for r in failed),
+                    title=f"sync {provider} failed", severity="error", timeout=10,
+                )
+            else:
+                self.app.notify(f"{provider}: synced", timeout=3)
+        return reports
+
+
+def runner_of(app: Any) -> ProviderSyncRunner | None:
+    return getattr(app, "provider_sync", None)
+
+
+def start_provider_sync(app: CostApp, *, enabled: bool = True) -> ProviderSyncRunner:
+    """Create the app's runner and start its timers (called from ``CostApp.on_mount``)."""
+    runner = ProviderSyncRunner(app, enabled=enabled)
+    app.provider_sync = runner  # type: ignore[attr-defined]
+    runner.start()
+    return runner
+
+
+def is_fetch_worker(worker: Worker[Any]) -> bool:
+    return worker.group.startswith("fetch:")

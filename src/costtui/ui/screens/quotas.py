@@ -1,0 +1,440 @@
+"""Quotas (key 3): one card per provider account — spend vs limits, balances, rate-limit headroom,
+health and last refresh — plus billed spend by provider over the last 30 days.
+
+Everything shown comes from the store (``costtui.store.billing``), filled by provider sync (the
+app's :class:`~costtui.ui.provider_sync.ProviderSyncRunner`, ``costtui sync`` or ``costtui
+serve``); this screen never calls a provider itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from costtui.formatting import local_time, money
+from costtui.ui.screens.base import DataScreen
+from costtui.ui.widgets.empty import EmptyState
+
+if TYPE_CHECKING:
+    from costtui.billing import Account, AccountHealth, QuotaSnapshot
+    from costtui.store import Store
+
+NO_ACCOUNTS = (
+    "[b]No provider accounts yet[/b]\n\n"
+    "This screen shows spend limits, balances and rate-limit headroom pulled from provider APIs.\n\n"
+    "  • add a key: [b]costtui keys add openai --admin[/b] (or anthropic --admin, openrouter, deepseek,\n"
+    "    moonshot, xai --management) — or press [b]0[/b] → Accounts → [b]a[/b]\n"
+    "  • then sync: [b]costtui sync[/b] (or [b]s[/b] here)\n\n"
+    "Groq, Google Gemini, Mistral and Perplexity have no billing API: record their costs with\n"
+    "[b]costtui add-cost[/b] and meter requests through the listener or the proxy."
+)
+SPARK = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 24
+HEALTH_STYLE = {"ok": "green", "stale": "yellow", "error": "bold red", "never": "dim", "disabled": "dim"}
+HEALTH_MARK = {"ok": "● ok", "stale": "◐ stale", "error": "✗ error", "never": "○ never synced", "disabled": "– disabled"}
+MAX_RATE_ROWS = 6
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    account: Account
+    health: AccountHealth
+    quotas: list[QuotaSnapshot]
+    history: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    billed_30d: Decimal = Decimal(0)
+    key_source: str = ""
+
+
+@dataclass(frozen=True)
+class QuotasData:
+    cards: list[AccountCard]
+    backend: str
+    locked: bool
+    by_provider: list[tuple[str, Decimal]]
+    since: str
+    orphans: list[QuotaSnapshot] = field(default_factory=list)
+    """Quotas of accounts that no longer exist (e.g. proxy-seen headers)."""
+
+
+def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
+    """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
+    from costtui import secrets
+    from costtui.store import billing as b
+
+    accounts = b.list_accounts(store)
+    quotas = b.latest_quotas(store)
+    today = now.astimezone(UTC).date()
+    since = today - timedelta(days=29)
+    cards = []
+    usage_every = timedelta(minutes=settings.usage_interval_minutes)
+    quota_every = timedelta(minutes=settings.quota_interval_minutes)
+    known = set()
+    for a in accounts:
+        mine = [q for q in quotas if (q.provider, q.account) == (a.provider, a.name)]
+        known.add((a.provider, a.name))
+        history = {}
+        for q in mine:
+            if q.kind in ("balance", "credits", "key_limit", "spend_limit"):
+                points = b.quota_history(store, q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30))
+                values = [p.remaining if p.remaining is not None else p.used for p in points]
+                history[(q.kind, q.scope)] = [v for v in values if v is not None]
+        billed = sum(
+            (ln.cost_usd or Decimal(0) for ln in b.billed_lines(
+                store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today)),
+            start=Decimal(0),
+        )
+        env = secrets.env_secret(a.secret_name)
+        cards.append(
+            AccountCard(
+                account=a,
+                health=b.account_health(store, a, now=now, usage_interval=usage_every, quota_interval=quota_every),
+                quotas=mine,
+                history=history,
+                billed_30d=billed,
+                key_source=f"env {env[0]}" if env else "",
+            )
+        )
+    summary = b.billed_summary(store, since, today)
+    try:
+        backend, locked = secrets.backend_name(), secrets.is_locked()
+    except secrets.SecretsError as exc:
+        backend, locked = f"unavailable: {exc}", False
+    return QuotasData(
+        cards=cards,
+        backend=backend,
+        locked=locked,
+        by_provider=sorted(summary.by_provider.items(), key=lambda kv: kv[1], reverse=True),
+        since=since.isoformat(),
+        orphans=[q for q in quotas if (q.provider, q.account) not in known],
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def bar(fraction: float | None, width: int = BAR_WIDTH) -> Text:
+    """A text progress bar that reads without colour (NO_COLOR, screenshots)."""
+    if fraction is None:
+        return Text("░" * width, style="dim")
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    style = "red" if fraction >= 0.9 else "yellow" if fraction >= 0.75 else "green"
+    text = Text("█" * filled, style=style)
+    text.append("░" * (width - filled), style="dim")
+    return text
+
+
+def sparkline(values: Sequence[Decimal], width: int = 16) -> str:
+    if len(values) < 2:
+        return ""
+    vals = [float(v) for v in values[-width:]]
+    lo, hi = min(vals), max(vals)
+    if hi == lo:
+        return SPARK[3] * len(vals)
+    return "".join(SPARK[round((v - lo) / (hi - lo) * (len(SPARK) - 1))] for v in vals)
+
+
+def amount(value: Decimal | None, unit: str) -> str:
+    from costtui.billing import quota_amount
+
+    return quota_amount(value, unit)
+
+
+def until(ts: datetime | None, now: datetime) -> str:
+    if ts is None:
+        return ""
+    seconds = (ts - now).total_seconds()
+    if seconds <= 0:
+        return "now"
+    if seconds < 90:
+        return f"in {seconds:.0f}s"
+    if seconds < 5400:
+        return f"in {seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"in {seconds / 3600:.0f} h"
+    return local_time(ts, "%b %d")
+
+
+def ago(ts: datetime | None, now: datetime) -> str:
+    if ts is None:
+        return "never"
+    seconds = (now - ts).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 86400:
+        return f"{seconds / 3600:.0f} h ago"
+    return local_time(ts, "%Y-%m-%d %H:%M")
+
+
+LABELS = {
+    "spend_limit": "spend limit",
+    "key_limit": "key limit",
+    "credits": "credits",
+    "balance": "balance",
+    "usage.day": "used today",
+    "usage.week": "used this week",
+    "usage.month": "used this month",
+}
+
+
+def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime) -> tuple[Text, RenderableType]:
+    label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
+    if q.window and q.kind in ("spend_limit", "key_limit"):
+        label += f" ({q.window})"
+    if q.scope and q.kind not in ("balance",):
+        label += f" · {q.scope}"
+    elif q.kind == "balance" and q.scope:
+        label += f" {q.scope.upper()}"
+    line = Text()
+    frac = q.fraction_used
+    if q.kind.startswith("rate_limit") and q.limit is not None and q.remaining is not None:
+        line.append_text(bar(frac))
+        line.append(f"  {q.remaining:,} / {q.limit:,} {q.unit} left", style="bold")
+    elif q.limit is not None and (q.used is not None or q.remaining is not None):
+        line.append_text(bar(frac))
+        used = q.used if q.used is not None else (q.limit - q.remaining if q.remaining is not None else None)
+        line.append(f"  {amount(used, q.unit)} of {amount(q.limit, q.unit)}")
+        if q.remaining is not None:
+            line.append(f" · {amount(q.remaining, q.unit)} left", style="bold")
+    elif q.remaining is not None:
+        line.append(f"{amount(q.remaining, q.unit)} left", style="bold")
+    elif q.limit is not None:
+        line.append(f"limit {amount(q.limit, q.unit)}")
+    elif q.used is not None:
+        line.append(amount(q.used, q.unit))
+    reset = until(q.resets_at, now)
+    if reset:
+        line.append(f" · resets {reset}" if not q.kind.startswith("rate_limit") else f" · full {reset}", style="dim")
+    spark = sparkline(history)
+    if spark:
+        line.append(f"  {spark}", style="cyan")
+    return Text(label, style="dim"), line
+
+
+def render_card(card: AccountCard, now: datetime) -> RenderableType:
+    from costtui.providers import get_info
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, min_width=18, max_width=34)
+    grid.add_column(overflow="fold")
+    main = [q for q in card.quotas if not q.kind.startswith("configured_rate_limit")]
+    configured = [q for q in card.quotas if q.kind.startswith("configured_rate_limit")]
+    order = ["spend_limit", "key_limit", "credits", "balance", "usage.day", "usage.week", "usage.month"]
+    main.sort(key=lambda q: (order.index(q.kind) if q.kind in order else len(order), q.kind, q.scope))
+    for q in main:
+        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now))
+    if configured:
+        shown = configured[:MAX_RATE_ROWS]
+        for q in shown:
+            unit = q.unit
+            scope = q.scope.split("/")[-1] if q.scope else ""
+            grid.add_row(Text(f"limit · {scope}"[:34], style="dim"), Text(f"{amount(q.limit, '')} {unit}".strip()))
+        if len(configured) > len(shown):
+            grid.add_row(Text("", style="dim"), Text(f"+{len(configured) - len(shown)} more configured limits", style="dim"))
+    if not card.quotas:
+        info = get_info(card.account.provider)
+        hint = "no limits reported yet — press s to sync" if info.has_api else "no billing API: costtui add-cost"
+        grid.add_row(Text("limits", style="dim"), Text(hint, style="dim"))
+    h = card.health
+    footer = Text()
+    footer.append("refreshed ", style="dim")
+    newest = max((q.taken_at for q in card.quotas), default=None)
+    footer.append(ago(h.last_success_at or newest, now))
+    footer.append(" · billed 30 days ", style="dim")
+    footer.append(money(card.billed_30d))
+    if card.key_source:
+        footer.append(f" · key from {card.key_source}", style="dim")
+    parts: list[RenderableType] = [grid, footer]
+    if h.health == "error" and h.last_error:
+        parts.append(Text(f"last error: {h.last_error}", style="red"))
+    return Group(*parts)
+
+
+def render_spend(data: QuotasData) -> RenderableType:
+    if not data.by_provider:
+        return Text("No billed costs in the last 30 days (provider costs arrive with sync; manual ones with "
+                    "costtui add-cost).", style="dim")
+    top = max(v for _, v in data.by_provider) or Decimal(1)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    for provider, value in data.by_provider:
+        width = max(1, round(float(value / top) * 30)) if value > 0 else 0
+        table.add_row(provider, Text("█" * width, style="magenta"), money(value))
+    return table
+
+
+def render_orphans(quotas: Sequence[QuotaSnapshot], now: datetime) -> RenderableType:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, min_width=18, max_width=40)
+    grid.add_column(overflow="fold")
+    for q in quotas:
+        label, line = quota_row(q, [], now)
+        label = Text(f"{q.provider}/{q.account} ", style="dim") + label
+        line.append(f" · {q.source} {ago(q.taken_at, now)}", style="dim")
+        grid.add_row(label, line)
+    return grid
+
+
+class AccountCardWidget(Static):
+    DEFAULT_CSS = """
+    AccountCardWidget { height: auto; border: round $primary 50%; padding: 0 1; }
+    AccountCardWidget.-error { border: round $error; }
+    AccountCardWidget.-stale { border: round $warning; }
+    AccountCardWidget.-disabled { opacity: 60%; }
+    """
+
+    def __init__(self, card: AccountCard, now: datetime) -> None:
+        super().__init__(render_card(card, now))
+        a, h = card.account, card.health
+        self.border_title = f"{a.label} · {a.key_kind} · {a.key_fp or 'no key'}"
+        self.border_subtitle = HEALTH_MARK.get(h.health, h.health)
+        self.add_class(f"-{h.health}")
+
+
+class HeaderLimitsWidget(Static):
+    DEFAULT_CSS = """
+    HeaderLimitsWidget { height: auto; border: round $primary 30%; padding: 0 1; }
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        super().__init__(renderable)
+        self.border_title = "Seen in response headers (proxy, probes)"
+
+
+class QuotasScreen(DataScreen):
+    """Key 3: limits, balances, rate-limit headroom and account health."""
+
+    TITLE = "Quotas"
+    DEFAULT_CSS = """
+    QuotasScreen #quotas-body { padding: 0 1; }
+    QuotasScreen.-empty #quotas-body { display: none; }
+    QuotasScreen #quotas-status { height: auto; padding: 0 1; color: $text-muted; }
+    QuotasScreen #quotas-locked { height: auto; padding: 0 1; margin: 0 0 1 0; display: none;
+        background: $warning 15%; border-left: thick $warning; }
+    QuotasScreen.-locked #quotas-locked { display: block; }
+    QuotasScreen #quota-cards { height: auto; }
+    QuotasScreen #quotas-spend { height: auto; border: round $primary 50%; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("s", "sync_now", "Sync now", tooltip="Pull usage, costs and limits from every provider now",
+                id="quotas.sync"),
+        Binding("u", "unlock", "Unlock keys", tooltip="Type the passphrase of the encrypted key file",
+                id="quotas.unlock"),
+        Binding("a", "add_account", "Add account", tooltip="Add a provider key", id="quotas.add"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, data: QuotasData) -> None:
+            super().__init__()
+            self.data = data
+
+    data: QuotasData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", classes="loading")
+        yield EmptyState(NO_ACCOUNTS, id="quotas-empty")
+        with VerticalScroll(id="quotas-body"):
+            yield Static("", id="quotas-locked")
+            yield Static("", id="quotas-status")
+            yield Vertical(id="quota-cards")
+            spend = Static("", id="quotas-spend")
+            spend.border_title = "Billed spend by provider · last 30 days"
+            yield spend
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.add_class("-loading")
+        self.set_interval(2.0, self._tick_status)
+
+    def load(self) -> None:
+        self._load()
+
+    @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        app = self.cost_app
+        data = load_quotas(app.get_store(), app.settings.sync, app.now())
+        self.post_if_current(self.Loaded(data))
+
+    @on(Loaded)
+    async def _loaded(self, message: Loaded) -> None:
+        data = self.data = message.data
+        now = self.cost_app.now()
+        self.remove_class("-loading")
+        self.set_class(not data.cards, "-empty")
+        self.set_class(data.locked and bool(data.cards), "-locked")
+        self.query_one("#quotas-locked", Static).update(
+            Text.assemble(("Keys are locked. ", "bold"), "No usable system keyring: the encrypted key file needs its "
+                          "passphrase before costtui can sync. Press u to unlock (or set COSTTUI_KEYRING_PASSPHRASE).")
+        )
+        container = self.query_one("#quota-cards", Vertical)
+        await container.remove_children()
+        await container.mount_all(AccountCardWidget(card, now) for card in data.cards)
+        if data.orphans:
+            # Limits seen in response headers (the proxy, a probe) for keys that are not accounts here.
+            await container.mount(HeaderLimitsWidget(render_orphans(data.orphans, now)))
+        self.query_one("#quotas-spend", Static).update(render_spend(data))
+        self._tick_status()
+
+    def _tick_status(self) -> None:
+        if self.data is None:
+            return
+        from costtui.ui.provider_sync import runner_of
+
+        runner = runner_of(self.app)
+        parts = [f"keys: {self.data.backend}"]
+        if runner is not None:
+            if runner.running:
+                detail = "; ".join(runner.progress.get(p, p) for p in runner.running)
+                parts.append(f"syncing {detail}")
+            elif not runner.enabled:
+                parts.append("automatic sync off (s syncs now)")
+            else:
+                s = runner.app.settings.sync
+                parts.append(f"auto sync: limits every {s.quota_interval_minutes:g} min, usage every "
+                             f"{s.usage_interval_minutes:g} min · s syncs now")
+        self.query_one("#quotas-status", Static).update(" · ".join(parts))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_sync_now(self) -> None:
+        from costtui.ui.provider_sync import runner_of
+
+        runner = runner_of(self.app)
+        if runner is None:
+            self.notify("Sync is not available in this window; run costtui sync.", severity="warning")
+            return
+        runner.refresh_now()
+        self.notify("Syncing every provider…", timeout=2)
+        self._tick_status()
+
+    def action_unlock(self) -> None:
+        from costtui.ui.widgets.accounts_panel import PassphraseModal
+
+        self.app.push_screen(PassphraseModal(), lambda ok: self.reload() if ok else None)
+
+    def action_add_account(self) -> None:
+        from costtui.ui.widgets.accounts_panel import AddAccountModal
+
+        self.app.push_screen(AddAccountModal(), lambda ok: self.cost_app.data_changed() if ok else None)
+
+    def commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("fetch: refresh all", "Sync every provider account now", self.action_sync_now)
+        yield SystemCommand("keys: unlock", "Type the passphrase of the encrypted key file", self.action_unlock)
+        yield SystemCommand("keys: add account", "Add a provider key", self.action_add_account)

@@ -1,0 +1,209 @@
+"""The Quotas screen (key 3) and Settings → Accounts, driven through Textual's pilot."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from costtui import secrets
+from costtui.billing import Account, BilledLine, QuotaSnapshot
+from costtui.config import Settings
+from costtui.store import Store
+from costtui.store import billing as b
+
+textual = pytest.importorskip("textual")
+
+from textual.widgets import Input  # noqa: E402
+
+from costtui.ui.app import make_app  # noqa: E402
+from costtui.ui.screens.quotas import AccountCardWidget, QuotasScreen, render_card  # noqa: E402
+from costtui.ui.widgets.accounts_panel import AccountsPanel, AddAccountModal, ConfirmModal, PassphraseModal  # noqa: E402
+
+from .fakes import FakeAPI, js  # noqa: E402
+
+NOW = datetime(2026, 8, 3, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def utc_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def seeded(db_path: Path) -> Path:
+    with Store(db_path) as store:
+        acc = b.add_account(store, Account(provider="openai", key_kind="admin", key_fp="sk-admi…abcd"))
+        b.add_account(store, Account(provider="deepseek", key_fp="sk-12…wxyz"))
+        b.mark_success(store, acc.id, "quota", now=NOW)
+        b.mark_error(store, 2, "quota", "deepseek: the key was rejected (401)", now=NOW)
+        b.record_quotas(store, [
+            QuotaSnapshot(provider="openai", account="default", kind="spend_limit", limit=100, used=Decimal("82.5"),
+                          remaining=Decimal("17.5"), window="month", resets_at=datetime(2026, 9, 1, tzinfo=UTC),
+                          taken_at=NOW),
+            QuotaSnapshot(provider="deepseek", account="default", kind="balance", scope="usd",
+                          remaining=Decimal("17.42"), taken_at=NOW),
+        ])
+        b.record_billed(store, [BilledLine(provider="openai", account="default", stream="openai.costs", kind="cost",
+                                           day=date(2026, 8, 1), cost_usd=Decimal("82.5"))])
+    return db_path
+
+
+def app_for(db: Path) -> Any:
+    return make_app(Settings(), db, listener=False, now=NOW)
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def wait_until(pilot: Any, condition: Any, steps: int = 50) -> bool:
+    """Changes reach the screens through a debounced reload: poll the app's own loop (bounded)."""
+    for _ in range(steps):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+        await settle(pilot)
+    return bool(condition())
+
+
+async def test_quotas_empty_state_teaches(db_path: Path) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QuotasScreen) and screen.has_class("-empty")
+        assert "costtui keys add" in str(screen.query_one("#quotas-empty").render())
+
+
+async def test_quota_cards(db_path: Path) -> None:
+    app = app_for(seeded(db_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        cards = list(app.screen.query(AccountCardWidget))
+        assert [c.border_title.split(" ·")[0] for c in cards] == ["deepseek/default", "openai/default"]
+        assert cards[0].has_class("-error") and cards[1].has_class("-ok")
+        data = app.screen.data
+        text = "".join(seg.text for seg in app.console.render(render_card(data.cards[1], NOW)))
+        assert "$82.50 of $100.00" in text and "$17.50 left" in text and "billed 30 days $82.50" in text
+        err = "".join(seg.text for seg in app.console.render(render_card(data.cards[0], NOW)))
+        assert "last error: deepseek: the key was rejected" in err and "$17.42 left" in err
+
+
+async def test_add_account_with_password_field(db_path: Path, memory_keyring: Any) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        panel = app.screen.query_one(AccountsPanel)
+        panel.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AddAccountModal)
+        key_input = modal.query_one("#key", Input)
+        assert key_input.password
+        modal.query_one("#provider").value = "deepseek"
+        await pilot.pause()
+        key_input.value = "sk-deepseek-TUIKEY-0001"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert not isinstance(app.screen, AddAccountModal)
+        assert memory_keyring.store[("costtui", "deepseek:default")] == "sk-deepseek-TUIKEY-0001"
+        assert await wait_until(pilot, lambda: [a.label for a in panel.data.accounts] == ["deepseek/default"])
+        # Remove, with confirmation.
+        panel.focus()
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert await wait_until(pilot, lambda: panel.data.accounts == [])
+        assert memory_keyring.store == {}
+
+
+async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None) -> None:
+    secrets.unlock("right")
+    secrets.set_secret("x", "y")
+    secrets.reset()
+    app = app_for(seeded(db_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert app.screen.has_class("-locked")
+        await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseModal)
+        app.screen.query_one("#passphrase", Input).value = "wrong"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PassphraseModal)
+        assert "wrong passphrase" in str(app.screen.query_one("#passphrase-error").render())
+        app.screen.query_one("#passphrase", Input).value = "right"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuotasScreen) and not app.screen.has_class("-locked")
+
+
+async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = FakeAPI().add("GET", "/user/balance", js({"is_available": True, "balance_infos": [
+        {"currency": "USD", "total_balance": "3.21"}]}))
+    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    with Store(db_path) as store:
+        b.add_account(store, Account(provider="deepseek"))
+    secrets.set_secret("deepseek:default", "sk-deepseek-SYNC")
+    app = app_for(db_path)
+    groups: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        real_run_worker = app.run_worker
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            groups.append(kwargs.get("group", ""))
+            return real_run_worker(*args, **kwargs)
+
+        monkeypatch.setattr(app, "run_worker", spy)
+        await pilot.press("s")
+        for _ in range(20):
+            await settle(pilot)
+            if app.screen.data and app.screen.data.cards[0].quotas:
+                break
+            await pilot.pause(0.05)
+        assert "fetch:deepseek" in groups
+        assert app.screen.data.cards[0].quotas[0].remaining == Decimal("3.21")
+
+
+def _press_3() -> Any:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+
+    return run_before
+
+
+def test_quotas_snapshot(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(db_path)
+    monkeypatch.chdir(db_path.parent)
+    app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_press_3())
+
+
+def test_quotas_snapshot_80x24(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seeded(db_path)
+    monkeypatch.chdir(db_path.parent)
+    app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_press_3())
