@@ -142,3 +142,14 @@ def test_env_only_accounts_need_no_passphrase(runner: CliRunner, no_keyring, mon
     res = runner.invoke(cli, ["sync"])
     assert res.exit_code == 0, res.output
     assert "deepseek/default quota" in res.output
+
+
+def test_keys_update_rotates_the_key(runner: CliRunner, memory_keyring) -> None:
+    runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseek-OLD-0001\n")
+    res = runner.invoke(cli, ["keys", "update", "deepseek", "--new-key", "--base-url", "https://ds.example"],
+                        input="sk-deepseek-NEW-0002\n")
+    assert res.exit_code == 0 and "0002" in res.output and "sk-deepseek-NEW" not in res.output
+    assert memory_keyring.store[("costtui", "deepseek:default")] == "sk-deepseek-NEW-0002"
+    data = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
+    assert data["accounts"][0]["base_url"] == "https://ds.example"
+    assert runner.invoke(cli, ["keys", "update", "deepseek"]).exit_code != 0

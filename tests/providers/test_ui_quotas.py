@@ -207,3 +207,68 @@ def test_quotas_snapshot_80x24(snap_compare: Any, db_path: Path, monkeypatch: py
     monkeypatch.chdir(db_path.parent)
     app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_press_3())
+
+
+async def test_manual_cost_form(db_path: Path) -> None:
+    from costtui.ui.widgets.manual_cost import ManualCostModal
+
+    app = app_for(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ManualCostModal)
+        modal.query_one("#m-provider", Input).value = "groq"
+        modal.query_one("#m-from", Input).value = "2026-08-01"
+        modal.query_one("#m-to", Input).value = "2026-07-01"
+        modal.query_one("#m-amount", Input).value = "12.50"
+        await pilot.click("#m-save")
+        await settle(pilot)
+        assert "before the start" in str(modal.query_one("#manual-error").render())
+        modal.query_one("#m-to", Input).value = "2026-08-02"
+        note = modal.query_one("#m-note", Input)
+        note.value = "invoice 42"
+        note.focus()
+        await pilot.press("enter")  # Enter in any field saves (a second click this soon would be a double click)
+        await settle(pilot)
+        assert not isinstance(app.screen, ManualCostModal)
+    with Store(db_path) as store:
+        (entry,) = b.list_manual_costs(store)
+        assert (entry.provider, entry.amount_usd, entry.days, entry.note) == ("groq", Decimal("12.50"), 2, "invoice 42")
+        assert b.billed_summary(store).cost_usd == Decimal("12.50")
+
+
+async def test_edit_account_keeps_or_replaces_the_key(db_path: Path, memory_keyring: Any) -> None:
+    with Store(db_path) as store:
+        b.add_account(store, Account(provider="openrouter", key_kind="inference", key_fp="sk-or-v…0001"))
+    secrets.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
+    app = app_for(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        panel = app.screen.query_one(AccountsPanel)
+        panel.focus()
+        await pilot.press("k")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AddAccountModal) and modal.query_one("#name", Input).disabled
+        modal.query_one("#base-url", Input).value = "https://gateway.example/api/v1"
+        key = modal.query_one("#key", Input)
+        key.focus()
+        await pilot.press("enter")  # empty key: keep the stored one
+        await settle(pilot)
+        assert not isinstance(app.screen, AddAccountModal)
+        assert memory_keyring.store[("costtui", "openrouter:default")] == "sk-or-v1-OLDKEY-0001"
+        assert await wait_until(pilot, lambda: panel.data.accounts[0].base_url == "https://gateway.example/api/v1")
+        panel.focus()
+        await pilot.press("k")
+        await settle(pilot)
+        key = app.screen.query_one("#key", Input)
+        key.value = "sk-or-v1-NEWKEY-0002"
+        key.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert memory_keyring.store[("costtui", "openrouter:default")] == "sk-or-v1-NEWKEY-0002"
+        assert await wait_until(pilot, lambda: panel.data.accounts[0].key_fp == "sk-or-v…0002")

@@ -328,6 +328,43 @@ def keys_remove(app_ctx: AppContext, provider: str, name: str | None, purge: boo
     click.echo(f"Removed {account.label}" + (" and its history." if purge else " (its history is kept)."))
 
 
+@keys.command("update")
+@click.argument("provider")
+@click.option("--name", help="Account name (default: the provider's only account).")
+@click.option("--new-key", is_flag=True, help="Replace the key (read from a hidden prompt or stdin).")
+@click.option("--base-url", help="New API base URL ('' to go back to the provider's own).")
+@click.option("--team-id", help="New xAI team id.")
+@pass_ctx
+def keys_update(
+    app_ctx: AppContext, provider: str, name: str | None, new_key: bool, base_url: str | None, team_id: str | None
+) -> None:
+    """Change an account: its key (rotation), base URL or team id."""
+    from costtui import secrets
+    from costtui.store.billing import update_account
+
+    store = app_ctx.store()
+    account = _find(store, provider, name)
+    changes: dict[str, Any] = {}
+    if base_url is not None:
+        changes["base_url"] = base_url or None
+    if team_id is not None:
+        changes["options"] = {**account.options, "team_id": team_id}
+    if new_key:
+        _ensure_unlocked()
+        key = _read_key(_provider_info(account.provider).title)
+        try:
+            secrets.set_secret(account.secret_name, key)
+        except secrets.SecretsError as exc:
+            raise click.ClickException(f"the key was not saved: {exc}") from exc
+        changes["key_fp"] = fingerprint(key)
+        if warning := _key_warning(account.provider, account.key_kind, key):
+            click.echo(f"Warning: {warning}.", err=True)
+    if not changes:
+        raise click.UsageError("nothing to change; pass --new-key, --base-url or --team-id")
+    saved = update_account(store, account.id, **changes)  # type: ignore[arg-type]
+    click.echo(f"Updated {saved.label} (key {saved.key_fp}).")
+
+
 @keys.command("disable")
 @click.argument("provider")
 @click.option("--name")

@@ -39,7 +39,7 @@ NO_ACCOUNTS = (
     "    moonshot, xai --management) — or press [b]0[/b] → Accounts → [b]a[/b]\n"
     "  • then sync: [b]costtui sync[/b] (or [b]s[/b] here)\n\n"
     "Groq, Google Gemini, Mistral and Perplexity have no billing API: record their costs with\n"
-    "[b]costtui add-cost[/b] and meter requests through the listener or the proxy."
+    "[b]c[/b] (or [b]costtui add-cost[/b]) and meter requests through the listener or the proxy."
 )
 SPARK = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 24
@@ -191,7 +191,9 @@ LABELS = {
 }
 
 
-def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime) -> tuple[Text, RenderableType]:
+def quota_row(
+    q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH
+) -> tuple[Text, RenderableType]:
     label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
         label += f" ({q.window})"
@@ -202,10 +204,10 @@ def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime) -> tu
     line = Text()
     frac = q.fraction_used
     if q.kind.startswith("rate_limit") and q.limit is not None and q.remaining is not None:
-        line.append_text(bar(frac))
+        line.append_text(bar(frac, width))
         line.append(f"  {q.remaining:,} / {q.limit:,} {q.unit} left", style="bold")
     elif q.limit is not None and (q.used is not None or q.remaining is not None):
-        line.append_text(bar(frac))
+        line.append_text(bar(frac, width))
         used = q.used if q.used is not None else (q.limit - q.remaining if q.remaining is not None else None)
         line.append(f"  {amount(used, q.unit)} of {amount(q.limit, q.unit)}")
         if q.remaining is not None:
@@ -225,7 +227,7 @@ def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime) -> tu
     return Text(label, style="dim"), line
 
 
-def render_card(card: AccountCard, now: datetime) -> RenderableType:
+def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> RenderableType:
     from costtui.providers import get_info
 
     grid = Table.grid(padding=(0, 2))
@@ -236,7 +238,7 @@ def render_card(card: AccountCard, now: datetime) -> RenderableType:
     order = ["spend_limit", "key_limit", "credits", "balance", "usage.day", "usage.week", "usage.month"]
     main.sort(key=lambda q: (order.index(q.kind) if q.kind in order else len(order), q.kind, q.scope))
     for q in main:
-        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now))
+        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now, width))
     if configured:
         shown = configured[:MAX_RATE_ROWS]
         for q in shown:
@@ -247,7 +249,7 @@ def render_card(card: AccountCard, now: datetime) -> RenderableType:
             grid.add_row(Text("", style="dim"), Text(f"+{len(configured) - len(shown)} more configured limits", style="dim"))
     if not card.quotas:
         info = get_info(card.account.provider)
-        hint = "no limits reported yet — press s to sync" if info.has_api else "no billing API: costtui add-cost"
+        hint = "no limits reported yet — press s to sync" if info.has_api else "no billing API: press c to add a cost by hand"
         grid.add_row(Text("limits", style="dim"), Text(hint, style="dim"))
     h = card.health
     footer = Text()
@@ -299,8 +301,8 @@ class AccountCardWidget(Static):
     AccountCardWidget.-disabled { opacity: 60%; }
     """
 
-    def __init__(self, card: AccountCard, now: datetime) -> None:
-        super().__init__(render_card(card, now))
+    def __init__(self, card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> None:
+        super().__init__(render_card(card, now, width))
         a, h = card.account, card.health
         self.border_title = f"{a.label} · {a.key_kind} · {a.key_fp or 'no key'}"
         self.border_subtitle = HEALTH_MARK.get(h.health, h.health)
@@ -337,6 +339,8 @@ class QuotasScreen(DataScreen):
         Binding("u", "unlock", "Unlock keys", tooltip="Type the passphrase of the encrypted key file",
                 id="quotas.unlock"),
         Binding("a", "add_account", "Add account", tooltip="Add a provider key", id="quotas.add"),
+        Binding("c", "add_cost", "Manual cost", tooltip="Record a cost by hand (providers with no billing API)",
+                id="quotas.add_cost"),
     ]
 
     class Loaded(Message):
@@ -385,7 +389,8 @@ class QuotasScreen(DataScreen):
         )
         container = self.query_one("#quota-cards", Vertical)
         await container.remove_children()
-        await container.mount_all(AccountCardWidget(card, now) for card in data.cards)
+        width = BAR_WIDTH if self.app.size.width >= 100 else BAR_WIDTH // 2  # 80x24 over SSH
+        await container.mount_all(AccountCardWidget(card, now, width) for card in data.cards)
         if data.orphans:
             # Limits seen in response headers (the proxy, a probe) for keys that are not accounts here.
             await container.mount(HeaderLimitsWidget(render_orphans(data.orphans, now)))
@@ -434,7 +439,14 @@ class QuotasScreen(DataScreen):
 
         self.app.push_screen(AddAccountModal(), lambda ok: self.cost_app.data_changed() if ok else None)
 
+    def action_add_cost(self) -> None:
+        from costtui.ui.widgets.manual_cost import ManualCostModal
+
+        self.app.push_screen(ManualCostModal(self.cost_app.now().date()),
+                             lambda ok: self.cost_app.data_changed() if ok else None)
+
     def commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("fetch: refresh all", "Sync every provider account now", self.action_sync_now)
         yield SystemCommand("keys: unlock", "Type the passphrase of the encrypted key file", self.action_unlock)
         yield SystemCommand("keys: add account", "Add a provider key", self.action_add_account)
+        yield SystemCommand("costs: add manual cost", "Record a cost by hand", self.action_add_cost)

@@ -46,10 +46,11 @@ class AccountsPanel(SettingsSection):
     TITLE = "Accounts and keys"
     can_focus = True
     BINDINGS: ClassVar[list[Any]] = [
-        Binding("up", "move(-1)", "Previous", show=False),
-        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False, id="accounts.previous"),
+        Binding("down", "move(1)", "Next", show=False, id="accounts.next"),
         Binding("a", "add", "Add account", tooltip="Add a provider key", id="accounts.add"),
         Binding("t", "test", "Test key", tooltip="One cheap authenticated call", id="accounts.test"),
+        Binding("k", "edit", "Edit", tooltip="Change the key, its kind or the base URL", id="accounts.edit"),
         Binding("e", "toggle", "Enable/disable", tooltip="Stop or resume syncing this account", id="accounts.toggle"),
         Binding("x", "remove", "Remove", tooltip="Remove the account and its key", id="accounts.remove"),
         Binding("u", "unlock", "Unlock keys", tooltip="Passphrase of the encrypted key file", id="accounts.unlock"),
@@ -125,7 +126,8 @@ class AccountsPanel(SettingsSection):
             if h and h.last_error:
                 parts.append(Text(f"{current.label} last error: {h.last_error}", style="red"))
         parts.append(Text(f"No billing API (manual entry with costtui add-cost): {', '.join(data.no_api)}", style="dim"))
-        parts.append(Text("a add · t test · e enable/disable · x remove · u unlock (focus this box: tab)", style="dim"))
+        parts.append(Text("a add · k edit · t test · e enable/disable · x remove · u unlock (focus this box: tab)",
+                          style="dim"))
         return Group(*parts)
 
     def on_focus(self) -> None:
@@ -157,6 +159,11 @@ class AccountsPanel(SettingsSection):
 
     def action_unlock(self) -> None:
         self.app.push_screen(PassphraseModal(), lambda ok: self._changed() if ok else None)
+
+    def action_edit(self) -> None:
+        account = self._current()
+        if account is not None:
+            self.app.push_screen(AddAccountModal(account), lambda ok: self._changed() if ok else None)
 
     def action_toggle(self) -> None:
         account = self._current()
@@ -213,7 +220,8 @@ class AccountsPanel(SettingsSection):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "yes", "Yes", show=False)]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+                Binding("y", "yes", "Yes", show=False, id="confirm.yes")]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -242,7 +250,7 @@ class ConfirmModal(ModalScreen[bool]):
 class PassphraseModal(ModalScreen[bool]):
     """Unlock (or create) the encrypted key file; a wrong passphrase is said, the dialog stays."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="passphrase.cancel")]
 
     def compose(self) -> ComposeResult:
         from costtui import secrets
@@ -299,7 +307,7 @@ class PassphraseModal(ModalScreen[bool]):
 class AddAccountModal(ModalScreen[bool]):
     """Provider, account name, key kind, optional base URL / team id, and the key (password field)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="account_form.cancel")]
     DEFAULT_CSS = """
     #account-grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 3; grid-gutter: 0 1; height: auto; }
     #account-grid Label { padding-top: 1; }
@@ -307,26 +315,36 @@ class AddAccountModal(ModalScreen[bool]):
     #account-hint { height: auto; color: $text-muted; }
     """
 
+    def __init__(self, account: Account | None = None) -> None:
+        super().__init__()
+        self.editing = account
+        """The account being edited (provider and name stay; an empty key keeps the stored one)."""
+
     def compose(self) -> ComposeResult:
         from costtui.providers import REGISTRY
 
+        a = self.editing
         options = [(f"{p.title}{'' if p.has_api else ' (no billing API)'}", p.id) for p in REGISTRY.values()]
         with Vertical(classes="dialog", id="account-dialog"):
-            yield Label("Add a provider account", classes="dialog-title")
+            yield Label(f"Edit {a.label}" if a else "Add a provider account", classes="dialog-title")
             with Grid(id="account-grid"):
                 yield Label("provider")
-                yield Select(options, value="openai", allow_blank=False, id="provider")
+                yield Select(options, value=a.provider if a else "openai", allow_blank=False, id="provider",
+                             disabled=a is not None)
                 yield Label("name")
-                yield Input(value="default", id="name")
+                yield Input(value=a.name if a else "default", id="name", disabled=a is not None)
                 yield Label("key kind")
                 yield Select([("admin / billing", "admin"), ("inference (ordinary API key)", "inference"),
-                              ("management", "management")], value="admin", allow_blank=False, id="kind")
+                              ("management", "management")], value=a.key_kind if a else "admin",
+                             allow_blank=False, id="kind")
                 yield Label("base URL")
-                yield Input(placeholder="optional: a gateway or test server", id="base-url")
+                yield Input(value=(a.base_url or "") if a else "", placeholder="optional: a gateway or test server",
+                            id="base-url")
                 yield Label("xAI team id")
-                yield Input(placeholder="only for xAI", id="team-id")
+                yield Input(value=a.options.get("team_id", "") if a else "", placeholder="only for xAI", id="team-id")
                 yield Label("key")
-                yield Input(password=True, placeholder="paste the key (hidden)", id="key")
+                yield Input(password=True, id="key",
+                            placeholder="leave empty to keep the stored key" if a else "paste the key (hidden)")
             yield Static("", id="account-hint")
             yield Static("", id="account-error")
             with Horizontal(classes="dialog-buttons"):
@@ -335,14 +353,16 @@ class AddAccountModal(ModalScreen[bool]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self._hint("openai")
-        self.query_one("#provider", Select).focus()
+        self._hint(self.editing.provider if self.editing else "openai")
+        self.query_one("#kind" if self.editing else "#provider", Select).focus()
 
     @on(Select.Changed, "#provider")
     def _provider_changed(self, event: Select.Changed) -> None:
         from costtui.providers import get_info
 
         info = get_info(str(event.value))
+        if self.editing is not None:
+            return
         self.query_one("#kind", Select).value = info.key_kinds[0]
         self._hint(info.id)
 
@@ -372,7 +392,7 @@ class AddAccountModal(ModalScreen[bool]):
         base_url = self.query_one("#base-url", Input).value.strip() or None
         team = self.query_one("#team-id", Input).value.strip()
         key = self.query_one("#key", Input).value.strip()
-        if not key:
+        if not key and self.editing is None:
             self._error("Paste the key first.")
             return
         if base_url and not base_url.startswith(("http://", "https://")):
@@ -399,6 +419,9 @@ class AddAccountModal(ModalScreen[bool]):
         from costtui.store.billing import add_account, remove_account
 
         store = self.app.get_store()  # type: ignore[attr-defined]
+        if self.editing is not None:
+            self._update_existing(store, self.editing, kind, base_url, team, key, test)
+            return
         account = Account(provider=provider, name=name, key_kind=kind, base_url=base_url,  # type: ignore[arg-type]
                           options={"team_id": team} if team else {}, key_fp=fingerprint(key))
         try:
@@ -414,8 +437,34 @@ class AddAccountModal(ModalScreen[bool]):
             return
         self.app.call_from_thread(self._saved, saved, test)
 
+    def _update_existing(
+        self, store: Any, account: Account, kind: str, base_url: str | None, team: str, key: str, test: bool
+    ) -> None:
+        """Runs in the ``_store_account`` thread worker."""
+        from costtui import secrets
+        from costtui.formatting import fingerprint
+        from costtui.store.billing import update_account
+
+        if key:
+            try:
+                secrets.set_secret(account.secret_name, key)
+            except secrets.SecretsError as exc:
+                self.app.call_from_thread(self._error, f"The key was not saved: {exc}")
+                return
+        options = dict(account.options)
+        if team:
+            options["team_id"] = team
+        else:
+            options.pop("team_id", None)
+        changes: dict[str, Any] = {"key_kind": kind, "base_url": base_url, "options": options}
+        if key:
+            changes["key_fp"] = fingerprint(key)
+        saved = update_account(store, account.id, **changes)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._saved, saved, test)
+
     def _saved(self, account: Account, test: bool) -> None:
-        self.app.notify(f"Added {account.label} ({account.key_fp}).")
+        verb = "Updated" if self.editing is not None else "Added"
+        self.app.notify(f"{verb} {account.label} ({account.key_fp}).")
         if test:
             self.app.run_worker(check_key_and_notify(self.app, account), group=f"fetch:{account.provider}",
                                 exit_on_error=False)
