@@ -441,8 +441,11 @@ def set_secret(name: str, value: str | SecretStr) -> None:
         backend.set_password(SERVICE, _username(name), raw.strip())
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(f"the {info.name} refused to store the key ({type(exc).__name__})") from None
-    with _lock:
-        _cache[_cache_key(info, name)] = SecretStr(raw.strip())
+    if info.kind != "system":
+        # Like get_secret_str: the system keyring is read afresh each time (another program, or
+        # another keyring backend, may hold a different value); only the file stores are cached.
+        with _lock:
+            _cache[_cache_key(info, name)] = SecretStr(raw.strip())
 
 
 def delete_secret(name: str) -> None:

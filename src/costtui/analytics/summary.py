@@ -34,10 +34,13 @@ class DashboardSnapshot(BaseModel):
     by_app: list[GroupTotals]
     unpriced: list[UnpricedModel]
     last_event: datetime | None
+    billed_month_to_date: Decimal | None = None
+    """What providers (and manual entries) say is owed this month; None with no billed data."""
+    billed_all_time: Decimal | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.all_time.events == 0
+        return self.all_time.events == 0 and self.billed_all_time is None
 
     @property
     def average_per_day(self) -> Decimal:
@@ -56,6 +59,10 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
     month_start = today.replace(day=1)
     first = store.first_day()
     history_start = today - timedelta(days=history_days - 1)
+    from costtui.store.billing import billed_summary
+
+    billed_all = billed_summary(store)
+    has_billed = billed_all.first_day is not None
     return DashboardSnapshot(
         generated_at=now,
         today=today,
@@ -70,6 +77,8 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
         by_app=store.by_dimension("app"),
         unpriced=store.unpriced_models(),
         last_event=store.last_event_time(),
+        billed_month_to_date=billed_summary(store, month_start, today).cost_usd if has_billed else None,
+        billed_all_time=billed_all.cost_usd if has_billed else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -55,12 +56,17 @@ def load_dashboard(store: Store, now: datetime) -> DashboardData:
     return DashboardData(snapshot=snap, by_model=by_model)
 
 
+def _billed_or(billed: Decimal | None, otherwise: str) -> str:
+    return f"billed {money(billed)}" if billed is not None else otherwise
+
+
 KPIS: list[Kpi] = [
     Kpi("today", "Today (UTC)", lambda s: money(s.today_totals.cost_usd), lambda s: f"{s.today_totals.events:,} ev"),
-    Kpi("month", "Month to date", lambda s: money(s.month_to_date.cost_usd), lambda s: f"{s.today:%B}"),
-    Kpi("all", "All time", lambda s: money(s.all_time.cost_usd), lambda s: f"{s.active_days} days"),
+    # Values are metered (listener, proxy, imports); with provider billing synced, the detail
+    # shows what the providers billed for the same period, so the two can be compared.
+    Kpi("month", "Month to date", lambda s: money(s.month_to_date.cost_usd), lambda s: _billed_or(s.billed_month_to_date, f"{s.today:%B}")),
+    Kpi("all", "All time", lambda s: money(s.all_time.cost_usd), lambda s: _billed_or(s.billed_all_time, f"{s.active_days} days")),
     Kpi("avg", "Average / day", lambda s: money(s.average_per_day)),
-    # A later "billed" card (provider billing) goes here, next to the metered figures.
     Kpi("tokens", "Tokens", lambda s: tokens(s.all_time.total_tokens), lambda s: f"{tokens(s.all_time.output_tokens)} out"),
     Kpi("per1k", "Cost / 1K tokens", lambda s: money(s.all_time.cost_per_1k_tokens)),
     Kpi("events", "Events", lambda s: f"{s.all_time.events:,}", lambda s: f"{s.all_time.errors:,} err"),
