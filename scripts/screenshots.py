@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
-Writes dashboard.svg, activity.svg and settings.svg (and *-80x24.svg at 80x24). Convert to PNG
+Writes dashboard.svg, activity.svg, quotas.svg and settings.svg (and *-80x24.svg at 80x24). Convert to PNG
 with ``rsvg-convert -o x.png x.svg`` to look at them.
 """
 
@@ -36,7 +36,7 @@ async def shoot(db: Path, out: Path, size: tuple[int, int], suffix: str) -> list
     app = make_app(Settings(), db, demo=True, listener=False, now=FROZEN_NOW)
     saved = []
     async with app.run_test(size=size) as pilot:
-        for key, name in (("1", "dashboard"), ("2", "activity"), ("0", "settings")):
+        for key, name in (("1", "dashboard"), ("2", "activity"), ("3", "quotas"), ("0", "settings")):
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
