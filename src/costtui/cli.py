@@ -10,8 +10,8 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import click
 from click_default_group import DefaultGroup
 
 from costtui import __version__, paths
+from costtui.commands.params import parse_amount, parse_date
 from costtui.config import ConfigError, Settings, load_settings
 from costtui.formatting import money, tokens
 
@@ -44,27 +45,6 @@ class AppContext:
 
 
 pass_ctx = click.make_pass_decorator(AppContext)
-
-
-def _parse_date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=name) from exc
-
-
-def _parse_money(value: str | None, name: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        result = Decimal(value.strip().lstrip("$"))
-    except InvalidOperation as exc:
-        raise click.BadParameter(f"{value!r} is not a number", param_hint=name) from exc
-    if not result.is_finite() or result < 0:
-        raise click.BadParameter(f"{value!r} must be a non-negative number", param_hint=name)
-    return result
 
 
 @click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -300,7 +280,7 @@ def prices() -> None:
 @pass_ctx
 def prices_show(app_ctx: AppContext, model: str, provider: str | None, on_date: str | None) -> None:
     """Show the price costtui uses for MODEL (per million tokens)."""
-    info = app_ctx.store().pricer.describe(model, provider, _parse_date(on_date, "--on"))
+    info = app_ctx.store().pricer.describe(model, provider, parse_date(on_date, "--on"))
     if info is None:
         raise click.ClickException(
             f"no price known for {model!r}"
@@ -344,17 +324,17 @@ def prices_set(
     """Set your own price for MODEL (it wins over the bundled price data)."""
     from costtui.models import PriceOverride
 
-    start, end = _parse_date(from_date, "--from"), _parse_date(until_date, "--until")
+    start, end = parse_date(from_date, "--from"), parse_date(until_date, "--until")
     if start and end and end <= start:
         raise click.BadParameter("--until must be after --from", param_hint="--until")
     override = app_ctx.store().add_price_override(
         PriceOverride(
             model=model,
             provider=provider,
-            input_per_mtok=_parse_money(input_, "--input"),
-            output_per_mtok=_parse_money(output, "--output"),
-            cache_read_per_mtok=_parse_money(cache_read, "--cache-read"),
-            cache_write_per_mtok=_parse_money(cache_write, "--cache-write"),
+            input_per_mtok=parse_amount(input_, "--input"),
+            output_per_mtok=parse_amount(output, "--output"),
+            cache_read_per_mtok=parse_amount(cache_read, "--cache-read"),
+            cache_write_per_mtok=parse_amount(cache_write, "--cache-write"),
             effective_from=start,
             effective_to=end,
         )
@@ -403,7 +383,7 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
         if show_progress:
             click.echo(f"\r  re-pricing day {done}/{total}", nl=False, err=True)
 
-    result = store.recost(_parse_date(since, "--since"), dry_run=dry_run, progress=progress)
+    result = store.recost(parse_date(since, "--since"), dry_run=dry_run, progress=progress)
     if show_progress:
         click.echo("", err=True)
     if as_json:

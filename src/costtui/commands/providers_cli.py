@@ -10,11 +10,12 @@ import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from costtui.commands.params import parse_amount, parse_date
 from costtui.formatting import fingerprint, local_time, money, tokens
 
 if TYPE_CHECKING:
@@ -36,25 +37,6 @@ def pass_ctx(f: Any) -> Any:
         return f(app_ctx, *args, **kwargs)
 
     return wrapper
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=name) from exc
-
-
-def _amount(value: str, name: str) -> Decimal:
-    try:
-        result = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation as exc:
-        raise click.BadParameter(f"{value!r} is not a number", param_hint=name) from exc
-    if not result.is_finite() or result < 0:
-        raise click.BadParameter(f"{value!r} must be a non-negative amount", param_hint=name)
-    return result
 
 
 def _provider_info(provider: str) -> Any:
@@ -495,7 +477,7 @@ def sync_cmd(
 
     try:
         reports = asyncio.run(
-            sync(store, pid, _date(since, "--since"), progress, account=name, planes=planes, settings=app_ctx.settings.sync)
+            sync(store, pid, parse_date(since, "--since"), progress, account=name, planes=planes, settings=app_ctx.settings.sync)
         )
     except KeyboardInterrupt:
         click.echo("\nSync cancelled; what was already fetched is kept.", err=True)
@@ -599,7 +581,7 @@ def add_cost(
     entry = add_manual_cost(
         app_ctx.store(),
         ManualCost(
-            provider=provider.lower(), account=account, start=first, end=last, amount_usd=_amount(amount, "--amount"),
+            provider=provider.lower(), account=account, start=first, end=last, amount_usd=parse_amount(amount, "--amount"),
             input_tokens=input_tokens, output_tokens=output_tokens, note=note,
         ),
     )
@@ -613,12 +595,12 @@ def _range(on: str | None, start: str | None, end: str | None) -> tuple[date, da
     if start or end:
         if not (start and end):
             raise click.UsageError("--from and --to go together")
-        lo, hi = _date(start, "--from"), _date(end, "--to")
+        lo, hi = parse_date(start, "--from"), parse_date(end, "--to")
         assert lo and hi
         if hi < lo:
             raise click.BadParameter("--to is before --from", param_hint="--to")
         return lo, hi
-    day = _date(on, "--date") or datetime.now(UTC).date()
+    day = parse_date(on, "--date") or datetime.now(UTC).date()
     return day, day
 
 
@@ -689,7 +671,7 @@ def costs_edit(
         if v is not None:
             changes[k] = v.lower() if k == "provider" else v
     if amount is not None:
-        changes["amount_usd"] = _amount(amount, "--amount")
+        changes["amount_usd"] = parse_amount(amount, "--amount")
     if not changes:
         raise click.UsageError("nothing to change; pass --amount, --date, --note, ...")
     try:
