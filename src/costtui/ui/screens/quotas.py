@@ -383,6 +383,7 @@ class QuotasScreen(DataScreen):
         self.remove_class("-loading")
         self.set_class(not data.cards, "-empty")
         self.set_class(data.locked and bool(data.cards), "-locked")
+        self.refresh_bindings()
         self.query_one("#quotas-locked", Static).update(
             Text.assemble(("Keys are locked. ", "bold"), "No usable system keyring: the encrypted key file needs its "
                           "passphrase before costtui can sync. Press u to unlock (or set COSTTUI_KEYRING_PASSPHRASE).")
@@ -428,6 +429,12 @@ class QuotasScreen(DataScreen):
         runner.refresh_now()
         self.notify("Syncing every provider…", timeout=2)
         self._tick_status()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Unlock keys" only while the key file is locked: the footer has no room for idle keys.
+        if action == "unlock":
+            return self.data is not None and self.data.locked
+        return True
 
     def action_unlock(self) -> None:
         from costtui.ui.widgets.accounts_panel import PassphraseModal
