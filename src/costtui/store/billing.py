@@ -687,6 +687,20 @@ def _check_manual(entry: ManualCost) -> None:
         raise ValueError("a manual cost may span at most 10 years")
 
 
+def _manual_columns(entry: ManualCost) -> tuple[Any, ...]:
+    """provider, account, start_day, end_day, amount, input_tokens, output_tokens, note."""
+    return (
+        entry.provider,
+        entry.account,
+        entry.start.isoformat(),
+        entry.end.isoformat(),
+        str(entry.amount_usd),
+        entry.input_tokens,
+        entry.output_tokens,
+        entry.note,
+    )
+
+
 def add_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
     _check_manual(entry)
     now = _iso(_now())
@@ -694,18 +708,7 @@ def add_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
         cur = conn.execute(
             "INSERT INTO manual_costs (provider, account, start_day, end_day, amount, input_tokens, output_tokens,"
             " note, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                entry.provider,
-                entry.account,
-                entry.start.isoformat(),
-                entry.end.isoformat(),
-                str(entry.amount_usd),
-                entry.input_tokens,
-                entry.output_tokens,
-                entry.note,
-                now,
-                now,
-            ),
+            (*_manual_columns(entry), now, now),
         )
         saved = entry.model_copy(update={"id": cur.lastrowid})
         for line in _spread(saved):
@@ -737,18 +740,7 @@ def update_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
         conn.execute(
             "UPDATE manual_costs SET provider = ?, account = ?, start_day = ?, end_day = ?, amount = ?,"
             " input_tokens = ?, output_tokens = ?, note = ?, updated_at = ? WHERE id = ?",
-            (
-                entry.provider,
-                entry.account,
-                entry.start.isoformat(),
-                entry.end.isoformat(),
-                str(entry.amount_usd),
-                entry.input_tokens,
-                entry.output_tokens,
-                entry.note,
-                now,
-                entry.id,
-            ),
+            (*_manual_columns(entry), now, entry.id),
         )
         conn.execute("DELETE FROM billed_costs WHERE stream = 'manual' AND line_item = ?", (f"manual#{entry.id}",))
         for line in _spread(entry):
