@@ -33,7 +33,7 @@ from costtui.models import (
 )
 from costtui.pricing import Price, Pricer, quantize
 from costtui.store.migrations import migrate
-from costtui.store.rollup import ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
+from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
 
 NANO_PER_USD = 1_000_000_000
 US = 1_000_000
@@ -129,16 +129,8 @@ def _totals_from_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-DAY_SQL_EVENTS = "strftime('%Y-%m-%d', ts / 1000000, 'unixepoch')"
-
-SUMS_SQL = """
-    SUM(events) AS events, SUM(input_tokens) AS input_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
-    SUM(cache_write_tokens) AS cache_write_tokens, SUM(output_tokens) AS output_tokens,
-    SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost_nusd) AS cost_nusd,
-    SUM(unpriced_events) AS unpriced_events, SUM(errors) AS errors
-"""
-
-
+# Rollup tables are summed column by column; raw events through SUM_EXPRESSIONS.
+SUMS_SQL = ", ".join(f"SUM({col}) AS {col}" for col in SUM_COLUMNS)
 EVENT_SUMS_SQL = ", ".join(f"{expr} AS {col}" for expr, col in zip(SUM_EXPRESSIONS, SUM_COLUMNS, strict=True))
 
 
@@ -193,7 +185,7 @@ def _aggregate_source(
     else:
         table = "events"
         name = f"COALESCE({dimension}, '')" if dimension else "NULL"
-        day, sums = DAY_SQL_EVENTS, EVENT_SUMS_SQL
+        day, sums = DAY_SQL, EVENT_SUMS_SQL
         for column, value in active.items():
             clauses.append(f"{column} = ?")
             params.append(value)
@@ -649,7 +641,7 @@ class Store:
         start_us = ts_to_us(datetime(since.year, since.month, since.day, tzinfo=UTC)) if since else None
         where = "WHERE ts >= ?" if start_us is not None else ""
         day_rows = self.query(
-            f"SELECT DISTINCT strftime('%Y-%m-%d', ts / 1000000, 'unixepoch') AS day FROM events {where} ORDER BY 1",
+            f"SELECT DISTINCT {DAY_SQL} AS day FROM events {where} ORDER BY 1",
             [start_us] if start_us is not None else [],
         )
         days = [r["day"] for r in day_rows]

@@ -13,7 +13,7 @@ The dashboard, ``status`` and retention read them instead of scanning raw events
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -59,6 +59,15 @@ UPSERT_MODEL_SQL = _upsert("daily", MODEL_KEY)
 UPSERT_DIM_SQL = _upsert("daily_dim", DIM_KEY)
 
 
+def _accumulate(target: dict[tuple[str, ...], list[int]], key: tuple[str, ...], values: Sequence[int]) -> None:
+    acc = target.get(key)
+    if acc is None:
+        target[key] = list(values)
+    else:
+        for i, v in enumerate(values):
+            acc[i] += v
+
+
 @dataclass
 class RollupBatch:
     """Sums of a batch of new events, written with one UPSERT per rollup key.
@@ -70,29 +79,18 @@ class RollupBatch:
 
     rows: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
 
-    def add(self, key: tuple[str, ...], values: tuple[int, ...]) -> None:
+    def add(self, key: tuple[str, ...], values: Sequence[int]) -> None:
         """``key`` is (day, provider, model, *values of ROLLUP_DIMENSIONS in order, '' for none)."""
-        acc = self.rows.get(key)
-        if acc is None:
-            self.rows[key] = list(values)
-        else:
-            for i, v in enumerate(values):
-                acc[i] += v
+        _accumulate(self.rows, key, values)
 
     def write(self, conn: sqlite3.Connection) -> None:
         models: dict[tuple[str, ...], list[int]] = {}
         dims: dict[tuple[str, ...], list[int]] = {}
         for key, values in self.rows.items():
             day = key[0]
-            targets = [(models, key[:3])]
-            targets += [(dims, (day, dim, key[3 + i])) for i, dim in enumerate(ROLLUP_DIMENSIONS)]
-            for target, k in targets:
-                acc = target.get(k)
-                if acc is None:
-                    target[k] = list(values)
-                else:
-                    for i, v in enumerate(values):
-                        acc[i] += v
+            _accumulate(models, key[:3], values)
+            for i, dim in enumerate(ROLLUP_DIMENSIONS):
+                _accumulate(dims, (day, dim, key[3 + i]), values)
         conn.executemany(UPSERT_MODEL_SQL, [k + tuple(v) for k, v in models.items()])
         conn.executemany(UPSERT_DIM_SQL, [k + tuple(v) for k, v in dims.items()])
 
