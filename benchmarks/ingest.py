@@ -49,8 +49,19 @@ def pct(values: list[float], p: float) -> float:
 async def start_serve(db: Path, key: str) -> tuple[asyncio.subprocess.Process, str]:
     env = {**os.environ, "COSTTUI_INGEST_KEY": key, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "costtui", "--db", str(db), "serve", "--port", "0", "--log-interval", "3600",
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "costtui",
+        "--db",
+        str(db),
+        "serve",
+        "--port",
+        "0",
+        "--log-interval",
+        "3600",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stderr is not None
 
@@ -74,8 +85,15 @@ async def start_serve(db: Path, key: str) -> tuple[asyncio.subprocess.Process, s
 
 
 async def run_phase(
-    session: aiohttp.ClientSession, url: str, key: str, *, connections: int, requests: int, per_request: int,
-    max_seconds: float, run: str,
+    session: aiohttp.ClientSession,
+    url: str,
+    key: str,
+    *,
+    connections: int,
+    requests: int,
+    per_request: int,
+    max_seconds: float,
+    run: str,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -149,14 +167,35 @@ async def main() -> None:
         connector = aiohttp.TCPConnector(limit=max(args.connections, args.batch_connections))
         async with aiohttp.ClientSession(connector=connector) as session:
             if not args.no_warmup:  # connections, pricing caches
-                await run_phase(session, url, key, connections=args.connections, requests=2000, per_request=1, max_seconds=10, run=run + "w")
+                await run_phase(
+                    session,
+                    url,
+                    key,
+                    connections=args.connections,
+                    requests=2000,
+                    per_request=1,
+                    max_seconds=10,
+                    run=run + "w",
+                )
             single = await run_phase(
-                session, url, key, connections=args.connections, requests=args.requests, per_request=1,
-                max_seconds=args.max_seconds, run=run + "s",
+                session,
+                url,
+                key,
+                connections=args.connections,
+                requests=args.requests,
+                per_request=1,
+                max_seconds=args.max_seconds,
+                run=run + "s",
             )
             batch = await run_phase(
-                session, url, key, connections=args.batch_connections, requests=args.batches, per_request=args.batch_size,
-                max_seconds=args.max_seconds, run=run + "b",
+                session,
+                url,
+                key,
+                connections=args.batch_connections,
+                requests=args.batches,
+                per_request=args.batch_size,
+                max_seconds=args.max_seconds,
+                run=run + "b",
             )
     finally:
         if proc is not None:

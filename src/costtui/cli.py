@@ -47,7 +47,9 @@ class AppContext:
 pass_ctx = click.make_pass_decorator(AppContext)
 
 
-@click.group(cls=DefaultGroup, default="tui", default_if_no_args=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DefaultGroup, default="tui", default_if_no_args=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="costtui")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (env COSTTUI_DB).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (env COSTTUI_CONFIG).")
@@ -150,7 +152,9 @@ def paths_cmd(app_ctx: AppContext) -> None:
         click.echo(f"{name:<14} {value}")
 
 
-def _record_in_batches(store: Any, events: Any, batch: int = 5000, progress: Callable[[int], None] | None = None) -> int:
+def _record_in_batches(
+    store: Any, events: Any, batch: int = 5000, progress: Callable[[int], None] | None = None
+) -> int:
     total = 0
     chunk: list[Any] = []
     for e in events:
@@ -196,7 +200,9 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
         return
     click.echo(f"{'':<16}{'cost':>14}{'events':>10}{'tokens':>10}")
     for label, part in (("today (UTC)", today), ("month to date", mtd), ("all time", t)):
-        total_tokens = part["input_tokens"] + part["cache_read_tokens"] + part["cache_write_tokens"] + part["output_tokens"]
+        total_tokens = (
+            part["input_tokens"] + part["cache_read_tokens"] + part["cache_write_tokens"] + part["output_tokens"]
+        )
         click.echo(f"{label:<16}{money(Decimal(part['cost_usd'])):>14}{part['events']:>10,}{tokens(total_tokens):>10}")
     click.echo("")
     click.echo("by provider")
@@ -254,7 +260,9 @@ def db_reset(app_ctx: AppContext, yes: bool) -> None:
 
 
 @db.command("prune")
-@click.option("--keep-days", type=click.IntRange(1, None), help="Keep this many days (default: retention_days setting).")
+@click.option(
+    "--keep-days", type=click.IntRange(1, None), help="Keep this many days (default: retention_days setting)."
+)
 @pass_ctx
 def db_prune(app_ctx: AppContext, keep_days: int | None) -> None:
     """Delete raw events older than the retention period; daily totals are kept."""

@@ -75,8 +75,9 @@ def _events_for_day(rng: random.Random, day_start: datetime, count: int, seed: i
         app, team, users, _ = rng.choices(APPS, app_weights)[0]
         # Office hours are busier (UTC 8-20).
         hour = min(23, max(0, int(rng.gauss(14, 4))))
-        ts = day_start + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60),
-                                   microseconds=rng.randrange(1_000_000))
+        ts = day_start + timedelta(
+            hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60), microseconds=rng.randrange(1_000_000)
+        )
         total_in = rng.randint(*m.input_range)
         output = rng.randint(*m.output_range) if m.output_range[1] else 0
         cache_read = cache_write = cache_write_1h = 0
@@ -125,7 +126,9 @@ def _events_for_day(rng: random.Random, day_start: datetime, count: int, seed: i
         )
 
 
-def demo_events(days: int = 90, *, now: datetime | None = None, seed: int = 7, per_day: int = 260) -> Iterator[UsageEvent]:
+def demo_events(
+    days: int = 90, *, now: datetime | None = None, seed: int = 7, per_day: int = 260
+) -> Iterator[UsageEvent]:
     """Yield ``days`` days of demo events ending today (UTC), with a weekday/weekend rhythm and growth."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(seed)

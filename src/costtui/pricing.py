@@ -300,6 +300,7 @@ class Pricer:
                 cache_write_per_mtok=override.cache_write_per_mtok,
                 description="your override",
             )
+
         # Probe genai-prices with one million tokens of each kind.
         def probe(**tokens: int) -> tuple[Decimal, str] | None:
             base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0}

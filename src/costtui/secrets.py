@@ -258,26 +258,40 @@ def backend_info() -> BackendInfo:
     system = usable_system_keyring()
     encrypted = _data_file(ENCRYPTED_FILE)
     if choice in {"plaintext", "plaintext-file"}:
-        return BackendInfo("plaintext-file", "plaintext file (opted in)", _data_file(PLAINTEXT_FILE),
-                           reason="plaintext chosen in the config")
+        return BackendInfo(
+            "plaintext-file",
+            "plaintext file (opted in)",
+            _data_file(PLAINTEXT_FILE),
+            reason="plaintext chosen in the config",
+        )
     if choice in {"file", "encrypted", "encrypted-file"}:
-        return BackendInfo("encrypted-file", "encrypted file", encrypted, locked=_passphrase_value() is None,
-                           reason="encrypted file chosen in the config")
+        return BackendInfo(
+            "encrypted-file",
+            "encrypted file",
+            encrypted,
+            locked=_passphrase_value() is None,
+            reason="encrypted file chosen in the config",
+        )
     if choice == "system":
         if system is None:
             raise KeyringUnavailable(
                 "the config asks for the system keyring, but none is usable here "
-                "(no Secret Service/Keychain). Set [secrets] backend = \"auto\" to use the encrypted file."
+                '(no Secret Service/Keychain). Set [secrets] backend = "auto" to use the encrypted file.'
             )
         return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="chosen in the config")
     if system is not None:
         return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="system keyring available")
     has_pass = _passphrase_value() is not None
     if not has_pass and not encrypted.exists() and _truthy(_setting(ALLOW_PLAINTEXT_ENV, "allow_plaintext")):
-        return BackendInfo("plaintext-file", "plaintext file (opted in)", _data_file(PLAINTEXT_FILE),
-                           reason="no usable system keyring, no passphrase, plaintext allowed")
-    return BackendInfo("encrypted-file", "encrypted file", encrypted, locked=not has_pass,
-                       reason="no usable system keyring")
+        return BackendInfo(
+            "plaintext-file",
+            "plaintext file (opted in)",
+            _data_file(PLAINTEXT_FILE),
+            reason="no usable system keyring, no passphrase, plaintext allowed",
+        )
+    return BackendInfo(
+        "encrypted-file", "encrypted file", encrypted, locked=not has_pass, reason="no usable system keyring"
+    )
 
 
 def _backend_label(backend: KeyringBackend) -> str:
@@ -308,8 +322,7 @@ def _encrypted_keyring(path: Path, passphrase: SecretStr) -> KeyringBackend:
         if "blank" in str(exc).lower():
             raise WrongPassphrase("the passphrase must not be empty") from None
         raise WrongPassphrase(
-            f"wrong passphrase for the encrypted key file {path}. "
-            f"Check {PASSPHRASE_ENV} or type it again."
+            f"wrong passphrase for the encrypted key file {path}. Check {PASSPHRASE_ENV} or type it again."
         ) from None
     return kr
 
@@ -382,8 +395,9 @@ def get_secret_str(name: str) -> SecretStr | None:
     try:
         value = backend.get_password(SERVICE, _username(name))
     except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the {info.name} could not be read ({type(exc).__name__}); "
-                                 "is it locked or unreachable?") from None
+        raise KeyringUnavailable(
+            f"the {info.name} could not be read ({type(exc).__name__}); is it locked or unreachable?"
+        ) from None
     except ValueError:
         raise WrongPassphrase(f"an entry of {info.path} cannot be decrypted with this passphrase") from None
     if value is None and info.kind == "system":

@@ -19,6 +19,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -124,9 +125,17 @@ def _fill_spend_used(store: Store, account: Account, snaps: list[QuotaSnapshot],
     for s in snaps:
         if s.kind == "spend_limit" and s.used is None and s.window == "month" and s.limit is not None:
             mtd = sum(
-                (line.cost_usd or 0 for line in bstore.billed_lines(
-                    store, provider=account.provider, account=account.name, kinds=["cost"],
-                    start=today.replace(day=1), end=today)),
+                (
+                    line.cost_usd or 0
+                    for line in bstore.billed_lines(
+                        store,
+                        provider=account.provider,
+                        account=account.name,
+                        kinds=["cost"],
+                        start=today.replace(day=1),
+                        end=today,
+                    )
+                ),
                 start=0,
             )
             s = s.model_copy(update={"used": mtd, "remaining": s.limit - mtd})
@@ -230,7 +239,7 @@ async def _sync_usage(
         # Today is still moving: the watermark is the last *complete* day.
         through = min(hi, today - timedelta(days=1))
         await asyncio.to_thread(
-            lambda: bstore.mark_success(store, account.id, "usage", synced_through=through, now=clock())  # type: ignore[arg-type]
+            lambda through=through: bstore.mark_success(store, account.id, "usage", synced_through=through, now=clock())  # type: ignore[arg-type]
         )
     report.message = f"{report.written} rows written, {report.deleted} removed ({start} → {end})"
     if report.skipped:
@@ -279,8 +288,15 @@ async def sync(
         for acc in accounts:
             reports.extend(
                 await sync_account(
-                    store, acc, http, planes=planes, since=since, settings=settings, progress=progress,
-                    sleep=sleep, now=now,
+                    store,
+                    acc,
+                    http,
+                    planes=planes,
+                    since=since,
+                    settings=settings,
+                    progress=progress,
+                    sleep=sleep,
+                    now=now,
                 )
             )
     finally:
@@ -356,8 +372,13 @@ class Scheduler:
             # Quotas first: they are quick and what a user watches.
             ordered = [p for p in ("quota", "usage") if p in planes]
             reports = await sync(
-                self.store, progress=self.progress, planes=ordered, client=self.client,
-                settings=self.settings, sleep=self.sleep, now=self.now,
+                self.store,
+                progress=self.progress,
+                planes=ordered,
+                client=self.client,
+                settings=self.settings,
+                sleep=self.sleep,
+                now=self.now,
             )
         finally:
             self.running = False
@@ -374,10 +395,8 @@ class Scheduler:
             timeout = self.seconds_until_due()
             if self._force:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 1.0))
-            except TimeoutError:
-                pass
 
 
 async def test_account(
@@ -430,8 +449,8 @@ def log_reports(reports: list[SyncReport], logger: logging.Logger = log) -> None
 async def run_scheduler(store: Store, settings: SyncSettings | None = None, logger: logging.Logger = log) -> None:
     """What ``costtui serve`` runs beside the listener (cancel the task to stop it):
 
-        if settings.sync.auto:
-            tasks.append(asyncio.create_task(run_scheduler(store, settings.sync)))
+    if settings.sync.auto:
+        tasks.append(asyncio.create_task(run_scheduler(store, settings.sync)))
     """
     settings = settings or SyncSettings()
     async with make_http_client(settings.timeout_seconds) as client:

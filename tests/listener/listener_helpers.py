@@ -33,8 +33,6 @@ def good_event(**extra: Any) -> dict[str, Any]:
     return {"model": "gpt-4o-mini", "prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200, **extra}
 
 
-
-
 async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.02) -> None:
     """Poll ``predicate`` (sync or async) with short awaits until it is true; bounded."""
     loop = asyncio.get_running_loop()

@@ -19,7 +19,9 @@ async def post(client: aiohttp.ClientSession, body: object, headers: dict[str, s
         return resp.status, await resp.json()
 
 
-async def test_cost_guardian_shape_single_event(client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str]) -> None:
+async def test_cost_guardian_shape_single_event(
+    client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str]
+) -> None:
     status, doc = await post(client, good_event(tracking_token=tokens["good"], timestamp="2026-03-01T10:00:00Z"))
     assert status == 200
     assert doc == {"accepted": 1, "duplicates": 0, "rejected": 0, "errors": []}
@@ -67,12 +69,28 @@ async def test_full_record_with_client_cost_is_exact(client: aiohttp.ClientSessi
 
 
 async def test_provider_usage_objects_are_normalised(client: aiohttp.ClientSession, db_path: Path) -> None:
-    openai = {"provider": "openai", "model": "gpt-4o", "event_id": "chatcmpl-1",
-              "usage": {"prompt_tokens": 1500, "completion_tokens": 100, "total_tokens": 1600,
-                        "prompt_tokens_details": {"cached_tokens": 1024}}}
-    anthropic = {"provider": "anthropic", "model": "claude-sonnet-4-5", "event_id": "msg_1",
-                 "usage": {"input_tokens": 20, "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 300,
-                           "output_tokens": 50}}
+    openai = {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "event_id": "chatcmpl-1",
+        "usage": {
+            "prompt_tokens": 1500,
+            "completion_tokens": 100,
+            "total_tokens": 1600,
+            "prompt_tokens_details": {"cached_tokens": 1024},
+        },
+    }
+    anthropic = {
+        "provider": "anthropic",
+        "model": "claude-sonnet-4-5",
+        "event_id": "msg_1",
+        "usage": {
+            "input_tokens": 20,
+            "cache_read_input_tokens": 1000,
+            "cache_creation_input_tokens": 300,
+            "output_tokens": 50,
+        },
+    }
     status, doc = await post(client, {"events": [openai, anthropic]})
     assert status == 200 and doc["accepted"] == 2
     by_id = {r["event_id"]: r for r in rows(db_path)}
@@ -122,7 +140,9 @@ async def test_same_event_twice_is_a_duplicate(client: aiohttp.ClientSession, db
     assert count_rows(db_path) == 2
 
 
-async def test_concurrent_requests_share_commits_and_each_is_acknowledged(listener: Listener, client: aiohttp.ClientSession, db_path: Path) -> None:
+async def test_concurrent_requests_share_commits_and_each_is_acknowledged(
+    listener: Listener, client: aiohttp.ClientSession, db_path: Path
+) -> None:
     writer = listener._writer
     assert writer is not None
     before = writer.commits
@@ -147,13 +167,17 @@ async def test_on_events_callback_and_stats(db_path: Path, monkeypatch, tokens: 
         assert "events/min" in lst.status_line()
 
 
-async def test_header_token_applies_to_events_without_one(client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str]) -> None:
+async def test_header_token_applies_to_events_without_one(
+    client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str]
+) -> None:
     status, _ = await post(client, [good_event(event_id="h1")], {**AUTH, "X-Costtui-Token": tokens["good"]})
     assert status == 200
     assert rows(db_path)[0]["app"] == "billing-bot"
 
 
-async def test_token_disabled_by_another_process_is_refused_soon(client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str], listener: Listener) -> None:
+async def test_token_disabled_by_another_process_is_refused_soon(
+    client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str], listener: Listener
+) -> None:
     from listener_helpers import wait_for
 
     from costtui.listener.tokens import TokenRepo

@@ -54,7 +54,9 @@ def request_json(spans: list[dict[str, Any]], resource: dict[str, Any] | None = 
     return {
         "resourceSpans": [
             {
-                "resource": {"attributes": [attr_json(k, v) for k, v in (resource or {"service.name": "billing-bot"}).items()]},
+                "resource": {
+                    "attributes": [attr_json(k, v) for k, v in (resource or {"service.name": "billing-bot"}).items()]
+                },
                 "scopeSpans": [{"scope": {"name": "openlit.otel.tracing", "version": "1.40.0"}, "spans": spans}],
             }
         ]
@@ -76,13 +78,21 @@ OPENLIT_CHAT = {
 
 
 async def post_json(client: aiohttp.ClientSession, doc: Any, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    async with client.post("/v1/traces", data=json.dumps(doc), headers={**AUTH, "Content-Type": "application/json", **(headers or {})}) as resp:
+    async with client.post(
+        "/v1/traces", data=json.dumps(doc), headers={**AUTH, "Content-Type": "application/json", **(headers or {})}
+    ) as resp:
         return resp.status, await resp.json()
 
 
 async def test_openlit_json_span_becomes_an_event(client: aiohttp.ClientSession, db_path: Path) -> None:
-    agent = span_json("aaaaaaaaaaaaaaaa", {"gen_ai.operation.name": "invoke_agent", "gen_ai.usage.input_tokens": 1530,
-                                           "gen_ai.request.model": "gpt-4o-mini"})
+    agent = span_json(
+        "aaaaaaaaaaaaaaaa",
+        {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.usage.input_tokens": 1530,
+            "gen_ai.request.model": "gpt-4o-mini",
+        },
+    )
     http = span_json("bbbbbbbbbbbbbbbb", {"http.method": "POST"})
     status, doc = await post_json(client, request_json([span_json("2e1c4b7a9d3f0a11", OPENLIT_CHAT), agent, http]))
     assert status == 200 and doc == {}
@@ -110,7 +120,9 @@ async def test_legacy_and_openllmetry_aliases(client: aiohttp.ClientSession, db_
     status, _ = await post_json(client, request_json([span_json("cccccccccccccccc", legacy)]))
     assert status == 200
     (row,) = rows(db_path)
-    assert row["provider"] == "anthropic" and row["event_id"] == "otlp:4fd0b6131f19f39af59518d127b0cafe:cccccccccccccccc"
+    assert (
+        row["provider"] == "anthropic" and row["event_id"] == "otlp:4fd0b6131f19f39af59518d127b0cafe:cccccccccccccccc"
+    )
     assert (row["input_tokens"], row["cache_read_tokens"], row["cache_write_tokens"]) == (20, 1000, 300)
     assert (row["output_tokens"], row["reasoning_tokens"]) == (50, 10)
 
@@ -127,14 +139,20 @@ async def test_partial_success_counts_rejected_spans(client: aiohttp.ClientSessi
 
 
 async def test_error_span_and_duplicate(client: aiohttp.ClientSession, db_path: Path) -> None:
-    span = span_json("ffffffffffffffff", {**OPENLIT_CHAT, "error.type": "rate_limit"}, status={"code": 2, "message": "429 Too Many Requests"})
+    span = span_json(
+        "ffffffffffffffff",
+        {**OPENLIT_CHAT, "error.type": "rate_limit"},
+        status={"code": 2, "message": "429 Too Many Requests"},
+    )
     for _ in range(2):
         assert (await post_json(client, request_json([span])))[0] == 200
     (row,) = rows(db_path)
     assert row["status"] == "error" and row["error"] == "429 Too Many Requests"
 
 
-def protobuf_request(attrs: dict[str, Any], span_id: bytes = b"\x01" * 8, resource: dict[str, str] | None = None) -> bytes:
+def protobuf_request(
+    attrs: dict[str, Any], span_id: bytes = b"\x01" * 8, resource: dict[str, str] | None = None
+) -> bytes:
     req = ExportTraceServiceRequest()
     rs = req.resource_spans.add()
     for k, v in (resource or {"service.name": "pb-app"}).items():
@@ -163,7 +181,9 @@ def protobuf_request(attrs: dict[str, Any], span_id: bytes = b"\x01" * 8, resour
 
 
 @pytest.mark.parametrize("compress", [False, True])
-async def test_protobuf_and_gzip(client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str], compress: bool) -> None:
+async def test_protobuf_and_gzip(
+    client: aiohttp.ClientSession, db_path: Path, tokens: dict[str, str], compress: bool
+) -> None:
     body = protobuf_request(OPENLIT_CHAT, resource={"service.name": "pb-app", "costtui.tracking_token": tokens["good"]})
     headers = {**AUTH, "Content-Type": "application/x-protobuf"}
     if compress:

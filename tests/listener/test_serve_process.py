@@ -17,11 +17,21 @@ from listener_helpers import AUTH, INGEST_KEY, good_event, rows, wait_for
 async def start_serve(db: Path) -> tuple[asyncio.subprocess.Process, str, list[str]]:
     env = {**os.environ, "COSTTUI_INGEST_KEY": INGEST_KEY, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "costtui", "--db", str(db), "serve", "--port", "0",
-        env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "costtui",
+        "--db",
+        str(db),
+        "serve",
+        "--port",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stderr is not None
     lines: list[str] = []
+
     async def read_url() -> str:
         while True:
             raw = await proc.stderr.readline()  # type: ignore[union-attr]
@@ -32,6 +42,7 @@ async def start_serve(db: Path) -> tuple[asyncio.subprocess.Process, str, list[s
             m = re.search(r"costtui listening on (http://\S+)", line)
             if m:
                 return m.group(1)
+
     url = await asyncio.wait_for(read_url(), timeout=30)
     return proc, url, lines
 
@@ -52,7 +63,7 @@ async def test_sigkill_loses_no_acknowledged_event(db_path: Path) -> None:
                         doc = await resp.json()
                         assert doc["accepted"] == 20
                         acked.update(e["event_id"] for e in batch)
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 return  # the server died under us: this batch was not acknowledged
 
     try:
@@ -75,7 +86,10 @@ async def test_sigkill_loses_no_acknowledged_event(db_path: Path) -> None:
 
 async def test_sigterm_exits_cleanly(db_path: Path) -> None:
     proc, url, lines = await start_serve(db_path)
-    async with aiohttp.ClientSession() as session, session.post(url + "/ingest", json=good_event(), headers=AUTH) as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url + "/ingest", json=good_event(), headers=AUTH) as resp,
+    ):
         assert resp.status == 200
     proc.send_signal(signal.SIGTERM)
     assert proc.stderr is not None
@@ -101,8 +115,17 @@ async def test_second_serve_on_the_same_port_says_who_holds_it(db_path: Path) ->
         port = url.rsplit(":", 1)[1]
         env = {**os.environ, "COSTTUI_INGEST_KEY": INGEST_KEY}
         second = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "costtui", "--db", str(db_path), "serve", "--port", port,
-            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "costtui",
+            "--db",
+            str(db_path),
+            "serve",
+            "--port",
+            port,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         _, err = await asyncio.wait_for(second.communicate(), timeout=30)
         assert second.returncode == 1

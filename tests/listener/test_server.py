@@ -49,7 +49,9 @@ async def test_status_is_the_cli_json(client: aiohttp.ClientSession, db_path: Pa
 
 
 async def test_metrics_parse(client: aiohttp.ClientSession) -> None:
-    async with client.post("/ingest", json=[good_event(event_id="m1"), good_event(event_id="m1"), {"model": 3}], headers=AUTH):
+    async with client.post(
+        "/ingest", json=[good_event(event_id="m1"), good_event(event_id="m1"), {"model": 3}], headers=AUTH
+    ):
         pass
     async with client.post("/ingest", json=good_event(), headers={"X-Ingest-Key": "bad"}):
         pass
@@ -71,16 +73,26 @@ async def test_metrics_parse(client: aiohttp.ClientSession) -> None:
     assert ("costtui_month_to_date_cost_usd", ()) in samples
 
 
-async def test_rate_limit_per_address_and_per_token(db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
+async def test_rate_limit_per_address_and_per_token(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
+) -> None:
     monkeypatch.setenv("COSTTUI_INGEST_KEY", INGEST_KEY)
     settings = ListenerSettings(
-        port=0, rate_limit_loopback=True, rate_limit_address_per_second=0.5, rate_limit_address_burst=3,
-        rate_limit_token_per_second=0.5, rate_limit_token_burst=1,
+        port=0,
+        rate_limit_loopback=True,
+        rate_limit_address_per_second=0.5,
+        rate_limit_address_burst=3,
+        rate_limit_token_per_second=0.5,
+        rate_limit_token_burst=1,
     )
     async with Listener(db_path, settings) as lst, aiohttp.ClientSession(base_url=lst.url) as c:
-        async with c.post("/ingest", json=good_event(tracking_token=tokens["good"], event_id="r0"), headers=AUTH) as resp:
+        async with c.post(
+            "/ingest", json=good_event(tracking_token=tokens["good"], event_id="r0"), headers=AUTH
+        ) as resp:
             assert resp.status == 200
-        async with c.post("/ingest", json=good_event(tracking_token=tokens["good"], event_id="r1"), headers=AUTH) as resp:
+        async with c.post(
+            "/ingest", json=good_event(tracking_token=tokens["good"], event_id="r1"), headers=AUTH
+        ) as resp:
             assert resp.status == 429
             assert int(resp.headers["Retry-After"]) >= 1
             assert "tracking token of app 'billing-bot'" in (await resp.json())["error"]
@@ -93,7 +105,9 @@ async def test_rate_limit_per_address_and_per_token(db_path: Path, monkeypatch: 
     assert count_rows(db_path) == 2
 
 
-async def test_cors_only_for_allowed_origins(db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
+async def test_cors_only_for_allowed_origins(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
+) -> None:
     monkeypatch.setenv("COSTTUI_INGEST_KEY", INGEST_KEY)
     settings = ListenerSettings(port=0, cors_origins=["https://dash.example.com"])
     async with Listener(db_path, settings) as lst, aiohttp.ClientSession(base_url=lst.url) as c:
@@ -116,8 +130,13 @@ async def test_read_routes_need_the_read_key_when_public(db_path: Path) -> None:
     await writer.start()
     store = Store(db_path)
     state = ListenerState(
-        settings=ListenerSettings(), host="192.0.2.10", writer=writer, read_store=store,
-        ingest_key=INGEST_KEY, read_key="ctr_read-key-123456789", metrics=ListenerMetrics(lambda: store),
+        settings=ListenerSettings(),
+        host="192.0.2.10",
+        writer=writer,
+        read_store=store,
+        ingest_key=INGEST_KEY,
+        read_key="ctr_read-key-123456789",
+        metrics=ListenerMetrics(lambda: store),
     )
     server = TestServer(build_app(state), host="127.0.0.1")
     await server.start_server()
@@ -162,7 +181,7 @@ async def test_port_held_by_something_else(db_path: Path, monkeypatch: pytest.Mo
 
     async def not_costtui(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(1024)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"service\":\"x\"}")
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"service":"x"}')
         await writer.drain()
         writer.close()
 
@@ -216,7 +235,9 @@ async def test_key_generated_once_and_kept_in_keyring(db_path: Path, memory_keyr
         assert key is not None and key.generated and key.value.startswith("cti_")
         assert key.value not in repr(key)
     async with Listener(db_path, ListenerSettings(port=0)) as second:
-        assert second.ingest_key is not None and second.ingest_key.value == key.value and not second.ingest_key.generated
+        assert (
+            second.ingest_key is not None and second.ingest_key.value == key.value and not second.ingest_key.generated
+        )
     # Never in SQLite.
     import sqlite3
 
@@ -226,7 +247,9 @@ async def test_key_generated_once_and_kept_in_keyring(db_path: Path, memory_keyr
     assert key.value not in dump
 
 
-async def test_stop_commits_in_flight_and_is_idempotent(db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
+async def test_stop_commits_in_flight_and_is_idempotent(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
+) -> None:
     monkeypatch.setenv("COSTTUI_INGEST_KEY", INGEST_KEY)
     lst = Listener(db_path, ListenerSettings(port=0))
     await lst.start()
@@ -242,9 +265,13 @@ async def test_stop_commits_in_flight_and_is_idempotent(db_path: Path, monkeypat
     assert count_rows(db_path) == acked == 50
 
 
-@pytest.mark.parametrize(("host", "status"), [("localhost:8787", 200), ("127.0.0.1", 200), ("[::1]:8787", 200),
-                                              ("my-box.lan:8787", 200), ("evil.example", 403)])
-async def test_host_guard_on_loopback(db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str], host: str, status: int) -> None:
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("localhost:8787", 200), ("127.0.0.1", 200), ("[::1]:8787", 200), ("my-box.lan:8787", 200), ("evil.example", 403)],
+)
+async def test_host_guard_on_loopback(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str], host: str, status: int
+) -> None:
     monkeypatch.setenv("COSTTUI_INGEST_KEY", INGEST_KEY)
     async with Listener(db_path, ListenerSettings(port=0, allowed_hosts=["my-box.lan"])) as lst:
         async with aiohttp.ClientSession(base_url=lst.url) as c, c.get("/health", headers={"Host": host}) as resp:
@@ -252,13 +279,20 @@ async def test_host_guard_on_loopback(db_path: Path, monkeypatch: pytest.MonkeyP
 
 
 async def test_month_to_date_gauge_counts_this_month(client: aiohttp.ClientSession) -> None:
-    async with client.post("/ingest", json=[good_event(event_id="now", cost_usd="1.25"),
-                                            good_event(event_id="old", cost_usd="7", timestamp="2020-01-05T00:00:00Z")],
-                           headers=AUTH) as resp:
+    async with client.post(
+        "/ingest",
+        json=[
+            good_event(event_id="now", cost_usd="1.25"),
+            good_event(event_id="old", cost_usd="7", timestamp="2020-01-05T00:00:00Z"),
+        ],
+        headers=AUTH,
+    ) as resp:
         assert (await resp.json())["accepted"] == 2
     async with client.get("/metrics") as resp:
         text = await resp.text()
     values = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples if not s.labels}
     assert values["costtui_month_to_date_cost_usd"] == pytest.approx(1.25)
-    total = sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == "costtui_cost_usd")
+    total = sum(
+        s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == "costtui_cost_usd"
+    )
     assert total == pytest.approx(8.25)

@@ -45,7 +45,10 @@ async def test_listener_runs_in_the_app_and_stops_with_it(db_path: Path) -> None
         assert "listening 127.0.0.1:" in app.listener_status
         changed = []
         app.data_changed = lambda: changed.append(1)  # type: ignore[method-assign]
-        async with aiohttp.ClientSession() as c, c.post(listener.url + "/ingest", json=good_event(), headers=AUTH) as resp:
+        async with (
+            aiohttp.ClientSession() as c,
+            c.post(listener.url + "/ingest", json=good_event(), headers=AUTH) as resp,
+        ):
             assert resp.status == 200
         assert changed
         assert await until(pilot, lambda: "1 events/min" in app.listener_status)
@@ -108,7 +111,10 @@ async def test_settings_listener_section_creates_and_deletes_tokens(db_path: Pat
         assert await until(pilot, lambda: "bot1" in _text(section))
         # The new token works against the embedded listener right away.
         url = app.embedded_listener.listener.url
-        async with aiohttp.ClientSession() as c, c.post(url + "/ingest", json=good_event(tracking_token=secret), headers=AUTH) as resp:
+        async with (
+            aiohttp.ClientSession() as c,
+            c.post(url + "/ingest", json=good_event(tracking_token=secret), headers=AUTH) as resp,
+        ):
             assert resp.status == 200
         # Delete, with confirmation.
         section.focus()
@@ -118,7 +124,10 @@ async def test_settings_listener_section_creates_and_deletes_tokens(db_path: Pat
         assert await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
         await pilot.press("y")
         assert await until(pilot, lambda: "No tracking tokens" in _text(section))
-        async with aiohttp.ClientSession() as c, c.post(url + "/ingest", json=good_event(tracking_token=secret, event_id="2"), headers=AUTH) as resp:
+        async with (
+            aiohttp.ClientSession() as c,
+            c.post(url + "/ingest", json=good_event(tracking_token=secret, event_id="2"), headers=AUTH) as resp,
+        ):
             assert resp.status == 403
 
 

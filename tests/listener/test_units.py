@@ -37,8 +37,16 @@ def test_rate_limiter_memory_is_bounded() -> None:
 
 @pytest.mark.parametrize(
     ("model", "provider"),
-    [("gpt-4o-mini", "openai"), ("o3-mini", "openai"), ("claude-sonnet-4-5", "anthropic"), ("gemini-2.5-pro", "google"),
-     ("grok-4", "x-ai"), ("deepseek-chat", "deepseek"), ("openrouter/auto", "openrouter"), ("my-local-model", "unknown")],
+    [
+        ("gpt-4o-mini", "openai"),
+        ("o3-mini", "openai"),
+        ("claude-sonnet-4-5", "anthropic"),
+        ("gemini-2.5-pro", "google"),
+        ("grok-4", "x-ai"),
+        ("deepseek-chat", "deepseek"),
+        ("openrouter/auto", "openrouter"),
+        ("my-local-model", "unknown"),
+    ],
 )
 def test_provider_inferred_from_model(model: str, provider: str) -> None:
     assert ingest.infer_provider(model) == provider
@@ -46,11 +54,13 @@ def test_provider_inferred_from_model(model: str, provider: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2026-02-01T10:00:00Z", datetime(2026, 2, 1, 10, tzinfo=UTC)),
-     ("2026-02-01T12:00:00+02:00", datetime(2026, 2, 1, 10, tzinfo=UTC)),
-     (1769940000, datetime(2026, 2, 1, 10, tzinfo=UTC)),
-     (1769940000000, datetime(2026, 2, 1, 10, tzinfo=UTC)),  # JavaScript milliseconds
-     (Decimal("1769940000.5"), datetime(2026, 2, 1, 10, 0, 0, 500000, tzinfo=UTC))],
+    [
+        ("2026-02-01T10:00:00Z", datetime(2026, 2, 1, 10, tzinfo=UTC)),
+        ("2026-02-01T12:00:00+02:00", datetime(2026, 2, 1, 10, tzinfo=UTC)),
+        (1769940000, datetime(2026, 2, 1, 10, tzinfo=UTC)),
+        (1769940000000, datetime(2026, 2, 1, 10, tzinfo=UTC)),  # JavaScript milliseconds
+        (Decimal("1769940000.5"), datetime(2026, 2, 1, 10, 0, 0, 500000, tzinfo=UTC)),
+    ],
 )
 def test_timestamps(value: object, expected: datetime) -> None:
     assert ingest.parse_ts(value, NOW) == expected
@@ -58,7 +68,13 @@ def test_timestamps(value: object, expected: datetime) -> None:
 
 def test_prompt_tokens_include_cache_reads() -> None:
     e = ingest.parse_event(
-        {"model": "gpt-4o", "prompt_tokens": 1500, "cache_read_tokens": 1024, "completion_tokens": 10, "total_tokens": 1510},
+        {
+            "model": "gpt-4o",
+            "prompt_tokens": 1500,
+            "cache_read_tokens": 1024,
+            "completion_tokens": 10,
+            "total_tokens": 1510,
+        },
         now=NOW,
     )
     assert (e.input_tokens, e.cache_read_tokens, e.output_tokens) == (476, 1024, 10)
@@ -80,15 +96,30 @@ def test_client_cost_kept_exact() -> None:
 def test_span_without_genai_attributes_is_ignored() -> None:
     span = otlp.Span("t", "s", "GET /", 1, 2, {"http.method": "GET"}, {})
     assert otlp.span_to_event(span, app=None) is None
-    agent = otlp.Span("t", "s", "agent", 1, 2, {"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "m",
-                                                 "gen_ai.usage.input_tokens": 5}, {})
+    agent = otlp.Span(
+        "t",
+        "s",
+        "agent",
+        1,
+        2,
+        {"gen_ai.operation.name": "invoke_agent", "gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 5},
+        {},
+    )
     assert otlp.span_to_event(agent, app=None) is None
 
 
 def test_span_openlit_cost_and_providers() -> None:
-    attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "gcp.gemini", "gen_ai.request.model": "gemini-2.5-flash",
-             "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 10, "gen_ai.usage.cost": 0.25}
-    e = otlp.span_to_event(otlp.Span("ab", "cd", "chat", 1_785_750_000_000_000_000, 1_785_750_001_000_000_000, attrs, {}), app="x")
+    attrs = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "gcp.gemini",
+        "gen_ai.request.model": "gemini-2.5-flash",
+        "gen_ai.usage.input_tokens": 100,
+        "gen_ai.usage.output_tokens": 10,
+        "gen_ai.usage.cost": 0.25,
+    }
+    e = otlp.span_to_event(
+        otlp.Span("ab", "cd", "chat", 1_785_750_000_000_000_000, 1_785_750_001_000_000_000, attrs, {}), app="x"
+    )
     assert e is not None and e.provider == "google" and e.cost_usd == Decimal("0.25") and e.latency_ms == 1000
     assert e.event_id == "otlp:ab:cd"
 

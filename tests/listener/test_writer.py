@@ -56,7 +56,9 @@ async def test_a_failing_request_does_not_fail_the_others(db_path: Path) -> None
     store.record = record  # type: ignore[method-assign]
     try:
         results = await asyncio.gather(
-            writer.submit([ev("ok1")]), writer.submit([ev("bad", "boom")]), writer.submit([ev("ok2")]),
+            writer.submit([ev("ok1")]),
+            writer.submit([ev("bad", "boom")]),
+            writer.submit([ev("ok2")]),
             return_exceptions=True,
         )
     finally:
@@ -66,7 +68,9 @@ async def test_a_failing_request_does_not_fail_the_others(db_path: Path) -> None
     assert count_rows(db_path) == 2
 
 
-async def test_database_failure_is_a_503_and_nothing_is_acknowledged(listener: Listener, client: aiohttp.ClientSession, db_path: Path) -> None:
+async def test_database_failure_is_a_503_and_nothing_is_acknowledged(
+    listener: Listener, client: aiohttp.ClientSession, db_path: Path
+) -> None:
     store = listener._writer._store  # type: ignore[union-attr]
 
     def broken(events):  # type: ignore[no-untyped-def]

@@ -12,7 +12,9 @@ Responder = httpx.Response | Callable[[httpx.Request], httpx.Response] | Excepti
 
 
 def js(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={"content-type": "application/json", **(headers or {})})
+    return httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"content-type": "application/json", **(headers or {})}
+    )
 
 
 class FakeAPI:

@@ -23,16 +23,39 @@ COST_REPORT = {
             "starting_at": "2026-08-01T00:00:00Z",
             "ending_at": "2026-08-02T00:00:00Z",
             "results": [
-                {"amount": "12.369", "currency": "USD", "cost_type": "tokens",
-                 "description": "Claude Sonnet 4.5 Usage - Input Tokens", "model": "claude-sonnet-4-5-20250929",
-                 "service_tier": "standard", "token_type": "uncached_input_tokens", "context_window": "0-200k",
-                 "workspace_id": None},
-                {"amount": "28.1475", "currency": "USD", "cost_type": "tokens",
-                 "description": "Claude Sonnet 4.5 Usage - Output Tokens", "model": "claude-sonnet-4-5-20250929",
-                 "service_tier": "standard", "token_type": "output_tokens", "context_window": "0-200k",
-                 "workspace_id": None},
-                {"amount": "3.0", "currency": "USD", "cost_type": "web_search", "description": "Web Search Usage",
-                 "model": None, "service_tier": None, "token_type": None, "context_window": None, "workspace_id": None},
+                {
+                    "amount": "12.369",
+                    "currency": "USD",
+                    "cost_type": "tokens",
+                    "description": "Claude Sonnet 4.5 Usage - Input Tokens",
+                    "model": "claude-sonnet-4-5-20250929",
+                    "service_tier": "standard",
+                    "token_type": "uncached_input_tokens",
+                    "context_window": "0-200k",
+                    "workspace_id": None,
+                },
+                {
+                    "amount": "28.1475",
+                    "currency": "USD",
+                    "cost_type": "tokens",
+                    "description": "Claude Sonnet 4.5 Usage - Output Tokens",
+                    "model": "claude-sonnet-4-5-20250929",
+                    "service_tier": "standard",
+                    "token_type": "output_tokens",
+                    "context_window": "0-200k",
+                    "workspace_id": None,
+                },
+                {
+                    "amount": "3.0",
+                    "currency": "USD",
+                    "cost_type": "web_search",
+                    "description": "Web Search Usage",
+                    "model": None,
+                    "service_tier": None,
+                    "token_type": None,
+                    "context_window": None,
+                    "workspace_id": None,
+                },
             ],
         }
     ],
@@ -48,12 +71,18 @@ def usage_page(page: str | None) -> dict:
                 "starting_at": "2026-08-01T00:00:00Z",
                 "ending_at": "2026-08-02T00:00:00Z",
                 "results": [
-                    {"uncached_input_tokens": 41230,
-                     "cache_creation": {"ephemeral_5m_input_tokens": 12000, "ephemeral_1h_input_tokens": 500},
-                     "cache_read_input_tokens": 385400, "output_tokens": 18765,
-                     "server_tool_use": {"web_search_requests": 3}, "api_key_id": "apikey_01HxQ8mVb7tP2cK9",
-                     "workspace_id": None, "model": "claude-sonnet-4-5-20250929", "service_tier": None,
-                     "context_window": None}
+                    {
+                        "uncached_input_tokens": 41230,
+                        "cache_creation": {"ephemeral_5m_input_tokens": 12000, "ephemeral_1h_input_tokens": 500},
+                        "cache_read_input_tokens": 385400,
+                        "output_tokens": 18765,
+                        "server_tool_use": {"web_search_requests": 3},
+                        "api_key_id": "apikey_01HxQ8mVb7tP2cK9",
+                        "workspace_id": None,
+                        "model": "claude-sonnet-4-5-20250929",
+                        "service_tier": None,
+                        "context_window": None,
+                    }
                 ],
             }
         ],
@@ -79,9 +108,11 @@ CLAUDE_CODE = {
             "terminal_type": "vscode",
             "core_metrics": {"num_sessions": 4},
             "model_breakdown": [
-                {"model": "claude-sonnet-4-5-20250929",
-                 "tokens": {"input": 20311, "output": 9044, "cache_read": 1540021, "cache_creation": 88410},
-                 "estimated_cost": {"amount": 118, "currency": "USD"}}
+                {
+                    "model": "claude-sonnet-4-5-20250929",
+                    "tokens": {"input": 20311, "output": 9044, "cache_read": 1540021, "cache_creation": 88410},
+                    "estimated_cost": {"amount": 118, "currency": "USD"},
+                }
             ],
         }
     ],
@@ -100,8 +131,11 @@ def full_api() -> FakeAPI:
     api = FakeAPI()
     api.add("GET", "/v1/organizations/cost_report", js(COST_REPORT))
     api.add("GET", "/v1/organizations/usage_report/messages", lambda r: js(usage_page(r.url.params.get("page"))))
-    api.add("GET", "/v1/organizations/usage_report/claude_code",
-            lambda r: js(CLAUDE_CODE if r.url.params["starting_at"] == "2026-08-01" else EMPTY))
+    api.add(
+        "GET",
+        "/v1/organizations/usage_report/claude_code",
+        lambda r: js(CLAUDE_CODE if r.url.params["starting_at"] == "2026-08-01" else EMPTY),
+    )
     return api
 
 
@@ -126,7 +160,12 @@ async def test_cost_usage_and_claude_code() -> None:
     assert usage_reqs[0].url.params.get_list("group_by[]") == ["model", "api_key_id", "workspace_id"]
     u = [ln for ln in result.lines if ln.kind == "usage"][0]
     assert (u.input_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cache_write_1h_tokens, u.output_tokens) == (
-        41230, 385400, 12500, 500, 18765)
+        41230,
+        385400,
+        12500,
+        500,
+        18765,
+    )
     assert u.api_key == "apikey_01HxQ8mVb7tP2cK9" and u.quantity == 3
 
     cc = [ln for ln in result.lines if ln.kind == "estimate"]
@@ -134,7 +173,10 @@ async def test_cost_usage_and_claude_code() -> None:
     assert cc[0].day == date(2026, 8, 1) and cc[0].cache_write_tokens == 88410
     assert len(api.calls("/v1/organizations/usage_report/claude_code")) == 2  # one request per day
     assert {w.stream for w in result.windows} == {
-        "anthropic.cost_report", "anthropic.usage.messages", "anthropic.claude_code"}
+        "anthropic.cost_report",
+        "anthropic.usage.messages",
+        "anthropic.claude_code",
+    }
 
 
 async def test_claude_code_404_is_skipped() -> None:
@@ -144,8 +186,11 @@ async def test_claude_code_404_is_skipped() -> None:
 
 
 async def test_normal_key_where_admin_needed() -> None:
-    api = FakeAPI().add("GET", "/v1/organizations/usage_report/messages",
-                        js({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}, 401))
+    api = FakeAPI().add(
+        "GET",
+        "/v1/organizations/usage_report/messages",
+        js({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}, 401),
+    )
     with pytest.raises(WrongKeyType, match="Admin key"):
         await provider(api, key="sk-ant-api03-normalkeynormalkey").test_key()
 
@@ -168,17 +213,34 @@ async def test_429_retry_after_then_gives_up() -> None:
 
 
 async def test_rate_limits_as_quotas() -> None:
-    api = FakeAPI().add("GET", "/v1/organizations/rate_limits", js({
-        "data": [
-            {"id": "rlg_sonnet_family", "type": "rate_limit", "group_type": "model_group",
-             "models": ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929"],
-             "limits": [{"type": "requests_per_minute", "value": 4000},
-                        {"type": "input_tokens_per_minute", "value": 2000000}]},
-            {"id": "rlg_batch", "type": "rate_limit", "group_type": "batch", "models": None,
-             "limits": [{"type": "enqueued_batch_requests", "value": 500000}]},
-        ],
-        "next_page": None,
-    }))
+    api = FakeAPI().add(
+        "GET",
+        "/v1/organizations/rate_limits",
+        js(
+            {
+                "data": [
+                    {
+                        "id": "rlg_sonnet_family",
+                        "type": "rate_limit",
+                        "group_type": "model_group",
+                        "models": ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929"],
+                        "limits": [
+                            {"type": "requests_per_minute", "value": 4000},
+                            {"type": "input_tokens_per_minute", "value": 2000000},
+                        ],
+                    },
+                    {
+                        "id": "rlg_batch",
+                        "type": "rate_limit",
+                        "group_type": "batch",
+                        "models": None,
+                        "limits": [{"type": "enqueued_batch_requests", "value": 500000}],
+                    },
+                ],
+                "next_page": None,
+            }
+        ),
+    )
     snaps = await provider(api).fetch_quotas()
     got = {(s.kind, s.scope, s.unit): s.limit for s in snaps}
     assert got == {

@@ -21,9 +21,18 @@ NOW = datetime(2026, 8, 5, 12, tzinfo=UTC)  # a Wednesday
 
 KEY_INFO = {
     "data": {
-        "label": "sk-or-v1-5d2...9af", "limit": 50, "limit_remaining": 31.42, "limit_reset": "monthly",
-        "include_byok_in_limit": False, "usage": 118.67, "usage_daily": 0.84, "usage_weekly": 6.12,
-        "usage_monthly": 18.58, "byok_usage": 0, "is_free_tier": False, "is_management_key": False,
+        "label": "sk-or-v1-5d2...9af",
+        "limit": 50,
+        "limit_remaining": 31.42,
+        "limit_reset": "monthly",
+        "include_byok_in_limit": False,
+        "usage": 118.67,
+        "usage_daily": 0.84,
+        "usage_weekly": 6.12,
+        "usage_monthly": 18.58,
+        "byok_usage": 0,
+        "is_free_tier": False,
+        "is_management_key": False,
         "rate_limit": {"requests": -1, "interval": "10s", "note": "deprecated"},
     }
 }
@@ -36,12 +45,18 @@ def make(cls, api: FakeAPI, kind: str = "inference", base: str = "https://api.te
 
 async def test_openrouter_key_quotas_and_credits_403() -> None:
     api = FakeAPI().add("GET", "/key", js(KEY_INFO))
-    api.add("GET", "/credits", js({"error": {"code": 403, "message": "Only management keys can perform this operation"}}, 403))
+    api.add(
+        "GET",
+        "/credits",
+        js({"error": {"code": 403, "message": "Only management keys can perform this operation"}}, 403),
+    )
     snaps = {s.kind: s for s in await make(OpenRouterProvider, api).fetch_quotas()}
     assert snaps["key_limit"].limit == Decimal(50) and snaps["key_limit"].remaining == Decimal("31.42")
     assert snaps["key_limit"].used == Decimal("18.58")
     assert snaps["key_limit"].resets_at == datetime(2026, 9, 1, tzinfo=UTC)
-    assert snaps["usage.day"].used == Decimal("0.84") and snaps["usage.week"].resets_at == datetime(2026, 8, 10, tzinfo=UTC)
+    assert snaps["usage.day"].used == Decimal("0.84") and snaps["usage.week"].resets_at == datetime(
+        2026, 8, 10, tzinfo=UTC
+    )
     assert "credits" not in snaps
 
 
@@ -61,12 +76,30 @@ async def test_openrouter_daily_line_with_inference_key() -> None:
 
 
 async def test_openrouter_activity_with_management_key() -> None:
-    api = FakeAPI().add("GET", "/activity", js({"data": [
-        {"date": "2026-08-03", "model": "anthropic/claude-sonnet-4.5", "model_permaslug": "x", "endpoint_id": "e1",
-         "provider_name": "Anthropic", "requests": 12, "prompt_tokens": 1000, "completion_tokens": 200,
-         "reasoning_tokens": 0, "usage": 0.4821, "byok_usage_inference": 0},
-        {"date": "2026-06-01", "model": "old", "usage": 1},
-    ]}))
+    api = FakeAPI().add(
+        "GET",
+        "/activity",
+        js(
+            {
+                "data": [
+                    {
+                        "date": "2026-08-03",
+                        "model": "anthropic/claude-sonnet-4.5",
+                        "model_permaslug": "x",
+                        "endpoint_id": "e1",
+                        "provider_name": "Anthropic",
+                        "requests": 12,
+                        "prompt_tokens": 1000,
+                        "completion_tokens": 200,
+                        "reasoning_tokens": 0,
+                        "usage": 0.4821,
+                        "byok_usage_inference": 0,
+                    },
+                    {"date": "2026-06-01", "model": "old", "usage": 1},
+                ]
+            }
+        ),
+    )
     result = await make(OpenRouterProvider, api, "management").fetch_usage(date(2026, 7, 30), date(2026, 8, 5))
     assert len(result.lines) == 1 and result.lines[0].cost_usd == Decimal("0.4821")
     assert result.windows[0].start == date(2026, 7, 30) and result.windows[0].end == date(2026, 8, 4)
@@ -82,12 +115,34 @@ async def test_openrouter_402_and_401() -> None:
 
 
 async def test_deepseek_balance_strings() -> None:
-    api = FakeAPI().add("GET", "/user/balance", js({"is_available": True, "balance_infos": [
-        {"currency": "USD", "total_balance": "17.42", "granted_balance": "0.00", "topped_up_balance": "17.42"},
-        {"currency": "CNY", "total_balance": "110.00", "granted_balance": "10.00", "topped_up_balance": "100.00"}]}))
+    api = FakeAPI().add(
+        "GET",
+        "/user/balance",
+        js(
+            {
+                "is_available": True,
+                "balance_infos": [
+                    {
+                        "currency": "USD",
+                        "total_balance": "17.42",
+                        "granted_balance": "0.00",
+                        "topped_up_balance": "17.42",
+                    },
+                    {
+                        "currency": "CNY",
+                        "total_balance": "110.00",
+                        "granted_balance": "10.00",
+                        "topped_up_balance": "100.00",
+                    },
+                ],
+            }
+        ),
+    )
     snaps = await make(DeepSeekProvider, api).fetch_quotas()
     assert [(s.scope, s.remaining, s.unit) for s in snaps] == [
-        ("usd", Decimal("17.42"), "usd"), ("cny", Decimal("110.00"), "cny")]
+        ("usd", Decimal("17.42"), "usd"),
+        ("cny", Decimal("110.00"), "cny"),
+    ]
 
 
 async def test_deepseek_empty_and_bad() -> None:
@@ -99,8 +154,12 @@ async def test_deepseek_empty_and_bad() -> None:
 
 
 async def test_moonshot_currency_from_host() -> None:
-    body = {"code": 0, "data": {"available_balance": 12.5031, "voucher_balance": 10.0, "cash_balance": 2.5031},
-            "scode": "0x0", "status": True}
+    body = {
+        "code": 0,
+        "data": {"available_balance": 12.5031, "voucher_balance": 10.0, "cash_balance": 2.5031},
+        "scode": "0x0",
+        "status": True,
+    }
     api = FakeAPI().add("GET", "/v1/users/me/balance", js(body))
     snap = (await make(MoonshotProvider, api, base="https://api.moonshot.ai").fetch_quotas())[0]
     assert (snap.remaining, snap.unit) == (Decimal("12.5031"), "usd")
@@ -113,8 +172,11 @@ async def test_moonshot_currency_from_host() -> None:
 
 async def test_xai_negative_cents_and_team_discovery() -> None:
     api = FakeAPI().add("GET", "/auth/management-keys/validation", js({"scope": "SCOPE_TEAM", "scopeId": "team-8c1f"}))
-    api.add("GET", "/v1/billing/teams/team-8c1f/prepaid/balance", js(
-        {"total": {"val": "-4250"}, "changes": [{"changeOrigin": "PURCHASE", "amount": {"val": "-5000"}}]}))
+    api.add(
+        "GET",
+        "/v1/billing/teams/team-8c1f/prepaid/balance",
+        js({"total": {"val": "-4250"}, "changes": [{"changeOrigin": "PURCHASE", "amount": {"val": "-5000"}}]}),
+    )
     snaps = await make(XAIProvider, api, "management").fetch_quotas()
     assert snaps[0].remaining == Decimal("42.50") and snaps[0].kind == "balance"
     api2 = FakeAPI().add("GET", "/v1/billing/teams/t1/prepaid/balance", js({"total": {"val": "-799"}}))

@@ -28,8 +28,13 @@ KEY = "sk-admin-SECRETSECRETSECRET9999"
 
 def make(api: FakeAPI, sleeps: Sleeps, retries: int = 3) -> ProviderHTTP:
     return ProviderHTTP(
-        "openai", "https://api.test/v1", api.client(), headers={"Authorization": f"Bearer {KEY}"},
-        secrets=[SecretStr(KEY)], sleep=sleeps, max_retries=retries,
+        "openai",
+        "https://api.test/v1",
+        api.client(),
+        headers={"Authorization": f"Bearer {KEY}"},
+        secrets=[SecretStr(KEY)],
+        sleep=sleeps,
+        max_retries=retries,
     )
 
 

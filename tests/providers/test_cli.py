@@ -22,7 +22,9 @@ def runner() -> CliRunner:
 
 
 def test_keys_add_reads_stdin_never_argv(runner: CliRunner, memory_keyring) -> None:
-    res = runner.invoke(cli, ["keys", "add", "openai", "--admin", "--base-url", "https://api.test/v1"], input=ADMIN + "\n")
+    res = runner.invoke(
+        cli, ["keys", "add", "openai", "--admin", "--base-url", "https://api.test/v1"], input=ADMIN + "\n"
+    )
     assert res.exit_code == 0, res.output
     assert "sk-admi…T777" in res.output and ADMIN not in res.output
     assert memory_keyring.store[("costtui", "openai:default")] == ADMIN
@@ -98,8 +100,24 @@ def test_sync_without_accounts(runner: CliRunner) -> None:
 
 
 def test_manual_costs(runner: CliRunner) -> None:
-    res = runner.invoke(cli, ["add-cost", "--provider", "Groq", "--from", "2026-08-01", "--to", "2026-08-02",
-                              "--amount", "$12.50", "--output-tokens", "1000", "--note", "invoice 42"])
+    res = runner.invoke(
+        cli,
+        [
+            "add-cost",
+            "--provider",
+            "Groq",
+            "--from",
+            "2026-08-01",
+            "--to",
+            "2026-08-02",
+            "--amount",
+            "$12.50",
+            "--output-tokens",
+            "1000",
+            "--note",
+            "invoice 42",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "Manual cost #1" in res.output
     assert "invoice 42" in runner.invoke(cli, ["costs", "list"]).output
@@ -110,7 +128,9 @@ def test_manual_costs(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["costs", "delete", "1", "--yes"]).exit_code != 0
     bad = runner.invoke(cli, ["add-cost", "--provider", "groq", "--amount", "-3"])
     assert bad.exit_code != 0
-    bad = runner.invoke(cli, ["add-cost", "--provider", "groq", "--amount", "3", "--date", "2026-08-01", "--from", "2026-08-01"])
+    bad = runner.invoke(
+        cli, ["add-cost", "--provider", "groq", "--amount", "3", "--date", "2026-08-01", "--from", "2026-08-01"]
+    )
     assert bad.exit_code != 0
 
 
@@ -134,8 +154,11 @@ def test_keys_backend(runner: CliRunner, no_keyring, monkeypatch) -> None:
 
 
 def test_env_only_accounts_need_no_passphrase(runner: CliRunner, no_keyring, monkeypatch) -> None:
-    api = FakeAPI().add("GET", "/user/balance", js({"is_available": True, "balance_infos": [
-        {"currency": "USD", "total_balance": "5.00"}]}))
+    api = FakeAPI().add(
+        "GET",
+        "/user/balance",
+        js({"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "5.00"}]}),
+    )
     monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
     monkeypatch.setenv("COSTTUI_DEEPSEEK_KEY", "sk-envonlyenvonly")
     assert runner.invoke(cli, ["keys", "add", "deepseek", "--from-env"]).exit_code == 0
@@ -146,8 +169,11 @@ def test_env_only_accounts_need_no_passphrase(runner: CliRunner, no_keyring, mon
 
 def test_keys_update_rotates_the_key(runner: CliRunner, memory_keyring) -> None:
     runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseek-OLD-0001\n")
-    res = runner.invoke(cli, ["keys", "update", "deepseek", "--new-key", "--base-url", "https://ds.example"],
-                        input="sk-deepseek-NEW-0002\n")
+    res = runner.invoke(
+        cli,
+        ["keys", "update", "deepseek", "--new-key", "--base-url", "https://ds.example"],
+        input="sk-deepseek-NEW-0002\n",
+    )
     assert res.exit_code == 0 and "0002" in res.output and "sk-deepseek-NEW" not in res.output
     assert memory_keyring.store[("costtui", "deepseek:default")] == "sk-deepseek-NEW-0002"
     data = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)

@@ -47,10 +47,17 @@ VALID: dict[str, dict[str, Any]] = {
         "/v1/organizations/usage_report/claude_code": PAGE,
         "/v1/organizations/rate_limits": {"data": [], "next_page": None},
     },
-    "openrouter": {"/key": {"data": {"limit": None, "usage_daily": 0}}, "/credits": {"data": {}}, "/activity": {"data": []}},
+    "openrouter": {
+        "/key": {"data": {"limit": None, "usage_daily": 0}},
+        "/credits": {"data": {}},
+        "/activity": {"data": []},
+    },
     "deepseek": {"/user/balance": {"is_available": True, "balance_infos": []}},
     "moonshot": {"/v1/users/me/balance": {"code": 0, "data": {"available_balance": 1}}},
-    "xai": {"/auth/management-keys/validation": {"scopeId": "t1"}, "/v1/billing/teams/t1/prepaid/balance": {"total": {"val": "-1"}}},
+    "xai": {
+        "/auth/management-keys/validation": {"scopeId": "t1"},
+        "/v1/billing/teams/t1/prepaid/balance": {"total": {"val": "-1"}},
+    },
 }
 
 CLASSES = {
@@ -95,7 +102,10 @@ FAILURES: dict[str, tuple[Any, type[Exception]]] = {
     "429": (js({"error": {"message": "slow down"}}, 429, {"retry-after": "3"}), RateLimited),
     "500": (js({"error": {"message": "oops"}}, 500), ProviderDown),
     "timeout": (httpx.ReadTimeout("timed out"), ProviderDown),
-    "malformed": (httpx.Response(200, content=b"{\"data\": [", headers={"content-type": "application/json"}), BadResponse),
+    "malformed": (
+        httpx.Response(200, content=b'{"data": [', headers={"content-type": "application/json"}),
+        BadResponse,
+    ),
 }
 
 
@@ -109,8 +119,19 @@ async def test_endpoint_failure(provider: str, path: str, call: Callable[[Any], 
     api.add("GET", path, response)
     cls, kind, key = CLASSES[provider]
     sleeps = Sleeps()
-    p = cls(Account(id=1, provider=provider, key_kind=kind, base_url="https://api.test" + ("/v1" if provider == "openai" else "")),
-            SecretStr(key), api.client(), sleep=sleeps, max_retries=1, now=lambda: NOW)
+    p = cls(
+        Account(
+            id=1,
+            provider=provider,
+            key_kind=kind,
+            base_url="https://api.test" + ("/v1" if provider == "openai" else ""),
+        ),
+        SecretStr(key),
+        api.client(),
+        sleep=sleeps,
+        max_retries=1,
+        now=lambda: NOW,
+    )
     if provider == "openai":
         p.http.base_url = "https://api.test/v1"
     tolerated = provider == "openrouter" and path == "/credits" and failure == "403"

@@ -46,8 +46,9 @@ async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypat
     secrets.set_secret("openai:default", SECRET)
     from costtui.formatting import fingerprint
 
-    acc = b.add_account(store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1",
-                                       key_fp=fingerprint(SECRET)))
+    acc = b.add_account(
+        store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1", key_fp=fingerprint(SECRET))
+    )
     api = echoing_api()
     async with api.client() as client:
         reports = await sync(store, client=client, sleep=Sleeps(), now=lambda: NOW)

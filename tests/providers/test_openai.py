@@ -64,9 +64,16 @@ def completions_page(page: str | None) -> dict:
                 "end_time": D2 + 2 * 86400,
                 "results": [
                     # An older response: no input_uncached_tokens, unknown extra field.
-                    {"object": "organization.usage.completions.result", "input_tokens": 1000, "input_cached_tokens": 400,
-                     "output_tokens": 50, "num_model_requests": 3, "model": "gpt-4o-mini", "project_id": None,
-                     "brand_new_field": {"x": 1}}
+                    {
+                        "object": "organization.usage.completions.result",
+                        "input_tokens": 1000,
+                        "input_cached_tokens": 400,
+                        "output_tokens": 50,
+                        "num_model_requests": 3,
+                        "model": "gpt-4o-mini",
+                        "project_id": None,
+                        "brand_new_field": {"x": 1},
+                    }
                 ],
             }
         ],
@@ -83,12 +90,24 @@ COSTS = {
             "start_time": D1,
             "end_time": D2,
             "results": [
-                {"object": "organization.costs.result", "amount": {"value": 1.8734, "currency": "usd"},
-                 "line_item": "gpt-5-mini, input", "project_id": "proj_7QnXb2kL", "api_key_id": None,
-                 "quantity": 184200, "quantity_unit": "tokens"},
-                {"object": "organization.costs.result", "amount": {"value": "0.429", "currency": "usd"},
-                 "line_item": "gpt-5-mini, output", "project_id": "proj_7QnXb2kL", "api_key_id": None,
-                 "quantity": 21450, "quantity_unit": "tokens"},
+                {
+                    "object": "organization.costs.result",
+                    "amount": {"value": 1.8734, "currency": "usd"},
+                    "line_item": "gpt-5-mini, input",
+                    "project_id": "proj_7QnXb2kL",
+                    "api_key_id": None,
+                    "quantity": 184200,
+                    "quantity_unit": "tokens",
+                },
+                {
+                    "object": "organization.costs.result",
+                    "amount": {"value": "0.429", "currency": "usd"},
+                    "line_item": "gpt-5-mini, output",
+                    "project_id": "proj_7QnXb2kL",
+                    "api_key_id": None,
+                    "quantity": 21450,
+                    "quantity_unit": "tokens",
+                },
             ],
         }
     ],
@@ -100,8 +119,12 @@ EMPTY = {"object": "page", "data": [], "has_more": False, "next_page": None}
 
 
 def one(obj: dict) -> dict:
-    return {"object": "page", "data": [{"object": "bucket", "start_time": D1, "end_time": D2, "results": [obj]}],
-            "has_more": False, "next_page": None}
+    return {
+        "object": "page",
+        "data": [{"object": "bucket", "start_time": D1, "end_time": D2, "results": [obj]}],
+        "has_more": False,
+        "next_page": None,
+    }
 
 
 def full_api() -> FakeAPI:
@@ -110,12 +133,43 @@ def full_api() -> FakeAPI:
     api.add("GET", "/v1/organization/usage/completions", lambda r: js(completions_page(r.url.params.get("page"))))
     for ep in USAGE_ENDPOINTS[1:]:
         api.add("GET", f"/v1{ep.path}", js(EMPTY))
-    api.add("GET", "/v1/organization/usage/images", js(one(
-        {"object": "organization.usage.images.result", "images": 3, "num_model_requests": 3, "size": "1024x1024",
-         "source": "image.generation", "project_id": None, "user_id": None, "api_key_id": None, "model": "gpt-image-1"})))
-    api.add("GET", "/v1/organization/usage/web_search_calls", js(one(
-        {"object": "organization.usage.web_searches.result", "num_model_requests": 7, "num_requests": 11,
-         "project_id": None, "user_id": None, "api_key_id": None, "model": None, "context_level": "medium"})))
+    api.add(
+        "GET",
+        "/v1/organization/usage/images",
+        js(
+            one(
+                {
+                    "object": "organization.usage.images.result",
+                    "images": 3,
+                    "num_model_requests": 3,
+                    "size": "1024x1024",
+                    "source": "image.generation",
+                    "project_id": None,
+                    "user_id": None,
+                    "api_key_id": None,
+                    "model": "gpt-image-1",
+                }
+            )
+        ),
+    )
+    api.add(
+        "GET",
+        "/v1/organization/usage/web_search_calls",
+        js(
+            one(
+                {
+                    "object": "organization.usage.web_searches.result",
+                    "num_model_requests": 7,
+                    "num_requests": 11,
+                    "project_id": None,
+                    "user_id": None,
+                    "api_key_id": None,
+                    "model": None,
+                    "context_level": "medium",
+                }
+            )
+        ),
+    )
     # An older deployment: file search does not exist yet.
     api.add("GET", "/v1/organization/usage/file_search_calls", js({"error": {"message": "not found"}}, 404))
     return api
@@ -141,7 +195,12 @@ async def test_usage_and_costs_across_pages() -> None:
     assert len(usage) == 2
     first = usage[0]
     assert (first.day, first.model, first.project) == (date(2026, 8, 1), "gpt-5-mini-2025-08-07", "proj_7QnXb2kL")
-    assert (first.input_tokens, first.cache_read_tokens, first.output_tokens, first.requests) == (88200, 96000, 21450, 142)
+    assert (first.input_tokens, first.cache_read_tokens, first.output_tokens, first.requests) == (
+        88200,
+        96000,
+        21450,
+        142,
+    )
     older = usage[1]
     assert older.day == date(2026, 8, 3) and older.input_tokens == 600 and older.cache_read_tokens == 400
 
@@ -219,15 +278,41 @@ async def test_repeated_cursor_does_not_loop() -> None:
 
 async def test_quotas_spend_limit_and_project_rate_limits() -> None:
     api = FakeAPI()
-    api.add("GET", "/v1/organization/spend_limit", js(
-        {"object": "organization.spend_limit", "threshold_amount": 50000, "currency": "USD", "interval": "month",
-         "enforcement": {"status": "enforcing"}}))
-    api.add("GET", "/v1/organization/projects/proj_7QnXb2kL/rate_limits", js(
-        {"object": "list", "data": [
-            {"object": "project.rate_limit", "id": "rl-gpt-5-mini", "model": "gpt-5-mini-2025-08-07",
-             "max_requests_per_1_minute": 5000, "max_tokens_per_1_minute": 4000000},
-            {"object": "project.rate_limit", "id": "rl-other", "model": "o3", "max_requests_per_1_minute": 10},
-        ], "first_id": "rl-gpt-5-mini", "last_id": "rl-other", "has_more": False}))
+    api.add(
+        "GET",
+        "/v1/organization/spend_limit",
+        js(
+            {
+                "object": "organization.spend_limit",
+                "threshold_amount": 50000,
+                "currency": "USD",
+                "interval": "month",
+                "enforcement": {"status": "enforcing"},
+            }
+        ),
+    )
+    api.add(
+        "GET",
+        "/v1/organization/projects/proj_7QnXb2kL/rate_limits",
+        js(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "object": "project.rate_limit",
+                        "id": "rl-gpt-5-mini",
+                        "model": "gpt-5-mini-2025-08-07",
+                        "max_requests_per_1_minute": 5000,
+                        "max_tokens_per_1_minute": 4000000,
+                    },
+                    {"object": "project.rate_limit", "id": "rl-other", "model": "o3", "max_requests_per_1_minute": 10},
+                ],
+                "first_id": "rl-gpt-5-mini",
+                "last_id": "rl-other",
+                "has_more": False,
+            }
+        ),
+    )
     snaps = await provider(api).fetch_quotas({"proj_7QnXb2kL": {"gpt-5-mini-2025-08-07"}})
     spend = snaps[0]
     assert (spend.kind, spend.limit, spend.unit, spend.window) == ("spend_limit", Decimal(500), "usd", "month")

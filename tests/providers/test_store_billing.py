@@ -24,8 +24,16 @@ def store(db_path: Path) -> Store:
 
 
 def snap(remaining: str, at: datetime, **kw) -> QuotaSnapshot:
-    return QuotaSnapshot(provider="deepseek", account="default", kind="balance", scope="usd",
-                         remaining=Decimal(remaining), unit="usd", taken_at=at, **kw)
+    return QuotaSnapshot(
+        provider="deepseek",
+        account="default",
+        kind="balance",
+        scope="usd",
+        remaining=Decimal(remaining),
+        unit="usd",
+        taken_at=at,
+        **kw,
+    )
 
 
 def test_quotas_latest_and_history(store: Store) -> None:
@@ -47,8 +55,17 @@ def test_fraction_used() -> None:
 
 
 def test_manual_cost_crud_and_range_spread(store: Store) -> None:
-    entry = b.add_manual_cost(store, ManualCost(provider="groq", start=date(2026, 8, 1), end=date(2026, 8, 3),
-                                                amount_usd="10", input_tokens=1000, note="invoice 7"))
+    entry = b.add_manual_cost(
+        store,
+        ManualCost(
+            provider="groq",
+            start=date(2026, 8, 1),
+            end=date(2026, 8, 3),
+            amount_usd="10",
+            input_tokens=1000,
+            note="invoice 7",
+        ),
+    )
     lines = b.billed_lines(store, kinds=["manual"])
     assert [ln.cost_usd for ln in lines] == [Decimal("3.333333333"), Decimal("3.333333333"), Decimal("3.333333334")]
     assert sum(ln.input_tokens for ln in lines) == 1000 and lines[0].note == "invoice 7"
@@ -58,7 +75,9 @@ def test_manual_cost_crud_and_range_spread(store: Store) -> None:
     b.delete_manual_cost(store, entry.id)
     assert b.billed_lines(store) == [] and b.list_manual_costs(store) == []
     with pytest.raises(ValueError):
-        b.add_manual_cost(store, ManualCost(provider="groq", start=date(2026, 8, 2), end=date(2026, 8, 1), amount_usd=1))
+        b.add_manual_cost(
+            store, ManualCost(provider="groq", start=date(2026, 8, 2), end=date(2026, 8, 1), amount_usd=1)
+        )
 
 
 def test_accounts_crud(store: Store) -> None:
@@ -79,14 +98,35 @@ def test_accounts_crud(store: Store) -> None:
 
 def test_status_json_has_billed_and_quotas(store: Store) -> None:
     b.add_account(store, Account(provider="deepseek"))
-    b.record_billed(store, [
-        BilledLine(provider="openai", account="default", stream="openai.costs", kind="cost", day=date(2026, 8, 1),
-                   cost_usd=Decimal("1.25")),
-        BilledLine(provider="openai", account="default", stream="openai.usage.completions", kind="usage",
-                   day=date(2026, 8, 1), input_tokens=100),
-        BilledLine(provider="anthropic", account="default", stream="anthropic.claude_code", kind="estimate",
-                   day=date(2026, 8, 2), cost_usd=Decimal(5)),
-    ])
+    b.record_billed(
+        store,
+        [
+            BilledLine(
+                provider="openai",
+                account="default",
+                stream="openai.costs",
+                kind="cost",
+                day=date(2026, 8, 1),
+                cost_usd=Decimal("1.25"),
+            ),
+            BilledLine(
+                provider="openai",
+                account="default",
+                stream="openai.usage.completions",
+                kind="usage",
+                day=date(2026, 8, 1),
+                input_tokens=100,
+            ),
+            BilledLine(
+                provider="anthropic",
+                account="default",
+                stream="anthropic.claude_code",
+                kind="estimate",
+                day=date(2026, 8, 2),
+                cost_usd=Decimal(5),
+            ),
+        ],
+    )
     b.record_quotas(store, [snap("17.42", T0, resets_at=None)])
     report = status_report(store, now=T0)
     assert report["billed"] == {
@@ -97,5 +137,15 @@ def test_status_json_has_billed_and_quotas(store: Store) -> None:
     }
     (q,) = report["quotas"]
     assert q["provider"] == "deepseek" and q["remaining"] == "17.42" and q["health"] == "never"
-    assert set(q) >= {"provider", "account", "kind", "used", "limit", "remaining", "unit", "resets_at", "health",
-                      "refreshed_at"}
+    assert set(q) >= {
+        "provider",
+        "account",
+        "kind",
+        "used",
+        "limit",
+        "remaining",
+        "unit",
+        "resets_at",
+        "health",
+        "refreshed_at",
+    }

@@ -30,8 +30,12 @@ def bucket(day: date, results: list[dict]) -> dict:
 
 
 def cost(value: float, item: str = "gpt-5-mini, input") -> dict:
-    return {"object": "organization.costs.result", "amount": {"value": value, "currency": "usd"},
-            "line_item": item, "project_id": "proj_1"}
+    return {
+        "object": "organization.costs.result",
+        "amount": {"value": value, "currency": "usd"},
+        "line_item": item,
+        "project_id": "proj_1",
+    }
 
 
 class OpenAIFake(FakeAPI):
@@ -41,10 +45,28 @@ class OpenAIFake(FakeAPI):
         super().__init__()
         self.costs: dict[date, list[dict]] = {}
         self.add("GET", "/v1/organization/costs", self._costs)
-        self.add("GET", "/v1/organization/spend_limit", js(
-            {"object": "organization.spend_limit", "threshold_amount": 10000, "currency": "USD", "interval": "month"}))
-        for name in ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-                     "vector_stores", "code_interpreter_sessions"):
+        self.add(
+            "GET",
+            "/v1/organization/spend_limit",
+            js(
+                {
+                    "object": "organization.spend_limit",
+                    "threshold_amount": 10000,
+                    "currency": "USD",
+                    "interval": "month",
+                }
+            ),
+        )
+        for name in (
+            "completions",
+            "embeddings",
+            "moderations",
+            "images",
+            "audio_speeches",
+            "audio_transcriptions",
+            "vector_stores",
+            "code_interpreter_sessions",
+        ):
             self.add("GET", f"/v1/organization/usage/{name}", js({"object": "page", "data": [], "has_more": False}))
 
     def _costs(self, request: httpx.Request) -> httpx.Response:
@@ -97,7 +119,8 @@ async def test_late_correction_and_removed_line(store: Store, account: Account) 
     await run(store, api)
     rows = dump(store)
     assert [(r["id"], r["line_item"], r["cost_nusd"]) for r in rows] == [
-        (ids["gpt-5-mini, input"], "gpt-5-mini, input", 1_750_000_000)]
+        (ids["gpt-5-mini, input"], "gpt-5-mini, input", 1_750_000_000)
+    ]
 
 
 async def test_first_sync_backfills_in_chunks_with_progress(store: Store, account: Account) -> None:
@@ -204,8 +227,9 @@ async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: 
     clock = [NOW]
     got: list[list] = []
     async with api.client() as client:
-        sched = Scheduler(store, SyncSettings(), client=client, on_report=got.append, sleep=Sleeps(),
-                          now=lambda: clock[0])
+        sched = Scheduler(
+            store, SyncSettings(), client=client, on_report=got.append, sleep=Sleeps(), now=lambda: clock[0]
+        )
         assert sorted(sched.due()) == ["quota", "usage"]
         await sched.run_once()
         assert sched.due() == []
@@ -236,9 +260,24 @@ async def test_keys_test_messages(store: Store, account: Account) -> None:
 async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -> None:
     secrets.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
     b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
-    api = FakeAPI().add("GET", "/v1/organizations/rate_limits", js({"data": [
-        {"id": "g", "type": "rate_limit", "group_type": "model_group", "models": ["claude-haiku-4-5"],
-         "limits": [{"type": "requests_per_minute", "value": 50}]}], "next_page": None}))
+    api = FakeAPI().add(
+        "GET",
+        "/v1/organizations/rate_limits",
+        js(
+            {
+                "data": [
+                    {
+                        "id": "g",
+                        "type": "rate_limit",
+                        "group_type": "model_group",
+                        "models": ["claude-haiku-4-5"],
+                        "limits": [{"type": "requests_per_minute", "value": 50}],
+                    }
+                ],
+                "next_page": None,
+            }
+        ),
+    )
     clock = [NOW]
     async with api.client() as client:
         for minutes in (0, 5, 60 * 7):

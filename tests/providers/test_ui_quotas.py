@@ -45,15 +45,43 @@ def seeded(db_path: Path) -> Path:
         b.add_account(store, Account(provider="deepseek", key_fp="sk-12…wxyz"))
         b.mark_success(store, acc.id, "quota", now=NOW)
         b.mark_error(store, 2, "quota", "deepseek: the key was rejected (401)", now=NOW)
-        b.record_quotas(store, [
-            QuotaSnapshot(provider="openai", account="default", kind="spend_limit", limit=100, used=Decimal("82.5"),
-                          remaining=Decimal("17.5"), window="month", resets_at=datetime(2026, 9, 1, tzinfo=UTC),
-                          taken_at=NOW),
-            QuotaSnapshot(provider="deepseek", account="default", kind="balance", scope="usd",
-                          remaining=Decimal("17.42"), taken_at=NOW),
-        ])
-        b.record_billed(store, [BilledLine(provider="openai", account="default", stream="openai.costs", kind="cost",
-                                           day=date(2026, 8, 1), cost_usd=Decimal("82.5"))])
+        b.record_quotas(
+            store,
+            [
+                QuotaSnapshot(
+                    provider="openai",
+                    account="default",
+                    kind="spend_limit",
+                    limit=100,
+                    used=Decimal("82.5"),
+                    remaining=Decimal("17.5"),
+                    window="month",
+                    resets_at=datetime(2026, 9, 1, tzinfo=UTC),
+                    taken_at=NOW,
+                ),
+                QuotaSnapshot(
+                    provider="deepseek",
+                    account="default",
+                    kind="balance",
+                    scope="usd",
+                    remaining=Decimal("17.42"),
+                    taken_at=NOW,
+                ),
+            ],
+        )
+        b.record_billed(
+            store,
+            [
+                BilledLine(
+                    provider="openai",
+                    account="default",
+                    stream="openai.costs",
+                    kind="cost",
+                    day=date(2026, 8, 1),
+                    cost_usd=Decimal("82.5"),
+                )
+            ],
+        )
     return db_path
 
 
@@ -158,8 +186,11 @@ async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None
 
 
 async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    api = FakeAPI().add("GET", "/user/balance", js({"is_available": True, "balance_infos": [
-        {"currency": "USD", "total_balance": "3.21"}]}))
+    api = FakeAPI().add(
+        "GET",
+        "/user/balance",
+        js({"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "3.21"}]}),
+    )
     monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
     with Store(db_path) as store:
         b.add_account(store, Account(provider="deepseek"))

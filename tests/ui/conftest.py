@@ -47,7 +47,9 @@ def demo_db(demo_template: Path, db_path: Path) -> Path:
     return db_path
 
 
-def build_app(db: Path, *, refresh_seconds: float = 2.0, keymap: dict[str, str] | None = None, **kwargs: Any) -> CostApp:
+def build_app(
+    db: Path, *, refresh_seconds: float = 2.0, keymap: dict[str, str] | None = None, **kwargs: Any
+) -> CostApp:
     settings = Settings(ui=UISettings(refresh_seconds=refresh_seconds, keymap=keymap or {}))
     kwargs.setdefault("listener", False)
     kwargs.setdefault("now", FROZEN_NOW)
@@ -82,5 +84,3 @@ async def wait_until(pilot: Pilot[Any], condition: Any, steps: int = 60) -> bool
             return True
         await pilot.pause(0.1)
     return bool(condition())
-
-

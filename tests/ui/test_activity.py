@@ -165,9 +165,29 @@ def test_detail_rows_show_every_field(demo_db: Path) -> None:
     with Store(demo_db) as store:
         event = store.events_page(EventFilter(provider="anthropic"), limit=1)[0]
     names = [name for name, _ in detail_rows(event)]
-    for field in ("event id", "provider", "model", "operation", "source", "app", "user", "team", "project",
-                  "api key", "tags", "cost", "price version", "input (uncached)", "cache read", "cache write",
-                  "output", "latency", "status", "error", "cache hit"):
+    for field in (
+        "event id",
+        "provider",
+        "model",
+        "operation",
+        "source",
+        "app",
+        "user",
+        "team",
+        "project",
+        "api key",
+        "tags",
+        "cost",
+        "price version",
+        "input (uncached)",
+        "cache read",
+        "cache write",
+        "output",
+        "latency",
+        "status",
+        "error",
+        "cache hit",
+    ):
         assert field in names
 
 

@@ -95,7 +95,13 @@ async def test_command_palette_commands(demo_db: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("screen: dashboard", "screen: activity", "screen: settings", "theme: toggle dark/light", "dashboard: range 30 days"):
+        for title in (
+            "screen: dashboard",
+            "screen: activity",
+            "screen: settings",
+            "theme: toggle dark/light",
+            "dashboard: range 30 days",
+        ):
             assert title in titles
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "screen: activity")
         command.callback()

@@ -23,8 +23,22 @@ def seed(db: Path) -> None:
         record_billed(
             store,
             [
-                BilledLine(provider="openai", account="org", stream="openai.costs", kind="cost", day=date(2026, 11, 3), cost_usd="12.50"),
-                BilledLine(provider="openai", account="org", stream="openai.costs", kind="cost", day=date(2026, 10, 30), cost_usd="2.25"),
+                BilledLine(
+                    provider="openai",
+                    account="org",
+                    stream="openai.costs",
+                    kind="cost",
+                    day=date(2026, 11, 3),
+                    cost_usd="12.50",
+                ),
+                BilledLine(
+                    provider="openai",
+                    account="org",
+                    stream="openai.costs",
+                    kind="cost",
+                    day=date(2026, 10, 30),
+                    cost_usd="2.25",
+                ),
             ],
         )
 

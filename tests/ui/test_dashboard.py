@@ -95,7 +95,9 @@ async def test_settings_lists_price_overrides(demo_db: Path) -> None:
     from costtui.models import PriceOverride
 
     with Store(demo_db) as store:
-        store.add_price_override(PriceOverride(model="my-model", input_per_mtok=Decimal("1.5"), output_per_mtok=Decimal(3)))
+        store.add_price_override(
+            PriceOverride(model="my-model", input_per_mtok=Decimal("1.5"), output_per_mtok=Decimal(3))
+        )
     app = build_app(demo_db)
     async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)

@@ -13,7 +13,15 @@ from costtui.models import UsageEvent
 from costtui.store import Store
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-FIELDS = ["cost_usd", "events", "input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens", "unpriced_events"]
+FIELDS = [
+    "cost_usd",
+    "events",
+    "input_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "unpriced_events",
+]
 
 
 def run(*args: str, input: str | None = None) -> str:
@@ -29,12 +37,21 @@ def known(db_path: Path) -> Path:
         s.record(
             [
                 # gpt-4o-mini: $0.15/$0.60 per 1M → 0.00021 each
-                UsageEvent(event_id="a", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=1000, output_tokens=100),
-                UsageEvent(event_id="b", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=1000, output_tokens=100),
+                UsageEvent(
+                    event_id="a", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=1000, output_tokens=100
+                ),
+                UsageEvent(
+                    event_id="b", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=1000, output_tokens=100
+                ),
                 # claude-haiku-4-5: $1 in, $0.10 cache read, $5 out → 0.001 + 0.0001 + 0.0005
                 UsageEvent(
-                    event_id="c", ts=NOW - timedelta(days=40), provider="anthropic", model="claude-haiku-4-5",
-                    input_tokens=1000, cache_read_tokens=1000, output_tokens=100,
+                    event_id="c",
+                    ts=NOW - timedelta(days=40),
+                    provider="anthropic",
+                    model="claude-haiku-4-5",
+                    input_tokens=1000,
+                    cache_read_tokens=1000,
+                    output_tokens=100,
                 ),
                 UsageEvent(event_id="d", ts=NOW, provider="acme", model="mystery-9000", input_tokens=7),
             ]

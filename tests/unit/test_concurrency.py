@@ -31,7 +31,12 @@ print("done")
 def test_two_writer_processes_lose_nothing(db_path: Path) -> None:
     Store(db_path).close()  # migrate once up front
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db_path), name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for name in ("tui", "serve")
     ]
     for p in procs:

@@ -33,7 +33,9 @@ def test_money_none_is_never_zero() -> None:
     assert money(None) == "—"
 
 
-@pytest.mark.parametrize("n,shown", [(12, "12"), (9999, "9,999"), (12345, "12.3k"), (4567890, "4.57M"), (123456, "123k")])
+@pytest.mark.parametrize(
+    "n,shown", [(12, "12"), (9999, "9,999"), (12345, "12.3k"), (4567890, "4.57M"), (123456, "123k")]
+)
 def test_tokens(n: int, shown: str) -> None:
     assert tokens(n) == shown
 

@@ -12,7 +12,9 @@ M = Decimal(1_000_000)
 
 def test_openai_cached_tokens_are_billed_at_the_cache_rate_once() -> None:
     # gpt-4o-mini: $0.15 input, $0.075 cached input, $0.60 output per 1M tokens.
-    usage = openai_usage({"prompt_tokens": 1000, "completion_tokens": 500, "prompt_tokens_details": {"cached_tokens": 200}})
+    usage = openai_usage(
+        {"prompt_tokens": 1000, "completion_tokens": 500, "prompt_tokens_details": {"cached_tokens": 200}}
+    )
     event = Pricer().apply(UsageEvent(ts=TS, provider="openai", model="gpt-4o-mini", **usage))
     expected = (800 * Decimal("0.15") + 200 * Decimal("0.075") + 500 * Decimal("0.6")) / M
     assert event.cost_usd == expected == Decimal("0.000435")
@@ -61,7 +63,9 @@ def test_override_wins_and_respects_effective_dates() -> None:
             ),
         ]
     )
-    e = UsageEvent(ts=TS, provider="acme", model="mystery-9000", input_tokens=1000, cache_read_tokens=1000, output_tokens=1000)
+    e = UsageEvent(
+        ts=TS, provider="acme", model="mystery-9000", input_tokens=1000, cache_read_tokens=1000, output_tokens=1000
+    )
     now = pricer.apply(e)
     assert now.cost_usd == Decimal("0.0055")  # (1000*1 + 1000*0.5 + 1000*4) / 1M
     assert now.price_version == "override#2@2026-11-15" and now.cost_source == "override"
@@ -119,7 +123,12 @@ def test_fast_path_matches_genai_prices_exactly_including_tiers() -> None:
             write = rng.randint(0, (total - read) // 2)
             write_1h = rng.randint(0, write)
             out = rng.randint(0, 5000)
-            kwargs = {"input_tokens": total, "output_tokens": out, "cache_read_tokens": read, "cache_write_tokens": write}
+            kwargs = {
+                "input_tokens": total,
+                "output_tokens": out,
+                "cache_read_tokens": read,
+                "cache_write_tokens": write,
+            }
             if write_1h:
                 kwargs |= {"cache_write_1h_tokens": write_1h, "cache_write_5m_tokens": write - write_1h}
             ts = datetime(2026, 11, 20, 12, tzinfo=UTC)

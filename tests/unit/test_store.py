@@ -85,7 +85,11 @@ def test_queries_by_day_and_dimension(store: Store) -> None:
     assert [(g.name, g.events) for g in per_model_for_bot] == [("gpt-4o-mini", 2)]
     assert store.totals(date(2026, 11, 20), date(2026, 11, 20), app="bot").events == 1
     assert store.totals(provider="openai", app="bot").events == 2
-    assert [d.events for d in store.by_day(date(2026, 11, 18), date(2026, 11, 20), app="bot", provider="openai")] == [1, 0, 1]
+    assert [d.events for d in store.by_day(date(2026, 11, 18), date(2026, 11, 20), app="bot", provider="openai")] == [
+        1,
+        0,
+        1,
+    ]
     with pytest.raises(ValueError):
         store.by_dimension("nonsense; DROP TABLE events")
 
@@ -205,7 +209,9 @@ def test_recost_keeps_totals_of_pruned_events(store: Store) -> None:
     assert store.totals().events == 2 and store.count_events() == 0
     # A late event for that day arrives after pruning (a backfill, an import).
     store.record([ev(3, ts=day + timedelta(hours=1), model="mystery-9000", provider="acme")])
-    store.add_price_override(PriceOverride(model="mystery-9000", input_per_mtok=Decimal(10), output_per_mtok=Decimal(20)))
+    store.add_price_override(
+        PriceOverride(model="mystery-9000", input_per_mtok=Decimal(10), output_per_mtok=Decimal(20))
+    )
     result = store.recost()
     assert result.events == 1 and result.newly_priced == 1
     t = store.totals()

@@ -32,11 +32,19 @@ def _setup_logging(verbose: bool) -> None:
 @click.command()
 @click.option("--host", help="Address to bind (default: listener.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: listener.port, 8787; 0 picks one).")
-@click.option("--log-interval", default=10.0, show_default=True, type=click.FloatRange(0.5, 3600), help="Seconds between activity log lines.")
+@click.option(
+    "--log-interval",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 3600),
+    help="Seconds between activity log lines.",
+)
 @click.option("--no-sync", is_flag=True, help="Do not run the scheduled provider syncs (sync.auto).")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @pass_ctx
-def serve(app_ctx: AppContext, host: str | None, port: int | None, log_interval: float, no_sync: bool, verbose: bool) -> None:
+def serve(
+    app_ctx: AppContext, host: str | None, port: int | None, log_interval: float, no_sync: bool, verbose: bool
+) -> None:
     """Run the listener (and the scheduled provider syncs) without the UI.
 
     Logs go to stderr; SIGINT and SIGTERM stop it cleanly.
@@ -54,9 +62,14 @@ def serve(app_ctx: AppContext, host: str | None, port: int | None, log_interval:
             loop.add_signal_handler(sig, stop.set)
         await listener.start()
         if listener.ingest_key and listener.ingest_key.generated:
-            log.info("generated a new ingest key %s; show it with `costtui tokens key --show`", listener.ingest_key.fingerprint)
+            log.info(
+                "generated a new ingest key %s; show it with `costtui tokens key --show`",
+                listener.ingest_key.fingerprint,
+            )
         if listener.read_key:
-            log.info("read key %s (needed for /api/status and /metrics from other machines)", listener.read_key.fingerprint)
+            log.info(
+                "read key %s (needed for /api/status and /metrics from other machines)", listener.read_key.fingerprint
+            )
         print(f"costtui listening on {listener.url}", file=sys.stderr, flush=True)
         last = (0, 0, 0)
 
@@ -69,7 +82,10 @@ def serve(app_ctx: AppContext, host: str | None, port: int | None, log_interval:
                 if now != last:
                     log.info(
                         "ingested %d events, %d duplicates, %d rejected in the last %.0fs",
-                        now[0] - last[0], now[1] - last[1], now[2] - last[2], log_interval,
+                        now[0] - last[0],
+                        now[1] - last[1],
+                        now[2] - last[2],
+                        log_interval,
                     )
                     last = now
 
@@ -81,9 +97,14 @@ def serve(app_ctx: AppContext, host: str | None, port: int | None, log_interval:
             from costtui.sync import run_scheduler
 
             sync_store = await asyncio.to_thread(Store, app_ctx.db)
-            tasks.append(asyncio.create_task(run_scheduler(sync_store, sync_settings, logging.getLogger("costtui.sync"))))
-            log.info("scheduled provider syncs on (every %g min for quotas, %g min for usage; --no-sync turns them off)",
-                     sync_settings.quota_interval_minutes, sync_settings.usage_interval_minutes)
+            tasks.append(
+                asyncio.create_task(run_scheduler(sync_store, sync_settings, logging.getLogger("costtui.sync")))
+            )
+            log.info(
+                "scheduled provider syncs on (every %g min for quotas, %g min for usage; --no-sync turns them off)",
+                sync_settings.quota_interval_minutes,
+                sync_settings.usage_interval_minutes,
+            )
         try:
             await stop.wait()
             log.info("stopping")
@@ -229,7 +250,9 @@ def tokens_delete(app_ctx: AppContext, name: str, yes: bool) -> None:
 
 @tokens.command("key")
 @click.option("--show", is_flag=True, help="Print the key itself (careful: it grants write access).")
-@click.option("--read", "which", flag_value="read_key", help="The read key (for /api/status and /metrics from other machines).")
+@click.option(
+    "--read", "which", flag_value="read_key", help="The read key (for /api/status and /metrics from other machines)."
+)
 @click.option("--ingest", "which", flag_value="ingest_key", default=True, help="The ingest key (default).")
 @click.option("--rotate", is_flag=True, help="Replace the key with a new one (clients must be updated).")
 @click.option("--quiet", is_flag=True, help="With --show: print only the key.")
@@ -253,8 +276,11 @@ def tokens_key(app_ctx: AppContext, show: bool, which: str, rotate: bool, quiet:
     if show:
         click.echo(info.value)
     else:
-        click.echo("Use --show to print it; send it as X-Ingest-Key or Authorization: Bearer." if which == "ingest_key"
-                   else "Use --show to print it; send it as X-Read-Key or Authorization: Bearer.")
+        click.echo(
+            "Use --show to print it; send it as X-Ingest-Key or Authorization: Bearer."
+            if which == "ingest_key"
+            else "Use --show to print it; send it as X-Read-Key or Authorization: Bearer."
+        )
 
 
 COMMANDS = (serve, tokens)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from costtui.billing import Account
     from costtui.cli import AppContext
 
+
 def pass_ctx(f: Any) -> Any:
     """Like ``click.pass_obj`` (ctx.obj is the group's AppContext; no import cycle with cli.py),
     and hands the settings' ``[secrets]`` section to ``costtui.secrets`` (``--config`` may differ
@@ -117,7 +118,9 @@ def keys() -> None:
 @keys.command("add")
 @click.argument("provider")
 @click.option("--name", default="default", show_default=True, help="Account name (several accounts per provider).")
-@click.option("--admin", "kind", flag_value="admin", help="An admin/billing key (OpenAI sk-admin-, Anthropic sk-ant-admin).")
+@click.option(
+    "--admin", "kind", flag_value="admin", help="An admin/billing key (OpenAI sk-admin-, Anthropic sk-ant-admin)."
+)
 @click.option("--management", "kind", flag_value="management", help="A management key (OpenRouter, xAI).")
 @click.option("--inference", "kind", flag_value="inference", help="An ordinary API key.")
 @click.option("--base-url", help="API base URL (a gateway or a test server).")
@@ -162,7 +165,9 @@ def keys_add(
     if from_env:
         env = secrets.env_secret(account.secret_name)
         if env is None:
-            raise click.ClickException(f"--from-env: none of {', '.join(secrets.env_names(account.secret_name))} is set")
+            raise click.ClickException(
+                f"--from-env: none of {', '.join(secrets.env_names(account.secret_name))} is set"
+            )
         key = env[1].get_secret_value()
         where = f"environment variable {env[0]}"
     else:
@@ -234,7 +239,9 @@ def keys_list(app_ctx: AppContext, as_json: bool) -> None:
     if backend.get("reason"):
         click.echo(f"  ({backend['reason']})")
     if not rows:
-        click.echo("No accounts yet. Add one with `costtui keys add PROVIDER` (e.g. `costtui keys add openai --admin`).")
+        click.echo(
+            "No accounts yet. Add one with `costtui keys add PROVIDER` (e.g. `costtui keys add openai --admin`)."
+        )
         return
     click.echo("")
     for r in rows:
@@ -423,8 +430,9 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
 
     async def run() -> Any:
         async with make_http_client(app_ctx.settings.sync.timeout_seconds) as client:
-            return await probe(account.provider, key, client, account=account.name, model=model,
-                               base_url=account.base_url)
+            return await probe(
+                account.provider, key, client, account=account.name, model=model, base_url=account.base_url
+            )
 
     try:
         snaps = asyncio.run(run())
@@ -477,7 +485,15 @@ def sync_cmd(
 
     try:
         reports = asyncio.run(
-            sync(store, pid, parse_date(since, "--since"), progress, account=name, planes=planes, settings=app_ctx.settings.sync)
+            sync(
+                store,
+                pid,
+                parse_date(since, "--since"),
+                progress,
+                account=name,
+                planes=planes,
+                settings=app_ctx.settings.sync,
+            )
         )
     except KeyboardInterrupt:
         click.echo("\nSync cancelled; what was already fetched is kept.", err=True)
@@ -581,8 +597,14 @@ def add_cost(
     entry = add_manual_cost(
         app_ctx.store(),
         ManualCost(
-            provider=provider.lower(), account=account, start=first, end=last, amount_usd=parse_amount(amount, "--amount"),
-            input_tokens=input_tokens, output_tokens=output_tokens, note=note,
+            provider=provider.lower(),
+            account=account,
+            start=first,
+            end=last,
+            amount_usd=parse_amount(amount, "--amount"),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            note=note,
         ),
     )
     span = f"{first}" if first == last else f"{first} → {last} ({entry.days} days)"
@@ -626,7 +648,9 @@ def costs_list(app_ctx: AppContext, provider: str | None, as_json: bool) -> None
     for e in entries:
         span = f"{e.start}" if e.start == e.end else f"{e.start} → {e.end}"
         toks = f" {tokens(e.input_tokens + e.output_tokens)} tokens" if e.input_tokens or e.output_tokens else ""
-        click.echo(f"#{e.id:<4} {e.provider + '/' + e.account:<24} {span:<24} {money(e.amount_usd):>12}{toks}  {e.note or ''}")
+        click.echo(
+            f"#{e.id:<4} {e.provider + '/' + e.account:<24} {span:<24} {money(e.amount_usd):>12}{toks}  {e.note or ''}"
+        )
 
 
 @costs.command("edit")
@@ -666,8 +690,13 @@ def costs_edit(
     changes: dict[str, Any] = {}
     if on or start or end:
         changes["start"], changes["end"] = _range(on, start, end)
-    for k, v in (("provider", provider), ("account", account), ("input_tokens", input_tokens),
-                 ("output_tokens", output_tokens), ("note", note)):
+    for k, v in (
+        ("provider", provider),
+        ("account", account),
+        ("input_tokens", input_tokens),
+        ("output_tokens", output_tokens),
+        ("note", note),
+    ):
         if v is not None:
             changes[k] = v.lower() if k == "provider" else v
     if amount is not None:

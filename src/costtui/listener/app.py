@@ -138,7 +138,9 @@ def _route_name(request: web.Request) -> str:
 
 
 @web.middleware
-async def errors_middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def errors_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """aiohttp's own errors (404, 405, 413...) and ours, as JSON; unexpected ones as a 500."""
     state = request.app[STATE]
     try:
@@ -156,10 +158,14 @@ async def errors_middleware(request: web.Request, handler: Callable[[web.Request
             message = f"no such route: {request.method} {request.path}"
         elif exc.status == 405:
             allowed = sorted(getattr(exc, "allowed_methods", ()) or ())
-            message = f"method {request.method} not allowed on {request.path}" + (f"; use {', '.join(allowed)}" if allowed else "")
+            message = f"method {request.method} not allowed on {request.path}" + (
+                f"; use {', '.join(allowed)}" if allowed else ""
+            )
         else:
             message = f"{reason}: {exc.text}" if exc.text and exc.text != f"{exc.status}: {reason}" else reason
-        response = json_error(exc.status, message, {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")})
+        response = json_error(
+            exc.status, message, {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        )
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -178,14 +184,17 @@ def host_guard_middleware(state: ListenerState) -> Any:
     extra = {h.strip().lower() for h in state.settings.allowed_hosts if h.strip()}
 
     @web.middleware
-    async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def guard(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         if not state.public:
             host = (request.host or "").lower()
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
             name = name.strip("[]")
             if name not in extra and not is_loopback(name):
                 return json_error(
-                    403, f"Host {host!r} is not allowed while the listener is bound to {state.host} (listener.allowed_hosts)"
+                    403,
+                    f"Host {host!r} is not allowed while the listener is bound to {state.host} (listener.allowed_hosts)",
                 )
         return await handler(request)
 
@@ -196,17 +205,23 @@ def cors_middleware(origins: Iterable[str]) -> Any:
     allowed = {o.rstrip("/") for o in origins if o}
 
     @web.middleware
-    async def cors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def cors(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if request.method == "OPTIONS" and origin and "Access-Control-Request-Method" in request.headers:
             if origin.rstrip("/") not in allowed:
-                return json_error(403, f"origin {origin} is not on the listener's CORS allow-list (listener.cors_origins)")
+                return json_error(
+                    403, f"origin {origin} is not on the listener's CORS allow-list (listener.cors_origins)"
+                )
             return web.Response(
                 status=204,
                 headers={
                     "Access-Control-Allow-Origin": origin,
                     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "Content-Type"),
+                    "Access-Control-Allow-Headers": request.headers.get(
+                        "Access-Control-Request-Headers", "Content-Type"
+                    ),
                     "Access-Control-Max-Age": "600",
                     "Vary": "Origin",
                 },
@@ -247,7 +262,11 @@ def check_address_limit(state: ListenerState, request: web.Request, route: str) 
     wait = limiter.check(request.remote or "?")
     if wait:
         state.metrics.inc(state.metrics.rate_limited, route, "address")
-        raise ApiError(429, f"rate limit exceeded for client address {request.remote}; retry later", {"Retry-After": retry_after(wait)})
+        raise ApiError(
+            429,
+            f"rate limit exceeded for client address {request.remote}; retry later",
+            {"Retry-After": retry_after(wait)},
+        )
 
 
 def check_ingest_key(state: ListenerState, request: web.Request, route: str) -> None:
@@ -258,10 +277,16 @@ def check_ingest_key(state: ListenerState, request: web.Request, route: str) -> 
         if _client_is_loopback(request) and not state.settings.require_key_on_loopback and not state.public:
             return
         state.metrics.inc(state.metrics.bad_auth, route)
-        raise ApiError(401, "missing ingest key: send it as X-Ingest-Key or Authorization: Bearer (see `costtui tokens key`)", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "missing ingest key: send it as X-Ingest-Key or Authorization: Bearer (see `costtui tokens key`)",
+            {"WWW-Authenticate": "Bearer"},
+        )
     if not same_key(given, state.ingest_key):
         state.metrics.inc(state.metrics.bad_auth, route)
-        raise ApiError(401, "wrong ingest key (see `costtui tokens key` for its fingerprint)", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "wrong ingest key (see `costtui tokens key` for its fingerprint)", {"WWW-Authenticate": "Bearer"}
+        )
 
 
 def check_read_key(state: ListenerState, request: web.Request, route: str) -> None:
@@ -271,10 +296,16 @@ def check_read_key(state: ListenerState, request: web.Request, route: str) -> No
     if state.read_key is None or not same_key(given, state.read_key):
         state.metrics.inc(state.metrics.bad_auth, route)
         what = "missing read key" if given is None else "wrong read key"
-        raise ApiError(401, f"{what}: this listener is bound to {state.host}; send X-Read-Key or Authorization: Bearer (`costtui tokens key --read`)", {"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            f"{what}: this listener is bound to {state.host}; send X-Read-Key or Authorization: Bearer (`costtui tokens key --read`)",
+            {"WWW-Authenticate": "Bearer"},
+        )
 
 
-def resolve_tokens(state: ListenerState, route: str, tokens: Iterable[str], where: dict[str, str] | None = None) -> dict[str, str]:
+def resolve_tokens(
+    state: ListenerState, route: str, tokens: Iterable[str], where: dict[str, str] | None = None
+) -> dict[str, str]:
     """Tracking tokens → app names; an unknown or disabled token refuses the whole request (403)."""
     assert state.tokens is not None and state.token_limiter is not None
     apps: dict[str, str] = {}
@@ -291,14 +322,21 @@ def resolve_tokens(state: ListenerState, route: str, tokens: Iterable[str], wher
             raise ApiError(403, f"unknown tracking token {shown}{label}; create one with `costtui tokens create NAME`")
         if not token.enabled:
             state.metrics.inc(state.metrics.bad_auth, route)
-            raise ApiError(403, f"tracking token of app {token.name!r} is disabled{label}; `costtui tokens enable {token.name}` to allow it again")
+            raise ApiError(
+                403,
+                f"tracking token of app {token.name!r} is disabled{label}; `costtui tokens enable {token.name}` to allow it again",
+            )
         apps[secret] = token.name
         resolved.append(token)
     for token in resolved:
         wait = state.token_limiter.check(token.name)
         if wait:
             state.metrics.inc(state.metrics.rate_limited, route, "token")
-            raise ApiError(429, f"rate limit exceeded for tracking token of app {token.name!r}; retry later", {"Retry-After": retry_after(wait)})
+            raise ApiError(
+                429,
+                f"rate limit exceeded for tracking token of app {token.name!r}; retry later",
+                {"Retry-After": retry_after(wait)},
+            )
     return apps
 
 
@@ -378,7 +416,8 @@ async def handle_ingest(request: web.Request) -> web.Response:
         first = batch.errors[0]
         raise ApiError(
             422,
-            f"no valid events: event {first.index}: {first.reason}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+            f"no valid events: event {first.index}: {first.reason}"
+            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             accepted=0,
             duplicates=0,
             rejected=len(errors),
@@ -406,7 +445,11 @@ async def _store(state: ListenerState, events: list[Any], apps: frozenset[str]) 
         raise ApiError(503, str(exc), {"Retry-After": "1"}) from None
     except Exception as exc:
         log.warning("store failed: %s", exc)
-        raise ApiError(503, f"the database could not store the events ({type(exc).__name__}); nothing was stored, retry", {"Retry-After": "1"}) from None
+        raise ApiError(
+            503,
+            f"the database could not store the events ({type(exc).__name__}); nothing was stored, retry",
+            {"Retry-After": "1"},
+        ) from None
 
 
 async def handle_traces(request: web.Request) -> web.Response:
@@ -417,7 +460,9 @@ async def handle_traces(request: web.Request) -> web.Response:
         check_ingest_key(state, request, route)
         ctype = request.content_type
         if ctype not in ("application/json", "application/x-protobuf"):
-            raise ApiError(415, f"unsupported Content-Type {ctype!r} for OTLP: send application/x-protobuf or application/json")
+            raise ApiError(
+                415, f"unsupported Content-Type {ctype!r} for OTLP: send application/x-protobuf or application/json"
+            )
         raw = await read_body(request, state)
         try:
             spans = otlp.decode(raw, ctype)

@@ -42,7 +42,19 @@ TOKEN_FIELDS = (
 )
 TOKEN_FIELD_SET = frozenset(TOKEN_FIELDS)
 ZERO_TOKENS = dict.fromkeys(TOKEN_FIELDS, 0)
-PASS_THROUGH = ("event_id", "provider", "model", "operation", "user", "team", "project", "tags", "status", "error", "cost_usd")
+PASS_THROUGH = (
+    "event_id",
+    "provider",
+    "model",
+    "operation",
+    "user",
+    "team",
+    "project",
+    "tags",
+    "status",
+    "error",
+    "cost_usd",
+)
 PASS_THROUGH_SET = frozenset(PASS_THROUGH)
 STRING_FIELDS = frozenset({"event_id", "operation", "user", "team", "project", "error", "status"})
 KNOWN_FIELDS = frozenset(
@@ -131,7 +143,7 @@ def _reject_constant(name: str) -> Any:
 def loads(raw: bytes) -> Any:
     """Strict JSON: UTF-8, no NaN/Infinity, decimals kept exact (money stays Decimal)."""
     if not raw.strip():
-        raise BodyError("empty request body: send a JSON event, a list of events, or {\"events\": [...]}")
+        raise BodyError('empty request body: send a JSON event, a list of events, or {"events": [...]}')
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -160,11 +172,13 @@ def event_list(doc: Any, max_events: int) -> list[Any]:
     elif isinstance(doc, list):
         items = doc
     else:
-        raise BodyError(f"the body must be an event object, a list of events or {{\"events\": [...]}}, got {_type(doc)}")
+        raise BodyError(f'the body must be an event object, a list of events or {{"events": [...]}}, got {_type(doc)}')
     if not items:
         raise BodyError("no events in the request (the list is empty)")
     if len(items) > max_events:
-        raise BodyError(f"too many events in one request: {len(items):,} (the limit is {max_events:,}); split the batch", 413)
+        raise BodyError(
+            f"too many events in one request: {len(items):,} (the limit is {max_events:,}); split the batch", 413
+        )
     return items
 
 

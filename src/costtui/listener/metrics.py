@@ -29,9 +29,17 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Any]:
         store = self.store_factory()
-        cost = GaugeMetricFamily("costtui_cost_usd", "Cost in USD of all stored usage, by provider and model", labels=["provider", "model"])
-        toks = GaugeMetricFamily("costtui_tokens", "Tokens of all stored usage, by provider, model and type", labels=["provider", "model", "type"])
-        events = GaugeMetricFamily("costtui_events", "Stored usage events, by provider and model", labels=["provider", "model"])
+        cost = GaugeMetricFamily(
+            "costtui_cost_usd", "Cost in USD of all stored usage, by provider and model", labels=["provider", "model"]
+        )
+        toks = GaugeMetricFamily(
+            "costtui_tokens",
+            "Tokens of all stored usage, by provider, model and type",
+            labels=["provider", "model", "type"],
+        )
+        events = GaugeMetricFamily(
+            "costtui_events", "Stored usage events, by provider and model", labels=["provider", "model"]
+        )
         rows = store.query(
             "SELECT provider, model, SUM(events) AS events, SUM(cost_nusd) AS cost_nusd, SUM(input_tokens) AS input,"
             " SUM(cache_read_tokens) AS cache_read, SUM(cache_write_tokens) AS cache_write, SUM(output_tokens) AS output,"
@@ -58,11 +66,19 @@ class ListenerMetrics:
         self.registry = CollectorRegistry(auto_describe=False)
         r = self.registry
         self.accepted = Counter("costtui_ingest_accepted", "Events accepted (stored)", ["route"], registry=r)
-        self.duplicate = Counter("costtui_ingest_duplicate", "Events already stored (same event id)", ["route"], registry=r)
+        self.duplicate = Counter(
+            "costtui_ingest_duplicate", "Events already stored (same event id)", ["route"], registry=r
+        )
         self.rejected = Counter("costtui_ingest_rejected", "Events or spans rejected as invalid", ["route"], registry=r)
-        self.bad_auth = Counter("costtui_ingest_bad_auth", "Requests refused for a missing or wrong key or token", ["route"], registry=r)
-        self.rate_limited = Counter("costtui_ingest_rate_limited", "Requests refused by a rate limit", ["route", "limit"], registry=r)
-        self.requests = Counter("costtui_http_requests", "HTTP requests answered, by route and status", ["route", "status"], registry=r)
+        self.bad_auth = Counter(
+            "costtui_ingest_bad_auth", "Requests refused for a missing or wrong key or token", ["route"], registry=r
+        )
+        self.rate_limited = Counter(
+            "costtui_ingest_rate_limited", "Requests refused by a rate limit", ["route", "limit"], registry=r
+        )
+        self.requests = Counter(
+            "costtui_http_requests", "HTTP requests answered, by route and status", ["route", "status"], registry=r
+        )
         if store_factory is not None:
             r.register(StoreCollector(store_factory))
         for route in ("ingest", "otlp"):  # every series exists from the start, at 0

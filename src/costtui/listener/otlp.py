@@ -33,7 +33,12 @@ from costtui.listener.ingest import BodyError, EventError, EventInvalid, infer_p
 from costtui.models import UsageEvent, to_decimal
 
 INFERENCE_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
-LEGACY_REQUEST_TYPES = {"chat": "chat", "completion": "text_completion", "embedding": "embeddings", "embeddings": "embeddings"}
+LEGACY_REQUEST_TYPES = {
+    "chat": "chat",
+    "completion": "text_completion",
+    "embedding": "embeddings",
+    "embeddings": "embeddings",
+}
 PROVIDER_NAMES = {
     "gcp.gemini": "google",
     "gcp.vertex_ai": "google",
@@ -189,7 +194,9 @@ def spans_from_json(raw: bytes) -> Iterator[Span]:
     for i, rs in enumerate(_list(doc, "resourceSpans", "")):
         if not isinstance(rs, dict):
             raise BodyError(f"invalid OTLP JSON: resourceSpans[{i}] must be an object")
-        resource = _json_attrs((rs.get("resource") or {}).get("attributes") if isinstance(rs.get("resource") or {}, dict) else None)
+        resource = _json_attrs(
+            (rs.get("resource") or {}).get("attributes") if isinstance(rs.get("resource") or {}, dict) else None
+        )
         for j, ss in enumerate(_list(rs, "scopeSpans", f"resourceSpans[{i}].")):
             for k, sp in enumerate(_list(ss, "spans", f"resourceSpans[{i}].scopeSpans[{j}].")):
                 where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
@@ -383,7 +390,11 @@ def convert(spans: list[Span], *, apps: dict[str, str], header_token: str | None
         app = apps.get(token) if token else None
         if app is None:
             service = span.resource.get("service.name")
-            app = service.strip()[:200] if isinstance(service, str) and service.strip() and not service.startswith("unknown_service") else None
+            app = (
+                service.strip()[:200]
+                if isinstance(service, str) and service.strip() and not service.startswith("unknown_service")
+                else None
+            )
         try:
             event = span_to_event(span, app=app)
         except EventInvalid as exc:

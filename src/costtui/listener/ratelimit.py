@@ -21,7 +21,9 @@ class _Bucket:
 
 
 class RateLimiter:
-    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000
+    ) -> None:
         self.rate = float(rate)
         self.burst = max(1, int(burst))
         self.clock = clock

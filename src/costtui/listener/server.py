@@ -68,7 +68,7 @@ async def probe_costtui(host: str, port: int, timeout: float = 1.5) -> dict[str,
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
             async with session.get(url) as resp:
                 data = await resp.json(content_type=None)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, OSError):
+    except (TimeoutError, aiohttp.ClientError, ValueError, OSError):
         return None
     if isinstance(data, dict) and data.get("service") == "costtui":
         return data
@@ -164,9 +164,7 @@ class Listener:
         if self._runner is not None:
             return
         await self._keys()
-        self._writer = BatchWriter(
-            self.db_path, max_batch=self.settings.batch_max_events, on_commit=self._committed
-        )
+        self._writer = BatchWriter(self.db_path, max_batch=self.settings.batch_max_events, on_commit=self._committed)
         try:
             await self._writer.start()
             self._read_store = await asyncio.to_thread(Store, self.db_path)
@@ -198,7 +196,11 @@ class Listener:
         except BaseException:
             await self._close_resources()
             raise
-        key = f"ingest key {fingerprint(self.ingest_key.value)} ({self.ingest_key.source})" if self.ingest_key else "no ingest key"
+        key = (
+            f"ingest key {fingerprint(self.ingest_key.value)} ({self.ingest_key.source})"
+            if self.ingest_key
+            else "no ingest key"
+        )
         log.info("costtui listener on %s (%s)", self.url, key)
 
     async def _bind_error(self, exc: OSError) -> ListenerError:
@@ -212,7 +214,10 @@ class Listener:
                 same = None if not isinstance(theirs, str) else theirs == database_id(self.db_path)
                 note = "" if same is not False else " (with another database file)"
                 return PortHeldByCosttui(
-                    f"another costtui ({version or 'unknown version'}) already listens on {where}{note}", self.url, version, same
+                    f"another costtui ({version or 'unknown version'}) already listens on {where}{note}",
+                    self.url,
+                    version,
+                    same,
                 )
             return PortInUse(
                 f"port {self.port} on {self.host} is used by another program (not costtui); "

@@ -104,7 +104,9 @@ class TokenRepo:
         secret = TOKEN_PREFIX + pysecrets.token_urlsafe(24)
         with self.store.transaction() as conn:
             if conn.execute("SELECT 1 FROM tracking_tokens WHERE name = ?", (name,)).fetchone():
-                raise TokenError(f"a tracking token named {name!r} already exists (delete it first, or pick another name)")
+                raise TokenError(
+                    f"a tracking token named {name!r} already exists (delete it first, or pick another name)"
+                )
             conn.execute(
                 "INSERT INTO tracking_tokens (name, token_hash, prefix, enabled, created_at) VALUES (?, ?, ?, 1, ?)",
                 (name, hash_token(secret), secret[:PREFIX_LEN], _now()),
@@ -184,7 +186,9 @@ class TokenCache:
 # --------------------------------------------------------------------------- snippets
 
 
-def snippets(base_url: str, token: str, *, ingest_key_hint: str = "$COSTTUI_INGEST_KEY", header: str = "X-Costtui-Token") -> dict[str, str]:
+def snippets(
+    base_url: str, token: str, *, ingest_key_hint: str = "$COSTTUI_INGEST_KEY", header: str = "X-Costtui-Token"
+) -> dict[str, str]:
     """Copy-ready integration snippets for a token (curl, Python after an OpenAI call, OTel env)."""
     url = base_url.rstrip("/")
     body = (

@@ -42,7 +42,9 @@ class ProviderInfo:
 
     def provider_class(self) -> type[Provider]:
         if not self.module or not self.cls:
-            raise NotAvailable(f"{self.title} has no billing or usage API; use `costtui add-cost` or the listener/proxy")
+            raise NotAvailable(
+                f"{self.title} has no billing or usage API; use `costtui add-cost` or the listener/proxy"
+            )
         return getattr(importlib.import_module(self.module), self.cls)  # type: ignore[no-any-return]
 
 
@@ -54,21 +56,68 @@ NO_API_NOTE = (
 REGISTRY: dict[str, ProviderInfo] = {
     p.id: p
     for p in (
-        ProviderInfo("openai", "OpenAI", True, "costtui.providers.openai", "OpenAIProvider", ("admin",),
-                     "Admin key sk-admin-… (platform.openai.com → Settings → Admin keys)",
-                     "costs, usage by model/project/key, spend limit, project rate limits", probe=True),
-        ProviderInfo("anthropic", "Anthropic", True, "costtui.providers.anthropic", "AnthropicProvider", ("admin",),
-                     "Admin key sk-ant-admin… (console.anthropic.com → Settings → Admin keys)",
-                     "cost report, usage by model/key/workspace, Claude Code, rate limits", probe=True),
-        ProviderInfo("openrouter", "OpenRouter", True, "costtui.providers.openrouter", "OpenRouterProvider",
-                     ("inference", "management"), "API key sk-or-v1-… (a management key also gives credits and activity)",
-                     "key limit and usage (day/week/month); credits and daily activity with a management key"),
-        ProviderInfo("deepseek", "DeepSeek", True, "costtui.providers.deepseek", "DeepSeekProvider", ("inference",),
-                     "API key sk-…", "balance"),
-        ProviderInfo("moonshot", "Moonshot / Kimi", True, "costtui.providers.moonshot", "MoonshotProvider",
-                     ("inference",), "API key (api.moonshot.ai: USD; --base-url https://api.moonshot.cn: CNY)", "balance"),
-        ProviderInfo("xai", "xAI", True, "costtui.providers.xai", "XAIProvider", ("management",),
-                     "Management key (console.x.ai → Settings → Management Keys), plus --team-id", "prepaid balance"),
+        ProviderInfo(
+            "openai",
+            "OpenAI",
+            True,
+            "costtui.providers.openai",
+            "OpenAIProvider",
+            ("admin",),
+            "Admin key sk-admin-… (platform.openai.com → Settings → Admin keys)",
+            "costs, usage by model/project/key, spend limit, project rate limits",
+            probe=True,
+        ),
+        ProviderInfo(
+            "anthropic",
+            "Anthropic",
+            True,
+            "costtui.providers.anthropic",
+            "AnthropicProvider",
+            ("admin",),
+            "Admin key sk-ant-admin… (console.anthropic.com → Settings → Admin keys)",
+            "cost report, usage by model/key/workspace, Claude Code, rate limits",
+            probe=True,
+        ),
+        ProviderInfo(
+            "openrouter",
+            "OpenRouter",
+            True,
+            "costtui.providers.openrouter",
+            "OpenRouterProvider",
+            ("inference", "management"),
+            "API key sk-or-v1-… (a management key also gives credits and activity)",
+            "key limit and usage (day/week/month); credits and daily activity with a management key",
+        ),
+        ProviderInfo(
+            "deepseek",
+            "DeepSeek",
+            True,
+            "costtui.providers.deepseek",
+            "DeepSeekProvider",
+            ("inference",),
+            "API key sk-…",
+            "balance",
+        ),
+        ProviderInfo(
+            "moonshot",
+            "Moonshot / Kimi",
+            True,
+            "costtui.providers.moonshot",
+            "MoonshotProvider",
+            ("inference",),
+            "API key (api.moonshot.ai: USD; --base-url https://api.moonshot.cn: CNY)",
+            "balance",
+        ),
+        ProviderInfo(
+            "xai",
+            "xAI",
+            True,
+            "costtui.providers.xai",
+            "XAIProvider",
+            ("management",),
+            "Management key (console.x.ai → Settings → Management Keys), plus --team-id",
+            "prepaid balance",
+        ),
         ProviderInfo("groq", "Groq", False, key_hint="API key gsk_… (only for the rate-limit probe)", probe=True),
         ProviderInfo("gemini", "Google Gemini", False),
         ProviderInfo("mistral", "Mistral", False),

@@ -83,7 +83,11 @@ class AnthropicProvider(Provider):
 
     async def fetch_usage(self, start: date, end: date, progress: Progress | None = None) -> UsageResult:
         result = UsageResult()
-        span = [("starting_at", rfc3339(start)), ("ending_at", rfc3339(end + timedelta(days=1))), ("bucket_width", "1d")]
+        span = [
+            ("starting_at", rfc3339(start)),
+            ("ending_at", rfc3339(end + timedelta(days=1))),
+            ("bucket_width", "1d"),
+        ]
         total_steps = 3
         if progress:
             progress(f"anthropic: cost report (1/{total_steps})")

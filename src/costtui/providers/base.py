@@ -220,13 +220,14 @@ class ProviderHTTP:
                 suffix = f": {detail}" if detail else ""
                 if status == 429:
                     wait = parse_retry_after(resp.headers.get("retry-after"))
-                    error = self._fail(
-                        RateLimited, f"rate limited on {shown} (429){suffix}", retry_after=wait
-                    )
+                    error = self._fail(RateLimited, f"rate limited on {shown} (429){suffix}", retry_after=wait)
                 elif status in RETRY_STATUS or status >= 500:
                     wait = parse_retry_after(resp.headers.get("retry-after"))
-                    error = self._fail(ProviderDown, f"{shown} answered {status}; the provider is having trouble{suffix}",
-                                       status=status)
+                    error = self._fail(
+                        ProviderDown,
+                        f"{shown} answered {status}; the provider is having trouble{suffix}",
+                        status=status,
+                    )
                 elif status == 404 and tolerate_404:
                     raise self._fail(NotAvailable, f"{shown} is not available here (404)", status=404)
                 else:
@@ -241,7 +242,9 @@ class ProviderHTTP:
     def _classify(self, status: int, shown: str, detail: str) -> ProviderError:
         suffix = f" ({detail})" if detail else ""
         if status == 401:
-            return self._fail(Unauthorized, f"the key was rejected (401){suffix}: it is wrong, revoked or expired", status=401)
+            return self._fail(
+                Unauthorized, f"the key was rejected (401){suffix}: it is wrong, revoked or expired", status=401
+            )
         if status == 403:
             return self._fail(
                 WrongKeyType,
@@ -374,7 +377,9 @@ class Provider:
         return QuotaSnapshot(provider=self.account.provider, account=self.account.name, taken_at=self.now(), **kw)
 
     def window(self, stream: str, start: date, end: date) -> BilledWindow:
-        return BilledWindow(provider=self.account.provider, account=self.account.name, stream=stream, start=start, end=end)
+        return BilledWindow(
+            provider=self.account.provider, account=self.account.name, stream=stream, start=start, end=end
+        )
 
 
 def day_from_unix(ts: Any) -> date:

@@ -51,8 +51,14 @@ USAGE_ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("vector_stores", "/organization/usage/vector_stores", ("project_id",)),
     Endpoint("code_interpreter_sessions", "/organization/usage/code_interpreter_sessions", ("project_id",)),
     # Newer (2026-07): absent on older deployments and gateways.
-    Endpoint("file_search_calls", "/organization/usage/file_search_calls", ("project_id", "api_key_id", "vector_store_id")),
-    Endpoint("web_search_calls", "/organization/usage/web_search_calls", ("model", "project_id", "api_key_id", "context_level")),
+    Endpoint(
+        "file_search_calls", "/organization/usage/file_search_calls", ("project_id", "api_key_id", "vector_store_id")
+    ),
+    Endpoint(
+        "web_search_calls",
+        "/organization/usage/web_search_calls",
+        ("model", "project_id", "api_key_id", "context_level"),
+    ),
 )
 COSTS = Endpoint("costs", "/organization/costs", ("line_item", "project_id"), required=True)
 
@@ -171,8 +177,10 @@ class OpenAIProvider(Provider):
             cached = as_int(r.get("input_cached_tokens"))
             write = as_int(r.get("input_cache_write_tokens"))
             # input_tokens counts everything; input_uncached_tokens (2026-07) excludes cache writes.
-            uncached = as_int(r["input_uncached_tokens"]) if r.get("input_uncached_tokens") is not None else max(
-                0, total_in - cached - write
+            uncached = (
+                as_int(r["input_uncached_tokens"])
+                if r.get("input_uncached_tokens") is not None
+                else max(0, total_in - cached - write)
             )
             fields.update(
                 input_tokens=uncached,
@@ -199,9 +207,7 @@ class OpenAIProvider(Provider):
     async def test_key(self) -> str:
         today = self.now().date()
         try:
-            await self.http.get_json(
-                COSTS.path, [("start_time", unix(today - timedelta(days=1))), ("limit", 1)]
-            )
+            await self.http.get_json(COSTS.path, [("start_time", unix(today - timedelta(days=1))), ("limit", 1)])
         except ProviderError as exc:
             raise self._key_type_error(exc) from None
         return "admin key works: organisation costs are readable"
@@ -247,8 +253,13 @@ class OpenAIProvider(Provider):
                 ):
                     if item.get(field) is not None:
                         out.append(
-                            self.quota(kind=kind, scope=f"{project}/{model}", limit=item[field], unit=unit,
-                                       window="minute" if "min" in unit else "day")
+                            self.quota(
+                                kind=kind,
+                                scope=f"{project}/{model}",
+                                limit=item[field],
+                                unit=unit,
+                                window="minute" if "min" in unit else "day",
+                            )
                         )
         return out
 

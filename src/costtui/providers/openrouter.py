@@ -87,19 +87,27 @@ class OpenRouterProvider(Provider):
         ):
             if data.get(field) is not None:
                 out.append(
-                    self.quota(kind=f"usage.{window}", used=_num(data[field]), window=window,
-                               resets_at=_next_reset(period, now))
+                    self.quota(
+                        kind=f"usage.{window}",
+                        used=_num(data[field]),
+                        window=window,
+                        resets_at=_next_reset(period, now),
+                    )
                 )
         try:
-            credits = expect_dict(await self.http.get_json("/credits", tolerate_404=True), "/credits", self.id)
+            credit_info = expect_dict(await self.http.get_json("/credits", tolerate_404=True), "/credits", self.id)
         except (WrongKeyType, NotAvailable):
-            credits = {}  # only management keys may read credits (403 otherwise)
-        c = credits.get("data") if isinstance(credits.get("data"), dict) else None
+            credit_info = {}  # only management keys may read credits (403 otherwise)
+        c = credit_info.get("data") if isinstance(credit_info.get("data"), dict) else None
         if c and c.get("total_credits") is not None:
             total, used = _num(c.get("total_credits")), _num(c.get("total_usage"))
             out.append(
-                self.quota(kind="credits", limit=total, used=used,
-                           remaining=(total - used) if total is not None and used is not None else None)
+                self.quota(
+                    kind="credits",
+                    limit=total,
+                    used=used,
+                    remaining=(total - used) if total is not None and used is not None else None,
+                )
             )
         return out
 

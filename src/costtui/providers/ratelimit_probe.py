@@ -88,8 +88,9 @@ def parse_headers(
     now = now or datetime.now(UTC)
     out: list[QuotaSnapshot] = []
 
-    def add(kind: str, limit: int | None, remaining: int | None, resets_at: datetime | None, unit: str,
-            window: str | None) -> None:
+    def add(
+        kind: str, limit: int | None, remaining: int | None, resets_at: datetime | None, unit: str, window: str | None
+    ) -> None:
         if limit is None and remaining is None:
             return
         out.append(
@@ -117,8 +118,14 @@ def parse_headers(
             ("output-tokens", "output_tokens"),
         ):
             p = f"anthropic-ratelimit-{name}-"
-            add(f"rate_limit.{unit}", _num(h.get(p + "limit")), _num(h.get(p + "remaining")),
-                _rfc3339(h.get(p + "reset")), unit, "minute")
+            add(
+                f"rate_limit.{unit}",
+                _num(h.get(p + "limit")),
+                _num(h.get(p + "remaining")),
+                _rfc3339(h.get(p + "reset")),
+                unit,
+                "minute",
+            )
         return out
 
     # OpenAI and Groq share names; Groq's request limit is per day.
@@ -163,4 +170,6 @@ async def probe(
         body = {"model": model, "max_tokens": 1, "messages": [{"role": "user", "content": "."}]}
     http = ProviderHTTP(provider, base_url or BASE_URLS[provider], client, headers=headers, secrets=[key], **kw)
     resp = await http.request("POST", path, json_body=body)
-    return parse_headers(provider, resp.headers, account=account, scope=model, now=(now or (lambda: datetime.now(UTC)))())
+    return parse_headers(
+        provider, resp.headers, account=account, scope=model, now=(now or (lambda: datetime.now(UTC)))()
+    )

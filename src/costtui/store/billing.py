@@ -134,7 +134,9 @@ def list_accounts(store: Store, provider: str | None = None, *, enabled_only: bo
     if enabled_only:
         clauses.append("enabled = 1")
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [_account_from_row(r) for r in store.query(f"SELECT * FROM accounts {where} ORDER BY provider, name", params)]
+    return [
+        _account_from_row(r) for r in store.query(f"SELECT * FROM accounts {where} ORDER BY provider, name", params)
+    ]
 
 
 _UPDATABLE = {"key_kind", "base_url", "enabled", "key_fp", "options"}
@@ -171,7 +173,9 @@ def remove_account(store: Store, account_id: int, *, purge: bool = False) -> Non
         conn.execute("DELETE FROM quota_latest WHERE provider = ? AND account = ?", (account.provider, account.name))
         if purge:
             for table in ("billed_costs", "quota_history"):
-                conn.execute(f"DELETE FROM {table} WHERE provider = ? AND account = ?", (account.provider, account.name))
+                conn.execute(
+                    f"DELETE FROM {table} WHERE provider = ? AND account = ?", (account.provider, account.name)
+                )
 
 
 # --------------------------------------------------------------------------- health
@@ -308,7 +312,8 @@ _UPSERT_SQL = (
     f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in [*_VALUE_COLS, "updated_at"])
     # Only touch the row (and updated_at) when something changed: a re-sync leaves rows identical.
-    + " WHERE " + " OR ".join(f"billed_costs.{c} IS NOT excluded.{c}" for c in _VALUE_COLS)
+    + " WHERE "
+    + " OR ".join(f"billed_costs.{c} IS NOT excluded.{c}" for c in _VALUE_COLS)
 )
 
 
@@ -514,7 +519,9 @@ def billed_summary(store: Store, start: date | None = None, end: date | None = N
 
 def billed_by_day(store: Store, start: date, end: date, provider: str | None = None) -> dict[date, Decimal]:
     where, params = _where(provider, None, MONEY_KINDS, start, end)
-    rows = store.query(f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params)
+    rows = store.query(
+        f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params
+    )
     return {date.fromisoformat(r["day"]): from_nusd(r["nusd"]) for r in rows}
 
 

@@ -311,7 +311,9 @@ class Store:
             for i in range(0, len(ids), 500):
                 chunk = ids[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                existing.update(r[0] for r in conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk))
+                existing.update(
+                    r[0] for r in conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk)
+                )
             rows = []
             for e, price in zip(batch, prices, strict=True):
                 event_id = e.event_id or ""
@@ -680,7 +682,9 @@ class Store:
                         key = (day, r["provider"], r["model"], r["source"]) + tuple(
                             r[dim] or "" for dim in ROLLUP_DIMENSIONS[1:]
                         )
-                        deltas.add(key, (0, 0, 0, 0, 0, 0, (new or 0) - (old or 0), int(new is None) - int(old is None), 0))
+                        deltas.add(
+                            key, (0, 0, 0, 0, 0, 0, (new or 0) - (old or 0), int(new is None) - int(old is None), 0)
+                        )
                 if updates:
                     conn.executemany(
                         "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version_id = ? WHERE id = ?", updates

@@ -48,7 +48,7 @@ def m001_events(conn: sqlite3.Connection) -> None:
         CREATE INDEX events_ts ON events (ts);
         -- Price versions are long strings repeated on every row: stored once here.
         CREATE TABLE price_versions (id INTEGER PRIMARY KEY, label TEXT NOT NULL UNIQUE);
-        """
+        """,
     )
 
 
@@ -103,7 +103,7 @@ def m002_rollups_and_prices(conn: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        """
+        """,
     )
     # Databases made by migration 1 already hold events: build their rollups now.
     from costtui.store.rollup import rebuild_daily
@@ -117,8 +117,6 @@ def _later_steps() -> list[Migration]:
     from costtui.store.m004_providers import m004_providers
 
     return [m003_listener, m004_providers]
-
-
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -157,9 +155,7 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
                 version = current_version(conn)
                 continue
             step(conn)
-            conn.execute(
-                "INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))", (version + 1,)
-            )
+            conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, datetime('now'))", (version + 1,))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

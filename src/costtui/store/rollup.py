@@ -50,8 +50,7 @@ def _upsert(table: str, key: tuple[str, ...]) -> str:
     columns = key + SUM_COLUMNS
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS)
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS)
     )
 
 

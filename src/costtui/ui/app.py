@@ -31,8 +31,8 @@ from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.help import HelpScreen
-from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.screens.quotas import QuotasScreen  # providers (issue 4)
+from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.widgets.listener_panel import EmbeddedListener  # listener (issue 3)
 
 if TYPE_CHECKING:
@@ -260,16 +260,20 @@ class CostApp(App[None]):
             return  # one cause, one notification (the poller and the screen often share it)
         self._last_error = reason
         where = "" if str(self.db_path) in reason else f" (database {self.db_path})"
-        self.notify(f"{what} failed: {reason}{where}. Press r to retry.", title="error", severity="error", timeout=8, markup=False)
+        self.notify(
+            f"{what} failed: {reason}{where}. Press r to retry.",
+            title="error",
+            severity="error",
+            timeout=8,
+            markup=False,
+        )
 
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Under an open dialog, mode keys would leave it stranded and q would quit from inside it:
         # escape closes dialogs (ctrl+q still quits from anywhere).
-        if action in ("switch_mode", "quit") and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in ("switch_mode", "quit") and isinstance(self.screen, ModalScreen))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -292,10 +296,14 @@ class CostApp(App[None]):
                 f"{spec.description} (key {self.key_display(f'screen.{spec.name}', spec.key)})",
                 lambda name=spec.name: self.switch_mode(name),  # type: ignore[misc]
             )
-        yield SystemCommand("theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme)
+        yield SystemCommand(
+            "theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme
+        )
         yield SystemCommand("data: refresh", "Reload the data on this screen", self.action_refresh)
         yield SystemCommand("help: keys", "Every key on every screen", self.action_help)
-        yield SystemCommand("prices: set a price", "Your own price for a model (re-prices stored events)", self.open_price_form)
+        yield SystemCommand(
+            "prices: set a price", "Your own price for a model (re-prices stored events)", self.open_price_form
+        )
         for days in RANGES:
             yield SystemCommand(
                 f"dashboard: range {days} days",
@@ -308,7 +316,9 @@ class CostApp(App[None]):
 
     def _dashboard_range(self, days: int) -> None:
         self.switch_mode("dashboard")
-        self.call_after_refresh(lambda: self.screen.set_range(days) if isinstance(self.screen, DashboardScreen) else None)
+        self.call_after_refresh(
+            lambda: self.screen.set_range(days) if isinstance(self.screen, DashboardScreen) else None
+        )
 
     # ------------------------------------------------------------------ prices
 
@@ -331,9 +341,8 @@ class CostApp(App[None]):
         message = f"Override #{override.id} saved for {override.model}."
         if request.recost:
             result = store.recost(request.override.effective_from)
-            message += (
-                f" Re-priced {result.events:,} events: {money(result.before)} → {money(result.after)}"
-                + (f" ({result.newly_priced:,} no longer unpriced)." if result.newly_priced else ".")
+            message += f" Re-priced {result.events:,} events: {money(result.before)} → {money(result.after)}" + (
+                f" ({result.newly_priced:,} no longer unpriced)." if result.newly_priced else "."
             )
         else:
             message += " Run `costtui recost` to re-price stored events."

@@ -86,7 +86,8 @@ class ProviderSyncRunner:
             if self._notify_next:
                 self.app.notify(
                     "The encrypted key file is locked: press u on the Quotas screen to unlock it.",
-                    title="sync", severity="warning",
+                    title="sync",
+                    severity="warning",
                 )
             self._notify_next = False
             return
@@ -120,7 +121,9 @@ class ProviderSyncRunner:
             if failed:
                 self.app.notify(
                     "\n".join(f"{r.account} {r.plane}: {r.message}" for r in failed),
-                    title=f"sync {provider} failed", severity="error", timeout=10,
+                    title=f"sync {provider} failed",
+                    severity="error",
+                    timeout=10,
                 )
             else:
                 self.app.notify(f"{provider}: synced", timeout=3)

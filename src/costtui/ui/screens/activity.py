@@ -89,10 +89,19 @@ class EventsTable(DataTable[Text | str]):
 
     # Not in the footer (no room at 80 columns): the status line says "⏎ details".
     BINDINGS = [
-        Binding("enter", "select_cursor", "Details", show=False, tooltip="Every field of this event", id="activity.details"),
+        Binding(
+            "enter", "select_cursor", "Details", show=False, tooltip="Every field of this event", id="activity.details"
+        ),
         # Rows matter here, not columns: home/end go to the first/last loaded row (end loads more).
         Binding("home", "scroll_top", "First row", show=False, tooltip="Go to the newest event", id="activity.top"),
-        Binding("end", "scroll_bottom", "Last row", show=False, tooltip="Go to the last loaded event (loads more)", id="activity.bottom"),
+        Binding(
+            "end",
+            "scroll_bottom",
+            "Last row",
+            show=False,
+            tooltip="Go to the last loaded event (loads more)",
+            id="activity.bottom",
+        ),
     ]
 
 
@@ -100,8 +109,16 @@ class ActivityScreen(DataScreen):
     TITLE = "Activity"
     BINDINGS = [
         Binding("slash", "search", "Search", tooltip="Search model, app, user, error, id", id="activity.search"),
-        Binding("f", "filters", "Filters", tooltip="Filter by date, provider, model, app, user, source", id="activity.filters"),
-        Binding("c", "clear_filters", "Clear", show=False, tooltip="Clear every filter and the search", id="activity.clear"),
+        Binding(
+            "f",
+            "filters",
+            "Filters",
+            tooltip="Filter by date, provider, model, app, user, source",
+            id="activity.filters",
+        ),
+        Binding(
+            "c", "clear_filters", "Clear", show=False, tooltip="Clear every filter and the search", id="activity.clear"
+        ),
         Binding("escape", "leave_search", "Back to table", show=False, id="activity.leave-search"),
     ]
 
@@ -274,10 +291,7 @@ class ActivityScreen(DataScreen):
 
     def _show_status(self) -> None:
         shown = len(self.order)
-        if self.total is None:
-            total = f"{shown:,}{'' if self.exhausted else '+'} events"
-        else:
-            total = f"{self.total:,} events"
+        total = f"{shown:,}{'' if self.exhausted else '+'} events" if self.total is None else f"{self.total:,} events"
         parts = [total]
         if shown and not self.exhausted:
             parts.append(f"{shown:,} loaded")
@@ -307,7 +321,9 @@ class ActivityScreen(DataScreen):
     # ------------------------------------------------------------------ actions
 
     def commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("activity: filter…", "Filter by date, provider, model, app, user, source", self.action_filters)
+        yield SystemCommand(
+            "activity: filter…", "Filter by date, provider, model, app, user, source", self.action_filters
+        )
         yield SystemCommand("activity: clear filters", "Show every event again", self.action_clear_filters)
         yield SystemCommand("activity: search", "Search model, app, user, error, id", self.action_search)
 
@@ -350,4 +366,3 @@ class ActivityScreen(DataScreen):
         row_id = int(event.row_key.value or 0)
         if row_id in self.events:
             self.app.push_screen(EventDetailScreen(self.events[row_id]))
-

@@ -63,7 +63,9 @@ class DataScreen(Screen[None]):
             from costtui.ui.app import describe_error
 
             self.stale = True  # shown again later, it tries again
-            self.show_load_error(f"error: could not load this screen: {describe_error(event.worker.error)}. Press r to retry.")
+            self.show_load_error(
+                f"error: could not load this screen: {describe_error(event.worker.error)}. Press r to retry."
+            )
 
     def show_load_error(self, message: str) -> None:
         """Replace "Loading…" by what went wrong (the notification may be gone by now)."""

@@ -64,10 +64,25 @@ KPIS: list[Kpi] = [
     Kpi("today", "Today (UTC)", lambda s: money(s.today_totals.cost_usd), lambda s: f"{s.today_totals.events:,} ev"),
     # Values are metered (listener, proxy, imports); with provider billing synced, the detail
     # shows what the providers billed for the same period, so the two can be compared.
-    Kpi("month", "Month to date", lambda s: money(s.month_to_date.cost_usd), lambda s: _billed_or(s.billed_month_to_date, f"{s.today:%B}")),
-    Kpi("all", "All time", lambda s: money(s.all_time.cost_usd), lambda s: _billed_or(s.billed_all_time, f"{s.active_days} day{'' if s.active_days == 1 else 's'}")),
+    Kpi(
+        "month",
+        "Month to date",
+        lambda s: money(s.month_to_date.cost_usd),
+        lambda s: _billed_or(s.billed_month_to_date, f"{s.today:%B}"),
+    ),
+    Kpi(
+        "all",
+        "All time",
+        lambda s: money(s.all_time.cost_usd),
+        lambda s: _billed_or(s.billed_all_time, f"{s.active_days} day{'' if s.active_days == 1 else 's'}"),
+    ),
     Kpi("avg", "Average / day", lambda s: money(s.average_per_day)),
-    Kpi("tokens", "Tokens", lambda s: tokens(s.all_time.total_tokens), lambda s: f"{tokens(s.all_time.output_tokens)} out"),
+    Kpi(
+        "tokens",
+        "Tokens",
+        lambda s: tokens(s.all_time.total_tokens),
+        lambda s: f"{tokens(s.all_time.output_tokens)} out",
+    ),
     Kpi("per1k", "Cost / 1K tokens", lambda s: money(s.all_time.cost_per_1k_tokens)),
     Kpi("events", "Events", lambda s: f"{s.all_time.events:,}", lambda s: f"{s.all_time.errors:,} err"),
     Kpi(

@@ -44,7 +44,10 @@ def detail_rows(e: StoredEvent) -> list[tuple[str, str]]:
         ("price version", e.price_version or "—"),
         ("input (uncached)", n(e.input_tokens)),
         ("cache read", n(e.cache_read_tokens)),
-        ("cache write", f"{n(e.cache_write_tokens)} (1h: {n(e.cache_write_1h_tokens)}, 5m: {n(e.cache_write_5m_tokens)})"),
+        (
+            "cache write",
+            f"{n(e.cache_write_tokens)} (1h: {n(e.cache_write_1h_tokens)}, 5m: {n(e.cache_write_5m_tokens)})",
+        ),
         ("output", f"{n(e.output_tokens)} (reasoning: {n(e.reasoning_tokens)})"),
         ("total tokens", n(e.total_tokens)),
         ("latency", f"{e.latency_ms:,} ms" if e.latency_ms is not None else "—"),

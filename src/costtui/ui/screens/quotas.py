@@ -44,7 +44,13 @@ NO_ACCOUNTS = (
 SPARK = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 24
 HEALTH_STYLE = {"ok": "green", "stale": "yellow", "error": "bold red", "never": "dim", "disabled": "dim"}
-HEALTH_MARK = {"ok": "● ok", "stale": "◐ stale", "error": "✗ error", "never": "○ never synced", "disabled": "– disabled"}
+HEALTH_MARK = {
+    "ok": "● ok",
+    "stale": "◐ stale",
+    "error": "✗ error",
+    "never": "○ never synced",
+    "disabled": "– disabled",
+}
 MAX_RATE_ROWS = 6
 
 
@@ -92,8 +98,12 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
                 values = [p.remaining if p.remaining is not None else p.used for p in points]
                 history[(q.kind, q.scope)] = [v for v in values if v is not None]
         billed = sum(
-            (ln.cost_usd or Decimal(0) for ln in b.billed_lines(
-                store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today)),
+            (
+                ln.cost_usd or Decimal(0)
+                for ln in b.billed_lines(
+                    store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today
+                )
+            ),
             start=Decimal(0),
         )
         env = secrets.env_secret(a.secret_name)
@@ -246,10 +256,16 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
             scope = q.scope.split("/")[-1] if q.scope else ""
             grid.add_row(Text(f"limit · {scope}"[:34], style="dim"), Text(f"{amount(q.limit, '')} {unit}".strip()))
         if len(configured) > len(shown):
-            grid.add_row(Text("", style="dim"), Text(f"+{len(configured) - len(shown)} more configured limits", style="dim"))
+            grid.add_row(
+                Text("", style="dim"), Text(f"+{len(configured) - len(shown)} more configured limits", style="dim")
+            )
     if not card.quotas:
         info = get_info(card.account.provider)
-        hint = "no limits reported yet — press s to sync" if info.has_api else "no billing API: press c to add a cost by hand"
+        hint = (
+            "no limits reported yet — press s to sync"
+            if info.has_api
+            else "no billing API: press c to add a cost by hand"
+        )
         grid.add_row(Text("limits", style="dim"), Text(hint, style="dim"))
     h = card.health
     footer = Text()
@@ -268,8 +284,10 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
 
 def render_spend(data: QuotasData) -> RenderableType:
     if not data.by_provider:
-        return Text("No billed costs in the last 30 days (provider costs arrive with sync; manual ones with "
-                    "costtui add-cost).", style="dim")
+        return Text(
+            "No billed costs in the last 30 days (provider costs arrive with sync; manual ones with costtui add-cost).",
+            style="dim",
+        )
     top = max(v for _, v in data.by_provider) or Decimal(1)
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
@@ -334,13 +352,24 @@ class QuotasScreen(DataScreen):
     QuotasScreen #quotas-spend { height: auto; border: round $primary 50%; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("s", "sync_now", "Sync now", tooltip="Pull usage, costs and limits from every provider now",
-                id="quotas.sync"),
-        Binding("u", "unlock", "Unlock keys", tooltip="Type the passphrase of the encrypted key file",
-                id="quotas.unlock"),
+        Binding(
+            "s",
+            "sync_now",
+            "Sync now",
+            tooltip="Pull usage, costs and limits from every provider now",
+            id="quotas.sync",
+        ),
+        Binding(
+            "u", "unlock", "Unlock keys", tooltip="Type the passphrase of the encrypted key file", id="quotas.unlock"
+        ),
         Binding("a", "add_account", "Add account", tooltip="Add a provider key", id="quotas.add"),
-        Binding("c", "add_cost", "Manual cost", tooltip="Record a cost by hand (providers with no billing API)",
-                id="quotas.add_cost"),
+        Binding(
+            "c",
+            "add_cost",
+            "Manual cost",
+            tooltip="Record a cost by hand (providers with no billing API)",
+            id="quotas.add_cost",
+        ),
     ]
 
     class Loaded(Message):
@@ -385,8 +414,11 @@ class QuotasScreen(DataScreen):
         self.set_class(data.locked and bool(data.cards), "-locked")
         self.refresh_bindings()
         self.query_one("#quotas-locked", Static).update(
-            Text.assemble(("Keys are locked. ", "bold"), "No usable system keyring: the encrypted key file needs its "
-                          "passphrase before costtui can sync. Press u to unlock (or set COSTTUI_KEYRING_PASSPHRASE).")
+            Text.assemble(
+                ("Keys are locked. ", "bold"),
+                "No usable system keyring: the encrypted key file needs its "
+                "passphrase before costtui can sync. Press u to unlock (or set COSTTUI_KEYRING_PASSPHRASE).",
+            )
         )
         container = self.query_one("#quota-cards", Vertical)
         await container.remove_children()
@@ -413,8 +445,10 @@ class QuotasScreen(DataScreen):
                 parts.append("automatic sync off (s syncs now)")
             else:
                 s = runner.app.settings.sync
-                parts.append(f"auto sync: limits every {s.quota_interval_minutes:g} min, usage every "
-                             f"{s.usage_interval_minutes:g} min · s syncs now")
+                parts.append(
+                    f"auto sync: limits every {s.quota_interval_minutes:g} min, usage every "
+                    f"{s.usage_interval_minutes:g} min · s syncs now"
+                )
         self.query_one("#quotas-status", Static).update(" · ".join(parts))
 
     # ------------------------------------------------------------------ actions
@@ -449,8 +483,9 @@ class QuotasScreen(DataScreen):
     def action_add_cost(self) -> None:
         from costtui.ui.widgets.manual_cost import ManualCostModal
 
-        self.app.push_screen(ManualCostModal(self.cost_app.now().date()),
-                             lambda ok: self.cost_app.data_changed() if ok else None)
+        self.app.push_screen(
+            ManualCostModal(self.cost_app.now().date()), lambda ok: self.cost_app.data_changed() if ok else None
+        )
 
     def commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("fetch: refresh all", "Sync every provider account now", self.action_sync_now)

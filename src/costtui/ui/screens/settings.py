@@ -90,7 +90,12 @@ class DatabaseSection(SettingsSection):
                 ("file", data.path),
                 ("size", f"{data.size / 1_048_576:,.1f} MB"),
                 ("schema version", str(data.schema)),
-                ("events", f"{data.events:,}" if data.events else "0 (no usage yet: costtui demo, POST /ingest, or a provider key)"),
+                (
+                    "events",
+                    f"{data.events:,}"
+                    if data.events
+                    else "0 (no usage yet: costtui demo, POST /ingest, or a provider key)",
+                ),
                 ("first day", data.first_day),
                 ("last event", data.last_event),
                 ("retention", retention),
@@ -114,7 +119,10 @@ class DisplaySection(SettingsSection):
             [
                 ("config file", str(paths.config_path())),
                 ("theme", f"{app.theme} (t toggles dark/light; ctrl+p → theme for all themes)"),
-                ("refresh", f"checks the database every {app.poll_interval:g} s (ui.refresh_seconds = {app.settings.ui.refresh_seconds:g})"),
+                (
+                    "refresh",
+                    f"checks the database every {app.poll_interval:g} s (ui.refresh_seconds = {app.settings.ui.refresh_seconds:g})",
+                ),
                 ("keymap", keys),
                 ("rebind", 'in the config file: [ui.keymap] "screen.activity" = "a"  (ids: press ?)'),
             ]
@@ -159,7 +167,9 @@ class PricesSection(SettingsSection):
                 )
             parts += [Text("\nYour price overrides (costtui prices list / remove N):", style="bold"), table]
         else:
-            parts.append(Text("\nNo price overrides. Press p to add one, or: costtui prices set MODEL --input X --output Y"))
+            parts.append(
+                Text("\nNo price overrides. Press p to add one, or: costtui prices set MODEL --input X --output Y")
+            )
         if data.unpriced:
             parts.append(Text("\nunpriced models (not in cost). Fix each, then run costtui recost:", style="bold"))
             for u in data.unpriced:
@@ -174,11 +184,13 @@ class PricesSection(SettingsSection):
 SETTINGS_SECTIONS: list[type[SettingsSection]] = [DatabaseSection, PricesSection, DisplaySection]
 """The sections, top to bottom. Append yours (Accounts, Listener, ...)."""
 
-# Accounts and keys (issue 4). Imported here, after SettingsSection exists (the panel subclasses it).
+# Accounts and keys. Imported here, after SettingsSection exists (the panel subclasses it).
 from costtui.ui.widgets.accounts_panel import AccountsPanel  # noqa: E402
 
 SETTINGS_SECTIONS.append(AccountsPanel)
-from costtui.ui.widgets.listener_panel import ListenerSection as _Listener; SETTINGS_SECTIONS.append(_Listener)  # noqa: E402,E702 listener (issue 3)
+from costtui.ui.widgets.listener_panel import ListenerSection as _Listener  # noqa: E402
+
+SETTINGS_SECTIONS.append(_Listener)
 
 
 class SettingsScreen(DataScreen):

@@ -76,7 +76,10 @@ class AccountsPanel(SettingsSection):
             backend = {"kind": "unavailable", "name": str(exc), "path": None, "locked": False, "reason": ""}
         health = {
             a.id: account_health(
-                store, a, now=app.now(), usage_interval=timedelta(minutes=s.usage_interval_minutes),
+                store,
+                a,
+                now=app.now(),
+                usage_interval=timedelta(minutes=s.usage_interval_minutes),
                 quota_interval=timedelta(minutes=s.quota_interval_minutes),
             )
             for a in accounts
@@ -105,8 +108,12 @@ class AccountsPanel(SettingsSection):
             where.append(f"  ({b['reason']})", style="dim")
         parts: list[RenderableType] = [where]
         if not data.accounts:
-            parts.append(Text("\nNo accounts. Press a to add a provider key (or: costtui keys add openai --admin).\n"
-                              "Keys go to the keyring, never to the database."))
+            parts.append(
+                Text(
+                    "\nNo accounts. Press a to add a provider key (or: costtui keys add openai --admin).\n"
+                    "Keys go to the keyring, never to the database."
+                )
+            )
         else:
             table = Table(box=None, padding=(0, 1), header_style="bold", expand=False)
             for col in ("", "account", "key", "fingerprint", "from", "status", "last success"):
@@ -117,17 +124,26 @@ class AccountsPanel(SettingsSection):
                 marker = "▶" if i == self.selected else " "
                 style = "reverse" if i == self.selected and self.has_focus else ""
                 table.add_row(
-                    marker, a.label, a.key_kind, a.key_fp or "—", data.key_sources.get(a.id, ""),  # type: ignore[arg-type]
-                    state, local_time(h.last_success_at, "%Y-%m-%d %H:%M") if h else "—", style=style,
+                    marker,
+                    a.label,
+                    a.key_kind,
+                    a.key_fp or "—",
+                    data.key_sources.get(a.id, ""),  # type: ignore[arg-type]
+                    state,
+                    local_time(h.last_success_at, "%Y-%m-%d %H:%M") if h else "—",
+                    style=style,
                 )
             parts.append(table)
             current = data.accounts[self.selected]
             h = data.health.get(current.id)  # type: ignore[arg-type]
             if h and h.last_error:
                 parts.append(Text(f"{current.label} last error: {h.last_error}", style="red"))
-        parts.append(Text(f"No billing API (manual entry with costtui add-cost): {', '.join(data.no_api)}", style="dim"))
-        parts.append(Text("a add · k edit · t test · e enable/disable · x remove · u unlock (focus this box: tab)",
-                          style="dim"))
+        parts.append(
+            Text(f"No billing API (manual entry with costtui add-cost): {', '.join(data.no_api)}", style="dim")
+        )
+        parts.append(
+            Text("a add · k edit · t test · e enable/disable · x remove · u unlock (focus this box: tab)", style="dim")
+        )
         return Group(*parts)
 
     def on_focus(self) -> None:
@@ -188,8 +204,10 @@ class AccountsPanel(SettingsSection):
                 self._remove(account)
 
         self.app.push_screen(
-            ConfirmModal(f"Remove {account.label} and delete its key from the keyring?\n"
-                         "Its billed history stays (costtui keys remove --purge deletes it)."),
+            ConfirmModal(
+                f"Remove {account.label} and delete its key from the keyring?\n"
+                "Its billed history stays (costtui keys remove --purge deletes it)."
+            ),
             confirmed,
         )
 
@@ -204,24 +222,28 @@ class AccountsPanel(SettingsSection):
         except secrets.SecretsError as exc:
             warning = f" (the key could not be deleted from the keyring: {exc})"
         remove_account(self.app.get_store(), account.id)  # type: ignore[attr-defined, arg-type]
-        self.app.call_from_thread(self.notify, f"Removed {account.label}{warning}.",
-                                  severity="warning" if warning else "information")
+        self.app.call_from_thread(
+            self.notify, f"Removed {account.label}{warning}.", severity="warning" if warning else "information"
+        )
         self.app.call_from_thread(self._changed)
 
     def action_test(self) -> None:
         account = self._current()
         if account is not None:
             self.notify(f"Testing {account.label}…", timeout=2)
-            self.app.run_worker(check_key_and_notify(self.app, account), group=f"fetch:{account.provider}",
-                                exit_on_error=False)
+            self.app.run_worker(
+                check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
+            )
 
 
 # --------------------------------------------------------------------------- dialogs
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
-                Binding("y", "yes", "Yes", show=False, id="confirm.yes")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("y", "yes", "Yes", show=False, id="confirm.yes"),
+    ]
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -258,11 +280,15 @@ class PassphraseModal(ModalScreen[bool]):
         info = secrets.backend_info()
         new = info.path is not None and not info.path.exists()
         with Vertical(classes="dialog", id="passphrase-dialog"):
-            yield Label("Unlock the encrypted key file" if not new else "Choose a passphrase for the key file",
-                        classes="dialog-title")
-            yield Static(f"No usable system keyring here: keys are kept encrypted in {info.path}.\n"
-                         "The passphrase stays in memory until costtui exits "
-                         "(COSTTUI_KEYRING_PASSPHRASE does the same for scripts).")
+            yield Label(
+                "Unlock the encrypted key file" if not new else "Choose a passphrase for the key file",
+                classes="dialog-title",
+            )
+            yield Static(
+                f"No usable system keyring here: keys are kept encrypted in {info.path}.\n"
+                "The passphrase stays in memory until costtui exits "
+                "(COSTTUI_KEYRING_PASSPHRASE does the same for scripts)."
+            )
             yield Input(password=True, placeholder="passphrase", id="passphrase")
             yield Static("", id="passphrase-error")
             with Horizontal(classes="dialog-buttons"):
@@ -329,22 +355,40 @@ class AddAccountModal(ModalScreen[bool]):
             yield Label(f"Edit {a.label}" if a else "Add a provider account", classes="dialog-title")
             with Grid(id="account-grid"):
                 yield Label("provider")
-                yield Select(options, value=a.provider if a else "openai", allow_blank=False, id="provider",
-                             disabled=a is not None)
+                yield Select(
+                    options,
+                    value=a.provider if a else "openai",
+                    allow_blank=False,
+                    id="provider",
+                    disabled=a is not None,
+                )
                 yield Label("name")
                 yield Input(value=a.name if a else "default", id="name", disabled=a is not None)
                 yield Label("key kind")
-                yield Select([("admin / billing", "admin"), ("inference (ordinary API key)", "inference"),
-                              ("management", "management")], value=a.key_kind if a else "admin",
-                             allow_blank=False, id="kind")
+                yield Select(
+                    [
+                        ("admin / billing", "admin"),
+                        ("inference (ordinary API key)", "inference"),
+                        ("management", "management"),
+                    ],
+                    value=a.key_kind if a else "admin",
+                    allow_blank=False,
+                    id="kind",
+                )
                 yield Label("base URL")
-                yield Input(value=(a.base_url or "") if a else "", placeholder="optional: a gateway or test server",
-                            id="base-url")
+                yield Input(
+                    value=(a.base_url or "") if a else "",
+                    placeholder="optional: a gateway or test server",
+                    id="base-url",
+                )
                 yield Label("xAI team id")
                 yield Input(value=a.options.get("team_id", "") if a else "", placeholder="only for xAI", id="team-id")
                 yield Label("key")
-                yield Input(password=True, id="key",
-                            placeholder="leave empty to keep the stored key" if a else "paste the key (hidden)")
+                yield Input(
+                    password=True,
+                    id="key",
+                    placeholder="leave empty to keep the stored key" if a else "paste the key (hidden)",
+                )
             yield Static("", id="account-hint")
             yield Static("", id="account-error")
             with Horizontal(classes="dialog-buttons"):
@@ -400,6 +444,7 @@ class AddAccountModal(ModalScreen[bool]):
             return
         test = isinstance(event, Button.Pressed) and event.button.id == "save-test"
         if secrets.is_locked():
+
             def unlocked(ok: bool | None) -> None:
                 if ok:
                     self._store_account(provider, name, kind, base_url, team, key, test)
@@ -422,8 +467,14 @@ class AddAccountModal(ModalScreen[bool]):
         if self.editing is not None:
             self._update_existing(store, self.editing, kind, base_url, team, key, test)
             return
-        account = Account(provider=provider, name=name, key_kind=kind, base_url=base_url,  # type: ignore[arg-type]
-                          options={"team_id": team} if team else {}, key_fp=fingerprint(key))
+        account = Account(
+            provider=provider,
+            name=name,
+            key_kind=kind,
+            base_url=base_url,  # type: ignore[arg-type]
+            options={"team_id": team} if team else {},
+            key_fp=fingerprint(key),
+        )
         try:
             saved = add_account(store, account)
         except StoreError as exc:
@@ -466,8 +517,9 @@ class AddAccountModal(ModalScreen[bool]):
         verb = "Updated" if self.editing is not None else "Added"
         self.app.notify(f"{verb} {account.label} ({account.key_fp}).")
         if test:
-            self.app.run_worker(check_key_and_notify(self.app, account), group=f"fetch:{account.provider}",
-                                exit_on_error=False)
+            self.app.run_worker(
+                check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
+            )
         self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")

@@ -58,6 +58,7 @@ class EmbeddedListener:
         from costtui.listener import Listener, ListenerError, PortHeldByCosttui
 
         app = self.app
+
         def committed(result: Any) -> None:
             if result.accepted:  # duplicates change nothing on screen
                 app.data_changed()
@@ -77,7 +78,9 @@ class EmbeddedListener:
                 )
             else:
                 app.listener_status = f"viewer · costtui serve on {where}"
-                message = f"Another costtui already listens on {exc.url}: this window shows the same database as a viewer."
+                message = (
+                    f"Another costtui already listens on {exc.url}: this window shows the same database as a viewer."
+                )
             app.notify(
                 message,
                 title="listener",
@@ -88,14 +91,22 @@ class EmbeddedListener:
         except ListenerError as exc:
             self.error = str(exc)
             app.listener_status = "listener off (see notification)"
-            app.notify(f"The listener did not start: {exc}", title="listener", severity="warning", timeout=12, markup=False)
+            app.notify(
+                f"The listener did not start: {exc}", title="listener", severity="warning", timeout=12, markup=False
+            )
             return
         except Exception as exc:  # never take the TUI down for the listener
             from costtui.ui.app import describe_error
 
             self.error = describe_error(exc)
             app.listener_status = "listener off (error)"
-            app.notify(f"The listener did not start: {self.error}", title="listener", severity="error", timeout=12, markup=False)
+            app.notify(
+                f"The listener did not start: {self.error}",
+                title="listener",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
             return
         self.listener = listener
         if listener.ingest_key is None:
@@ -191,7 +202,9 @@ class PickTokenScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text)
-            yield OptionList(*(Option(Text(f"{name}  ({state})"), id=name) for name, state in self.names), id="token-pick")
+            yield OptionList(
+                *(Option(Text(f"{name}  ({state})"), id=name) for name, state in self.names), id="token-pick"
+            )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -295,7 +308,9 @@ class ListenerSection(SettingsSection):
             status = "off (listener.enabled = false)"
         else:
             status = app.listener_status or "—"
-        return ListenerInfo(status=status, url=url, key=key_text, tokens=TokenRepo(store).list(), header=s.tracking_token_header)
+        return ListenerInfo(
+            status=status, url=url, key=key_text, tokens=TokenRepo(store).list(), header=s.tracking_token_header
+        )
 
     def render_data(self, data: ListenerInfo) -> RenderableType:
         from costtui.listener.tokens import snippets
@@ -329,13 +344,20 @@ class ListenerSection(SettingsSection):
         token = created.secret if created is not None else "<tracking token>"
         if created is not None:
             parts += [
-                Text(f"\nNew token for {created.token.name!r} (shown once; costtui keeps only its hash):", style="bold"),
+                Text(
+                    f"\nNew token for {created.token.name!r} (shown once; costtui keeps only its hash):", style="bold"
+                ),
                 Text(f"  {created.secret}", style="bold green"),
             ]
         snips = snippets(data.url, token, header=data.header)
         for title, key in (("curl", "curl"), ("Python, after an OpenAI SDK call", "python"), ("OpenTelemetry", "otel")):
             parts += [Text(f"\n# {title}", style="dim"), Text(snips[key])]
-        parts.append(Text("\nn new token · e enable/disable · x delete · k show the ingest key · c copy the new token (focus this section)", style="dim"))
+        parts.append(
+            Text(
+                "\nn new token · e enable/disable · x delete · k show the ingest key · c copy the new token (focus this section)",
+                style="dim",
+            )
+        )
         return Group(*parts)
 
     # ------------------------------------------------------------------ actions
@@ -357,7 +379,9 @@ class ListenerSection(SettingsSection):
             try:
                 message = done_message(work())
             except Exception as exc:  # TokenError's message says what to do
-                app.call_from_thread(app.notify, str(exc), title="tracking tokens", severity="error", timeout=8, markup=False)
+                app.call_from_thread(
+                    app.notify, str(exc), title="tracking tokens", severity="error", timeout=8, markup=False
+                )
                 return
             emb = _embedded(app)
             if emb is not None:
@@ -382,7 +406,9 @@ class ListenerSection(SettingsSection):
                 self.created = new
                 return new
 
-            self._in_thread(make, lambda new: f"Created a tracking token for {new.token.name!r}: copy it now, it is shown once.")
+            self._in_thread(
+                make, lambda new: f"Created a tracking token for {new.token.name!r}: copy it now, it is shown once."
+            )
 
         self.app.push_screen(TokenNameScreen(), named)
 
@@ -396,7 +422,9 @@ class ListenerSection(SettingsSection):
                 app.call_from_thread(app.notify, str(exc), title="tracking tokens", severity="error", markup=False)
                 return
             if not names:
-                app.call_from_thread(app.notify, "No tracking tokens yet: press n to create one.", title="tracking tokens", markup=False)
+                app.call_from_thread(
+                    app.notify, "No tracking tokens yet: press n to create one.", title="tracking tokens", markup=False
+                )
                 return
             app.call_from_thread(app.push_screen, PickTokenScreen(title, names), then)
 
@@ -414,7 +442,9 @@ class ListenerSection(SettingsSection):
                     raise LookupError(f"no tracking token named {name!r}")
                 return repo.set_enabled(name, not token.enabled)
 
-            self._in_thread(toggle, lambda t: f"{'Enabled' if t.enabled else 'Disabled'} the tracking token of {t.name!r}.")
+            self._in_thread(
+                toggle, lambda t: f"{'Enabled' if t.enabled else 'Disabled'} the tracking token of {t.name!r}."
+            )
 
         self._pick("Enable or disable which token?", picked)
 
@@ -425,7 +455,9 @@ class ListenerSection(SettingsSection):
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._in_thread(lambda: self._repo().delete(name), lambda _: f"Deleted the tracking token of {name!r}.")
+                    self._in_thread(
+                        lambda: self._repo().delete(name), lambda _: f"Deleted the tracking token of {name!r}."
+                    )
 
             self.app.push_screen(
                 ConfirmScreen(f"Delete the tracking token of {name!r}? Apps using it will be refused (403)."), confirmed
@@ -435,10 +467,14 @@ class ListenerSection(SettingsSection):
 
     def action_copy_token(self) -> None:
         if self.created is None:
-            self.app.notify("Create a token first (n); only a new token can be copied.", title="tracking tokens", markup=False)
+            self.app.notify(
+                "Create a token first (n); only a new token can be copied.", title="tracking tokens", markup=False
+            )
             return
         self.app.copy_to_clipboard(self.created.secret)
-        self.app.notify(f"Copied the token of {self.created.token.name!r} to the clipboard.", title="tracking tokens", markup=False)
+        self.app.notify(
+            f"Copied the token of {self.created.token.name!r} to the clipboard.", title="tracking tokens", markup=False
+        )
 
     def action_reveal_key(self) -> None:
         from costtui.listener.keys import INGEST_KEY, get_key
@@ -452,10 +488,18 @@ class ListenerSection(SettingsSection):
                 app.call_from_thread(app.notify, str(exc), title="ingest key", severity="error", markup=False)
                 return
             if info is None:
-                app.call_from_thread(app.notify, "No ingest key yet: it is generated when the listener starts.", title="ingest key", markup=False)
+                app.call_from_thread(
+                    app.notify,
+                    "No ingest key yet: it is generated when the listener starts.",
+                    title="ingest key",
+                    markup=False,
+                )
                 return
             app.call_from_thread(
-                app.notify, f"{info.value}\n(send it as X-Ingest-Key; this message closes by itself)", title="ingest key", timeout=20,
+                app.notify,
+                f"{info.value}\n(send it as X-Ingest-Key; this message closes by itself)",
+                title="ingest key",
+                timeout=20,
                 markup=False,
             )
 

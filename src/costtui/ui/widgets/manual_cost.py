@@ -49,8 +49,10 @@ class ManualCostModal(ModalScreen[bool]):
                 yield Input(placeholder="optional", id="m-out", type="integer")
                 yield Label("note")
                 yield Input(placeholder="invoice number, what it was for", id="m-note")
-            yield Static("A range is spread evenly over its days. Edit or delete later: costtui costs list/edit/delete.",
-                         classes="dialog-hint")
+            yield Static(
+                "A range is spread evenly over its days. Edit or delete later: costtui costs list/edit/delete.",
+                classes="dialog-hint",
+            )
             yield Static("", id="manual-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="m-save")
