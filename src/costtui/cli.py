@@ -426,13 +426,13 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
         click.echo(f"    {p}/{m}: {money(b)} → {money(a)}")
 
 
-# Listener: `costtui serve`, `costtui tokens` (issue 3).
+# Listener: `costtui serve`, `costtui tokens`.
 from costtui.commands.listener_cli import COMMANDS as _LISTENER_COMMANDS  # noqa: E402
 
 for _command in _LISTENER_COMMANDS:
     cli.add_command(_command)
 
-# Providers: `costtui keys`, `sync`, `quotas`, `add-cost`, `costs` (issue 4).
+# Providers: `costtui keys`, `sync`, `quotas`, `add-cost`, `costs`.
 from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noqa: E402
 
 for _command in _PROVIDER_COMMANDS:

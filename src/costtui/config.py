@@ -23,7 +23,7 @@ class ListenerSettings(BaseModel):
     """Port of the embedded listener (0 picks a free one)."""
     enabled: bool = True
     """Start the listener with the TUI."""
-    # --- listener options (issue 3) -------------------------------------------------------
+    # --- listener options -------------------------------------------------------
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     """Largest request body accepted (after gunzip); larger ones get 413."""
     max_events_per_request: int = Field(default=10_000, ge=1, le=1_000_000)
@@ -58,7 +58,7 @@ class UISettings(BaseModel):
     """Rebind keys by binding id, e.g. ``{"screen.activity" = "a"}``."""
 
 
-# --- providers: sync and secrets (issue 4) ------------------------------------------------
+# --- providers: sync and secrets ------------------------------------------------
 
 
 class SyncSettings(BaseModel):

@@ -47,7 +47,7 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
         await settle(pilot)
         keys = {b.key for b in CostApp.BINDINGS if b.action.startswith("switch_mode")}  # type: ignore[union-attr]
         assert keys == {spec.key for spec in MODE_TABLE}
-        assert not keys & {"4", "5", "6", "7"}  # 3 = Quotas (issue 4)
+        assert not keys & {"4", "5", "6", "7"}  # 3 = Quotas
         shown = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
         assert {"1", "2", "0", "question_mark", "q"} <= shown
         assert app.screen.query_one(Footer)

@@ -113,13 +113,13 @@ def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
             for u in store.unpriced_models()
         ],
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
-        # Billed plane and limits (issue 4): what providers say is owed, and every quota.
+        # Billed plane and limits: what providers say is owed, and every quota.
         **_billed_and_quotas(store),
     }
 
 
 def _billed_and_quotas(store: Store) -> dict[str, Any]:
-    """``billed`` (provider-reported and manual costs) and ``quotas`` (issue 4)."""
+    """``billed`` (provider-reported and manual costs) and ``quotas``."""
     from costtui.store.billing import billed_report, quotas_report
 
     return {"billed": billed_report(store), "quotas": quotas_report(store)}

@@ -31,9 +31,9 @@ from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.help import HelpScreen
-from costtui.ui.screens.quotas import QuotasScreen  # providers (issue 4)
+from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
-from costtui.ui.widgets.listener_panel import EmbeddedListener  # listener (issue 3)
+from costtui.ui.widgets.listener_panel import EmbeddedListener
 
 if TYPE_CHECKING:
     # The store pulls in the price engine (~0.25 s of imports): it is imported by the first
@@ -124,7 +124,7 @@ class CostApp(App[None]):
             self.theme = settings.ui.theme
         self.set_keymap(settings.ui.keymap)
         self.set_reactive(CostApp.listener_status, "" if listener else "listener off")
-        self.embedded_listener = EmbeddedListener(self)  # listener (issue 3)
+        self.embedded_listener = EmbeddedListener(self)
         self._update_sub_title()
 
     # ------------------------------------------------------------------ shared resources
@@ -164,13 +164,13 @@ class CostApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
-        # Provider sync timers (issue 4): off with a frozen clock (tests, screenshots); s syncs anyway.
+        # Provider sync timers: off with a frozen clock (tests, screenshots); s syncs anyway.
         from costtui.ui.provider_sync import start_provider_sync
 
         start_provider_sync(self, enabled=self._frozen_now is None)
         # The first poll takes the baseline right away; later ones are re-armed as each ends.
         self._poll()
-        # listener (issue 3): the embedded listener runs in this loop; bind errors never crash the app.
+        # listener: the embedded listener runs in this loop; bind errors never crash the app.
         if self.listener and self.settings.listener.enabled:
             self.run_worker(self.embedded_listener.start(), group="listener", exit_on_error=False)
         elif self.listener:
@@ -180,7 +180,7 @@ class CostApp(App[None]):
         self.set_class(event.size.width < 100, "-narrow")
 
     async def on_unmount(self) -> None:
-        await self.embedded_listener.stop()  # listener (issue 3)
+        await self.embedded_listener.stop()
         for store in (self._store, self._poll_store):
             if store is not None:
                 try:
