@@ -30,8 +30,8 @@ import httpx
 from pydantic import SecretStr
 
 from costtui import secrets
-from costtui.billing import Account, QuotaSnapshot
 from costtui.config import SyncSettings
+from costtui.models import Account, QuotaSnapshot
 from costtui.providers import get_info, make_provider
 from costtui.providers.base import ProviderError, Sleep, make_http_client
 from costtui.store import Store

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from costtui import secrets
-from costtui.billing import Account
 from costtui.cli import cli
+from costtui.models import Account
 from costtui.store import Store
 from costtui.store import billing as b
 from costtui.sync import sync

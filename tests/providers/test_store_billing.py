@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from costtui.analytics.summary import status_report
-from costtui.billing import Account, BilledLine, ManualCost, QuotaSnapshot
+from costtui.models import Account, BilledLine, ManualCost, QuotaSnapshot
 from costtui.store import Store
 from costtui.store import billing as b
 

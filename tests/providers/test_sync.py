@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from costtui import secrets
-from costtui.billing import Account
 from costtui.config import SyncSettings
+from costtui.models import Account
 from costtui.store import Store
 from costtui.store import billing as b
 from costtui.sync import Scheduler, sync

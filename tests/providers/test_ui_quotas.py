@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from costtui import secrets
-from costtui.billing import Account, BilledLine, QuotaSnapshot
 from costtui.config import Settings
+from costtui.models import Account, BilledLine, QuotaSnapshot
 from costtui.store import Store
 from costtui.store import billing as b
 

@@ -7,9 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from costtui.analytics.summary import dashboard
-from costtui.billing import BilledLine
 from costtui.config import Settings
-from costtui.models import UsageEvent
+from costtui.models import BilledLine, UsageEvent
 from costtui.store import Store
 from costtui.store.billing import record_billed
 from costtui.ui.app import make_app

@@ -19,8 +19,8 @@ from costtui.commands.params import parse_amount, parse_date
 from costtui.formatting import fingerprint, local_time, money, tokens
 
 if TYPE_CHECKING:
-    from costtui.billing import Account
     from costtui.cli import AppContext
+    from costtui.models import Account
 
 
 def pass_ctx(f: Any) -> Any:
@@ -147,7 +147,7 @@ def keys_add(
       costtui keys add openrouter --name team --management
     """
     from costtui import secrets
-    from costtui.billing import Account
+    from costtui.models import Account
     from costtui.providers import no_api_message
     from costtui.store.billing import AccountExists, add_account
 
@@ -544,7 +544,7 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("No quotas yet. Add a key (`costtui keys add PROVIDER`) and run `costtui sync`.")
         return
-    from costtui.billing import quota_amount
+    from costtui.formatting import quota_amount
 
     def fmt(value: str | None, unit: str) -> str:
         return quota_amount(Decimal(value) if value is not None else None, unit)
@@ -590,7 +590,7 @@ def add_cost(
     note: str | None,
 ) -> None:
     """Record a cost by hand (providers with no billing API). Marked as manual."""
-    from costtui.billing import ManualCost
+    from costtui.models import ManualCost
     from costtui.store.billing import add_manual_cost
 
     first, last = _range(on, start, end)

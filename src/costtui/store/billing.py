@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from costtui.billing import (
+from costtui.models import (
     HEALTH_ORDER,
     Account,
     AccountHealth,

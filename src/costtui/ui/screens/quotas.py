@@ -29,7 +29,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
 
 if TYPE_CHECKING:
-    from costtui.billing import Account, AccountHealth, QuotaSnapshot
+    from costtui.models import Account, AccountHealth, QuotaSnapshot
     from costtui.store import Store
 
 NO_ACCOUNTS = (
@@ -157,7 +157,7 @@ def sparkline(values: Sequence[Decimal], width: int = 16) -> str:
 
 
 def amount(value: Decimal | None, unit: str) -> str:
-    from costtui.billing import quota_amount
+    from costtui.formatting import quota_amount
 
     return quota_amount(value, unit)
 

@@ -26,7 +26,7 @@ from costtui.formatting import local_time
 from costtui.ui.screens.settings import SettingsSection
 
 if TYPE_CHECKING:
-    from costtui.billing import Account, AccountHealth
+    from costtui.models import Account, AccountHealth
     from costtui.store import Store
     from costtui.ui.app import CostApp
 
@@ -458,8 +458,8 @@ class AddAccountModal(ModalScreen[bool]):
         self, provider: str, name: str, kind: str, base_url: str | None, team: str, key: str, test: bool
     ) -> None:
         from costtui import secrets
-        from costtui.billing import Account
         from costtui.formatting import fingerprint
+        from costtui.models import Account
         from costtui.store import StoreError
         from costtui.store.billing import add_account, remove_account
 

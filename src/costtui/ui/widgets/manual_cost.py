@@ -67,7 +67,7 @@ class ManualCostModal(ModalScreen[bool]):
     @on(Button.Pressed, "#m-save")
     @on(Input.Submitted)
     def _save(self) -> None:
-        from costtui.billing import ManualCost
+        from costtui.models import ManualCost
 
         error = self.query_one("#manual-error", Static)
         try:
