@@ -372,6 +372,8 @@ KeyKind = Literal["admin", "inference", "management", "none"]
 inference: an ordinary API key; management: OpenRouter/xAI management keys; none: manual only."""
 
 BilledKind = Literal["cost", "usage", "manual", "estimate"]
+MONEY_KINDS: tuple[BilledKind, ...] = ("cost", "manual")
+"""Kinds that are money owed; ``usage`` and ``estimate`` rows never add to billed totals."""
 Health = Literal["ok", "stale", "error", "never", "disabled"]
 HEALTH_ORDER = {"error": 0, "stale": 1, "never": 2, "ok": 3, "disabled": 4}
 
@@ -567,3 +569,31 @@ class ManualCost(BaseModel):
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+
+class TrackingToken(BaseModel):
+    """A tracking token as stored: its app name and display prefix, never the token itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    prefix: str
+    enabled: bool
+    created_at: datetime
+    disabled_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    @property
+    def display(self) -> str:
+        return self.prefix + "…"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "prefix": self.display,
+            "enabled": self.enabled,
+            "created_at": self.created_at.isoformat(),
+            "disabled_at": self.disabled_at.isoformat() if self.disabled_at else None,
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+        }

@@ -10,7 +10,6 @@ from costtui.analytics.summary import dashboard
 from costtui.config import Settings
 from costtui.models import BilledLine, UsageEvent
 from costtui.store import Store
-from costtui.store.billing import record_billed
 from costtui.ui.app import make_app
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -19,8 +18,7 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 def seed(db: Path) -> None:
     with Store(db) as store:
         store.record([UsageEvent(event_id="a", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=10**6)])
-        record_billed(
-            store,
+        store.billing.record_billed(
             [
                 BilledLine(
                     provider="openai",

@@ -281,7 +281,6 @@ class ListenerSection(SettingsSection):
     @classmethod
     def load(cls, app: CostApp, store: Store) -> ListenerInfo:
         from costtui.listener.keys import INGEST_KEY, KeyUnavailable, get_key
-        from costtui.listener.tokens import TokenRepo
 
         s = app.settings.listener
         emb = _embedded(app)
@@ -309,7 +308,7 @@ class ListenerSection(SettingsSection):
         else:
             status = app.listener_status or "—"
         return ListenerInfo(
-            status=status, url=url, key=key_text, tokens=TokenRepo(store).list(), header=s.tracking_token_header
+            status=status, url=url, key=key_text, tokens=store.tokens.list(), header=s.tracking_token_header
         )
 
     def render_data(self, data: ListenerInfo) -> RenderableType:
@@ -334,8 +333,8 @@ class ListenerSection(SettingsSection):
                     Text(t.name),
                     t.display,
                     "enabled" if t.enabled else Text("disabled", style="bold red"),
-                    t.created_at[:16],
-                    (t.last_used_at or "—")[:16],
+                    t.created_at.isoformat()[:16],
+                    t.last_used_at.isoformat()[:16] if t.last_used_at else "—",
                 )
             parts += [Text("\nTracking tokens (one per app; events are attributed to its app):", style="bold"), table]
         else:
@@ -391,18 +390,15 @@ class ListenerSection(SettingsSection):
 
         self.run_worker(run, thread=True, group="tokens", exit_on_error=False)
 
-    def _repo(self) -> Any:
-        from costtui.listener.tokens import TokenRepo
-
-        return TokenRepo(self.cost_app.get_store())
-
     def action_new_token(self) -> None:
         def named(name: str | None) -> None:
             if not name:
                 return
 
             def make() -> NewToken:
-                new = self._repo().create(name)
+                from costtui.listener.tokens import create_token
+
+                new = create_token(self.cost_app.get_store(), name)
                 self.created = new
                 return new
 
@@ -417,7 +413,9 @@ class ListenerSection(SettingsSection):
 
         def run() -> None:
             try:
-                names = [(t.name, "enabled" if t.enabled else "disabled") for t in self._repo().list()]
+                names = [
+                    (t.name, "enabled" if t.enabled else "disabled") for t in self.cost_app.get_store().tokens.list()
+                ]
             except Exception as exc:
                 app.call_from_thread(app.notify, str(exc), title="tracking tokens", severity="error", markup=False)
                 return
@@ -436,7 +434,7 @@ class ListenerSection(SettingsSection):
                 return
 
             def toggle() -> Any:
-                repo = self._repo()
+                repo = self.cost_app.get_store().tokens
                 token = repo.get(name)
                 if token is None:
                     raise LookupError(f"no tracking token named {name!r}")
@@ -456,7 +454,8 @@ class ListenerSection(SettingsSection):
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._in_thread(
-                        lambda: self._repo().delete(name), lambda _: f"Deleted the tracking token of {name!r}."
+                        lambda: self.cost_app.get_store().tokens.delete(name),
+                        lambda _: f"Deleted the tracking token of {name!r}.",
                     )
 
             self.app.push_screen(

@@ -105,10 +105,9 @@ class ManualCostModal(ModalScreen[bool]):
 
     @work(thread=True, group="manual-cost", exclusive=True, exit_on_error=False)
     def _store(self, entry: Any) -> None:
-        from costtui.store.billing import add_manual_cost
 
         try:
-            saved = add_manual_cost(self.app.get_store(), entry)  # type: ignore[attr-defined]
+            saved = self.app.get_store().billing.add_manual_cost(entry)  # type: ignore[attr-defined]
         except ValueError as exc:
             self.app.call_from_thread(self.query_one("#manual-error", Static).update, str(exc))
             return
