@@ -545,16 +545,17 @@ class Store:
         self,
         flt: EventFilter | None = None,
         *,
-        before: tuple[int, int] | None = None,
+        before: StoredEvent | None = None,
         limit: int = 100,
     ) -> list[StoredEvent]:
-        """Newest-first page of events. ``before`` is the (ts_us, row_id) keyset cursor of the
-        last row of the previous page; pages never use OFFSET, so page 1,000 is as fast as page 1.
+        """Newest-first page of events. ``before`` is the last event of the previous page (the
+        keyset cursor); pages never use OFFSET, so page 1,000 is as fast as page 1.
         """
         where, params = self._event_where(flt or EventFilter())
         if before is not None:
+            ts = ts_to_us(before.ts)
             where = (where + " AND " if where else "WHERE ") + "(ts < ? OR (ts = ? AND id < ?))"
-            params.extend([before[0], before[0], before[1]])
+            params.extend([ts, ts, before.row_id])
         rows = self.query(f"SELECT * FROM events {where} ORDER BY ts DESC, id DESC LIMIT {int(limit)}", params)
         return [self._event_from_row(r) for r in rows]
 
