@@ -13,7 +13,7 @@ import pytest
 from costtui import secrets
 from costtui.config import SyncSettings
 from costtui.models import Account
-from costtui.services.sync import Scheduler, sync
+from costtui.services.sync import Scheduler, SyncSchedule, due_planes, seconds_until_due, sync, usage_window
 from costtui.services.sync import test_account as check_account
 from costtui.store import Store
 
@@ -238,6 +238,50 @@ async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: 
         assert sorted(sched.due()) == ["quota", "usage"]
         await sched.run_once()
     assert len(got) == 2
+
+
+async def test_sync_never_touches_sqlite_on_the_loop(
+    store: Store, account: Account, no_sqlite_on_loop: list[str]
+) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(1.5)]}
+    reports = await run(store, api)  # usage (window from the store's watermark) and quotas
+    assert reports and all(r.ok for r in reports), reports
+    assert no_sqlite_on_loop == []
+    summary = await asyncio.to_thread(store.billing.billed_summary)
+    assert summary.cost_usd == Decimal("1.5")
+
+
+def test_schedule_says_what_is_due_from_plain_times() -> None:
+    every = {"quota": timedelta(minutes=5), "usage": timedelta(hours=1)}
+    assert due_planes({}, every, NOW) == ["quota", "usage"]  # never run: everything is due
+    ran = {"quota": NOW, "usage": NOW}
+    assert due_planes(ran, every, NOW + timedelta(minutes=4)) == []
+    assert due_planes(ran, every, NOW + timedelta(minutes=5)) == ["quota"]
+    assert due_planes(ran, every, NOW + timedelta(hours=1)) == ["quota", "usage"]
+    assert sorted(due_planes(ran, every, NOW, force=True)) == ["quota", "usage"]
+    assert seconds_until_due(ran, every, NOW + timedelta(minutes=4)) == 60
+    assert seconds_until_due({"quota": NOW}, every, NOW) == 0  # usage never ran
+
+
+def test_schedule_take_due_and_refresh_now() -> None:
+    clock = [NOW]
+    schedule = SyncSchedule(SyncSettings(), now=lambda: clock[0])
+    assert sorted(schedule.take_due()) == ["quota", "usage"]
+    assert schedule.take_due() == []  # taken: not due again until the interval passes
+    clock[0] = NOW + timedelta(minutes=5)
+    assert schedule.take_due() == ["quota"]
+    schedule.refresh_now()
+    assert sorted(schedule.take_due()) == ["quota", "usage"]
+    assert schedule.take_due() == [] and not schedule.forced
+
+
+def test_usage_window_from_the_watermark() -> None:
+    settings = SyncSettings(backfill_days=90, overlap_days=3)
+    today = date(2026, 8, 3)
+    assert usage_window(None, settings, today) == (date(2026, 5, 6), today)  # first sync: backfill
+    assert usage_window(date(2026, 8, 2), settings, today) == (date(2026, 7, 30), today)
+    assert usage_window(date(2026, 8, 2), settings, today, since=date(2026, 1, 1)) == (date(2026, 1, 1), today)
 
 
 async def test_keys_test_messages(store: Store, account: Account) -> None:

@@ -1,7 +1,7 @@
 """Quotas (key 3): one card per provider account — spend vs limits, balances, rate-limit headroom,
 health and last refresh — plus billed spend by provider over the last 30 days.
 
-Everything shown comes from the store (``costtui.store.billing``), filled by provider sync (the
+Everything shown comes from the store (``store.billing``), filled by provider sync (the
 app's :class:`~costtui.ui.provider_sync.ProviderSyncRunner`, ``costtui sync`` or ``costtui
 serve``); this screen never calls a provider itself.
 """
