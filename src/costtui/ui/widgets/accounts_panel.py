@@ -186,7 +186,6 @@ class AccountsPanel(SettingsSection):
 
     @work(thread=True, group="accounts", exit_on_error=False)
     def _set_enabled(self, account: Account, enabled: bool) -> None:
-
         self.app.get_store().billing.update_account(account.id, enabled=enabled)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.notify, f"{account.label} {'enabled' if enabled else 'disabled'}.")
         self.app.call_from_thread(self._changed)

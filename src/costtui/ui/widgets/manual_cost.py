@@ -105,7 +105,6 @@ class ManualCostModal(ModalScreen[bool]):
 
     @work(thread=True, group="manual-cost", exclusive=True, exit_on_error=False)
     def _store(self, entry: Any) -> None:
-
         try:
             saved = self.app.get_store().billing.add_manual_cost(entry)  # type: ignore[attr-defined]
         except ValueError as exc:
