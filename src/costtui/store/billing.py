@@ -78,9 +78,6 @@ def _account_from_row(r: dict[str, Any]) -> Account:
 _UPDATABLE = {"key_kind", "base_url", "enabled", "key_fp", "options"}
 
 
-# --------------------------------------------------------------------------- health
-
-
 # --------------------------------------------------------------------------- billed lines
 
 _BILLED_COLS = (
