@@ -26,7 +26,6 @@ from costtui.analytics.summary import dashboard
 from costtui.demo import demo_events
 from costtui.models import EventFilter
 from costtui.store import Store
-from costtui.store.db import ts_to_us
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 DAYS = 365
@@ -116,10 +115,10 @@ def main() -> None:
     first, median = timed(first_page)
     print(f"activity first page (100 rows + count):  first {first:.1f} ms, median {median:.1f} ms  [target <= 100 ms]")
     page = store.events_page(EventFilter(), limit=100)
-    cursor = (ts_to_us(page[-1].ts), page[-1].row_id)
+    cursor = page[-1]
     for _ in range(100):  # walk 100 pages deep
         page = store.events_page(EventFilter(), before=cursor, limit=100)
-        cursor = (ts_to_us(page[-1].ts), page[-1].row_id)
+        cursor = page[-1]
     _, deep = timed(lambda: store.events_page(EventFilter(), before=cursor, limit=100))
     print(f"activity page 101 (keyset cursor):       median {deep:.1f} ms")
     _, filt = timed(lambda: store.events_page(EventFilter(provider="groq"), limit=100))

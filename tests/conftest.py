@@ -60,3 +60,35 @@ def memory_keyring() -> MemoryKeyring:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "costtui.db"
+
+
+class SQLiteOnLoop(AssertionError):
+    """The store was used from a thread that runs an asyncio loop."""
+
+
+@pytest.fixture
+def no_sqlite_on_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """From here on, any store read or write made on a thread that runs an asyncio loop raises
+    (and is listed): SQLite blocks, so it belongs in a worker thread. Yields the list of offenders."""
+    import asyncio
+
+    from costtui.store import Store
+
+    offenders: list[str] = []
+
+    def guarded(name: str) -> object:
+        original = getattr(Store, name)
+
+        def call(self: Store, *args: object, **kwargs: object) -> object:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return original(self, *args, **kwargs)
+            offenders.append(name)
+            raise SQLiteOnLoop(f"Store.{name} called on the event loop")
+
+        return call
+
+    for name in ("query", "scalar", "transaction"):
+        monkeypatch.setattr(Store, name, guarded(name))
+    yield offenders

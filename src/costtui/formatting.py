@@ -57,3 +57,15 @@ def fingerprint(secret: str) -> str:
         return "…" + s[-2:] if len(s) > 4 else "…"
     prefix = s[:7] if s.startswith(("sk-", "xai-")) else s[:4]
     return f"{prefix}…{s[-4:]}"
+
+
+def quota_amount(value: Decimal | None, unit: str) -> str:
+    """A quota value for people: ``$17.42``, ``110.00 CNY``, ``4,999 requests``."""
+    if value is None:
+        return "—"
+    if unit == "usd":
+        return money(value)
+    if unit in ("cny", "eur"):
+        return f"{value:,.2f} {unit.upper()}"
+    number = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
+    return f"{number} {unit}".strip()

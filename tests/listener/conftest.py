@@ -11,7 +11,7 @@ from listener_helpers import INGEST_KEY
 
 from costtui.config import ListenerSettings
 from costtui.listener import Listener
-from costtui.listener.tokens import TokenRepo
+from costtui.listener.tokens import create_token
 from costtui.store import Store
 
 
@@ -29,12 +29,11 @@ def fresh_secrets() -> Iterator[None]:
 def tokens(db_path: Path) -> dict[str, str]:
     """Three tracking tokens: an enabled app, a disabled app, and one deleted (unknown)."""
     with Store(db_path) as store:
-        repo = TokenRepo(store)
-        good = repo.create("billing-bot").secret
-        off = repo.create("old-app").secret
-        repo.set_enabled("old-app", False)
-        gone = repo.create("gone-app").secret
-        repo.delete("gone-app")
+        good = create_token(store, "billing-bot").secret
+        off = create_token(store, "old-app").secret
+        store.tokens.set_enabled("old-app", False)
+        gone = create_token(store, "gone-app").secret
+        store.tokens.delete("gone-app")
     return {"good": good, "disabled": off, "unknown": gone}
 
 

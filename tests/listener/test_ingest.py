@@ -180,11 +180,9 @@ async def test_token_disabled_by_another_process_is_refused_soon(
 ) -> None:
     from listener_helpers import wait_for
 
-    from costtui.listener.tokens import TokenRepo
-
     assert (await post(client, good_event(tracking_token=tokens["good"], event_id="t1")))[0] == 200
     with Store(db_path) as other:
-        TokenRepo(other).set_enabled("billing-bot", False)
+        other.tokens.set_enabled("billing-bot", False)
 
     async def refused() -> bool:
         status, _ = await post(client, good_event(tracking_token=tokens["good"], event_id="t2"))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from pydantic import SecretStr
 
-from costtui.billing import Account
+from costtui.models import Account
 from costtui.providers.base import BadResponse, PaymentRequired, Unauthorized
 from costtui.providers.deepseek import DeepSeekProvider
 from costtui.providers.moonshot import MoonshotProvider

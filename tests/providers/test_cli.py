@@ -69,7 +69,7 @@ def test_keys_remove_and_disable(runner: CliRunner, memory_keyring) -> None:
 
 def test_keys_test_and_sync_with_replayed_api(runner: CliRunner, monkeypatch) -> None:
     api = OpenAIFake()
-    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     runner.invoke(cli, ["keys", "add", "openai", "--admin", "--base-url", "https://api.test/v1"], input=ADMIN + "\n")
     res = runner.invoke(cli, ["keys", "test"])
     assert res.exit_code == 0 and "✓ openai/default" in res.output
@@ -88,7 +88,7 @@ def test_keys_test_and_sync_with_replayed_api(runner: CliRunner, monkeypatch) ->
 
 def test_keys_test_revoked(runner: CliRunner, monkeypatch) -> None:
     api = FakeAPI().add("GET", "/user/balance", js({"error": {"message": "Authentication Fails"}}, 401))
-    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-revokedrevoked\n")
     res = runner.invoke(cli, ["keys", "test", "deepseek"])
     assert res.exit_code == 1 and "key rejected" in res.output
@@ -159,7 +159,7 @@ def test_env_only_accounts_need_no_passphrase(runner: CliRunner, no_keyring, mon
         "/user/balance",
         js({"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "5.00"}]}),
     )
-    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     monkeypatch.setenv("COSTTUI_DEEPSEEK_KEY", "sk-envonlyenvonly")
     assert runner.invoke(cli, ["keys", "add", "deepseek", "--from-env"]).exit_code == 0
     res = runner.invoke(cli, ["sync"])

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from costtui.billing import Account
+from costtui.models import Account
 from costtui.providers.anthropic import AnthropicProvider
 from costtui.providers.base import (
     BadResponse,

@@ -9,12 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from costtui import secrets
-from costtui.billing import Account
 from costtui.cli import cli
+from costtui.models import Account
+from costtui.services.sync import sync
+from costtui.services.sync import test_account as check_account
 from costtui.store import Store
-from costtui.store import billing as b
-from costtui.sync import sync
-from costtui.sync import test_account as check_account
 
 from .fakes import FakeAPI, Sleeps, js
 from .test_sync import NOW
@@ -46,8 +45,8 @@ async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypat
     secrets.set_secret("openai:default", SECRET)
     from costtui.formatting import fingerprint
 
-    acc = b.add_account(
-        store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1", key_fp=fingerprint(SECRET))
+    acc = store.billing.add_account(
+        Account(provider="openai", key_kind="admin", base_url="https://api.test/v1", key_fp=fingerprint(SECRET))
     )
     api = echoing_api()
     async with api.client() as client:
@@ -55,7 +54,7 @@ async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypat
         ok, message = await check_account(acc, client=client)
     assert not ok and all(not r.ok for r in reports)
     texts = [message, *(r.message for r in reports), caplog.text]
-    health = b.account_health(store, acc)
+    health = store.billing.account_health(acc)
     texts.append(health.last_error or "")
     runner = CliRunner()
     texts.append(runner.invoke(cli, ["keys", "list", "--json"]).output)

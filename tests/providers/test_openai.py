@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from costtui.billing import Account
+from costtui.models import Account
 from costtui.providers.base import BadResponse, NotAvailable, ProviderDown, WrongKeyType
 from costtui.providers.openai import USAGE_ENDPOINTS, OpenAIProvider
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from costtui.analytics.summary import status_report
-from costtui.billing import Account, BilledLine, ManualCost, QuotaSnapshot
+from costtui.models import Account, BilledLine, ManualCost, QuotaSnapshot
 from costtui.store import Store
-from costtui.store import billing as b
+from costtui.store.billing import AccountExists, AccountNotFound
 
 T0 = datetime(2026, 8, 3, 12, tzinfo=UTC)
 
@@ -37,14 +37,14 @@ def snap(remaining: str, at: datetime, **kw) -> QuotaSnapshot:
 
 
 def test_quotas_latest_and_history(store: Store) -> None:
-    b.record_quotas(store, [snap("10", T0)])
-    b.record_quotas(store, [snap("10", T0)])  # same snapshot again: same rows
-    b.record_quotas(store, [snap("10", T0 + timedelta(minutes=5))])  # unchanged, < 1 h: no history row
-    b.record_quotas(store, [snap("9.5", T0 + timedelta(minutes=10))])  # changed: history row
-    b.record_quotas(store, [snap("8", T0 - timedelta(days=1))])  # older: ignored
-    (latest,) = b.latest_quotas(store)
+    store.billing.record_quotas([snap("10", T0)])
+    store.billing.record_quotas([snap("10", T0)])  # same snapshot again: same rows
+    store.billing.record_quotas([snap("10", T0 + timedelta(minutes=5))])  # unchanged, < 1 h: no history row
+    store.billing.record_quotas([snap("9.5", T0 + timedelta(minutes=10))])  # changed: history row
+    store.billing.record_quotas([snap("8", T0 - timedelta(days=1))])  # older: ignored
+    (latest,) = store.billing.latest_quotas()
     assert latest.remaining == Decimal("9.5") and latest.taken_at == T0 + timedelta(minutes=10)
-    hist = b.quota_history(store, "deepseek", "default", "balance", "usd")
+    hist = store.billing.quota_history("deepseek", "default", "balance", "usd")
     assert [h.remaining for h in hist] == [Decimal("10"), Decimal("9.5")]
 
 
@@ -55,8 +55,7 @@ def test_fraction_used() -> None:
 
 
 def test_manual_cost_crud_and_range_spread(store: Store) -> None:
-    entry = b.add_manual_cost(
-        store,
+    entry = store.billing.add_manual_cost(
         ManualCost(
             provider="groq",
             start=date(2026, 8, 1),
@@ -66,40 +65,39 @@ def test_manual_cost_crud_and_range_spread(store: Store) -> None:
             note="invoice 7",
         ),
     )
-    lines = b.billed_lines(store, kinds=["manual"])
+    lines = store.billing.billed_lines(kinds=["manual"])
     assert [ln.cost_usd for ln in lines] == [Decimal("3.333333333"), Decimal("3.333333333"), Decimal("3.333333334")]
     assert sum(ln.input_tokens for ln in lines) == 1000 and lines[0].note == "invoice 7"
-    assert b.billed_summary(store).cost_usd == Decimal(10)
-    b.update_manual_cost(store, entry.model_copy(update={"amount_usd": Decimal(4), "end": date(2026, 8, 2)}))
-    assert [ln.cost_usd for ln in b.billed_lines(store, kinds=["manual"])] == [Decimal(2), Decimal(2)]
-    b.delete_manual_cost(store, entry.id)
-    assert b.billed_lines(store) == [] and b.list_manual_costs(store) == []
+    assert store.billing.billed_summary().cost_usd == Decimal(10)
+    store.billing.update_manual_cost(entry.model_copy(update={"amount_usd": Decimal(4), "end": date(2026, 8, 2)}))
+    assert [ln.cost_usd for ln in store.billing.billed_lines(kinds=["manual"])] == [Decimal(2), Decimal(2)]
+    store.billing.delete_manual_cost(entry.id)
+    assert store.billing.billed_lines() == [] and store.billing.list_manual_costs() == []
     with pytest.raises(ValueError):
-        b.add_manual_cost(
-            store, ManualCost(provider="groq", start=date(2026, 8, 2), end=date(2026, 8, 1), amount_usd=1)
+        store.billing.add_manual_cost(
+            ManualCost(provider="groq", start=date(2026, 8, 2), end=date(2026, 8, 1), amount_usd=1)
         )
 
 
 def test_accounts_crud(store: Store) -> None:
-    a = b.add_account(store, Account(provider="openai", key_kind="admin", key_fp="sk-admi…abcd"))
-    with pytest.raises(b.AccountExists):
-        b.add_account(store, Account(provider="openai", key_kind="admin"))
-    b.add_account(store, Account(provider="openai", name="work", key_kind="admin"))
-    assert b.find_account(store, "openai").name == "default"
-    assert b.find_account(store, "openai", "work").name == "work"
-    b.update_account(store, a.id, enabled=False, base_url="http://x")
-    assert b.find_account(store, "openai").enabled is False
-    assert [x.name for x in b.list_accounts(store, enabled_only=True)] == ["work"]
-    b.remove_account(store, a.id)
-    assert b.find_account(store, "openai").name == "work"
-    with pytest.raises(b.AccountNotFound):
-        b.find_account(store, "anthropic")
+    a = store.billing.add_account(Account(provider="openai", key_kind="admin", key_fp="sk-admi…abcd"))
+    with pytest.raises(AccountExists):
+        store.billing.add_account(Account(provider="openai", key_kind="admin"))
+    store.billing.add_account(Account(provider="openai", name="work", key_kind="admin"))
+    assert store.billing.find_account("openai").name == "default"
+    assert store.billing.find_account("openai", "work").name == "work"
+    store.billing.update_account(a.id, enabled=False, base_url="http://x")
+    assert store.billing.find_account("openai").enabled is False
+    assert [x.name for x in store.billing.list_accounts(enabled_only=True)] == ["work"]
+    store.billing.remove_account(a.id)
+    assert store.billing.find_account("openai").name == "work"
+    with pytest.raises(AccountNotFound):
+        store.billing.find_account("anthropic")
 
 
 def test_status_json_has_billed_and_quotas(store: Store) -> None:
-    b.add_account(store, Account(provider="deepseek"))
-    b.record_billed(
-        store,
+    store.billing.add_account(Account(provider="deepseek"))
+    store.billing.record_billed(
         [
             BilledLine(
                 provider="openai",
@@ -127,7 +125,7 @@ def test_status_json_has_billed_and_quotas(store: Store) -> None:
             ),
         ],
     )
-    b.record_quotas(store, [snap("17.42", T0, resets_at=None)])
+    store.billing.record_quotas([snap("17.42", T0, resets_at=None)])
     report = status_report(store, now=T0)
     assert report["billed"] == {
         "cost_usd": "1.25",

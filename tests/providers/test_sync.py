@@ -11,12 +11,11 @@ import httpx
 import pytest
 
 from costtui import secrets
-from costtui.billing import Account
 from costtui.config import SyncSettings
+from costtui.models import Account
+from costtui.services.sync import Scheduler, SyncSchedule, due_planes, seconds_until_due, sync, usage_window
+from costtui.services.sync import test_account as check_account
 from costtui.store import Store
-from costtui.store import billing as b
-from costtui.sync import Scheduler, sync
-from costtui.sync import test_account as check_account
 
 from .fakes import FakeAPI, Sleeps, js
 
@@ -86,7 +85,7 @@ def store(db_path: Path) -> Store:
 @pytest.fixture
 def account(store: Store) -> Account:
     secrets.set_secret("openai:default", KEY)
-    return b.add_account(store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1"))
+    return store.billing.add_account(Account(provider="openai", key_kind="admin", base_url="https://api.test/v1"))
 
 
 def dump(store: Store) -> list[dict]:
@@ -107,7 +106,7 @@ async def test_same_sync_twice_gives_same_rows(store: Store, account: Account) -
     assert len(first) == 3
     await run(store, api)
     assert dump(store) == first  # identical, updated_at included
-    assert b.billed_summary(store).cost_usd == Decimal("3.75")
+    assert store.billing.billed_summary().cost_usd == Decimal("3.75")
 
 
 async def test_late_correction_and_removed_line(store: Store, account: Account) -> None:
@@ -131,8 +130,7 @@ async def test_first_sync_backfills_in_chunks_with_progress(store: Store, accoun
     starts = [datetime.fromtimestamp(int(c.url.params["start_time"]), UTC).date() for c in calls]
     assert starts[0] == NOW.date() - timedelta(days=89) and len(calls) == 3
     assert any("part 3/3" in m for m in messages)
-    state = b.sync_state(store, account.id, "usage")
-    assert state["synced_through"] == "2026-08-02"
+    assert store.billing.synced_through(account.id, "usage") == date(2026, 8, 2)
     # The next sync re-reads only the overlap (3 days before the watermark) through today.
     api.requests.clear()
     await run(store, api, planes=["usage"])
@@ -160,7 +158,7 @@ async def test_outage_is_recorded_not_raised(store: Store, account: Account, fai
     reports = await run(store, api, planes=["usage"], settings=SyncSettings(max_retries=2))
     assert [r.ok for r in reports] == [False]
     assert dump(store) == before  # nothing duplicated, nothing lost
-    health = b.account_health(store, account, now=NOW)
+    health = store.billing.account_health(account, now=NOW)
     assert health.health == "error" and health.last_error and health.last_success_at is not None
 
 
@@ -168,27 +166,27 @@ async def test_quotas_and_spend_used_from_costs(store: Store, account: Account) 
     api = OpenAIFake()
     api.costs = {date(2026, 8, 1): [cost(12.5)], date(2026, 7, 31): [cost(99)]}
     await run(store, api)
-    (q,) = b.latest_quotas(store)
+    (q,) = store.billing.latest_quotas()
     assert (q.kind, q.limit, q.used, q.remaining) == ("spend_limit", Decimal(100), Decimal("12.5"), Decimal("87.5"))
-    assert b.account_health(store, account, now=NOW).health == "ok"
-    assert b.account_health(store, account, now=NOW + timedelta(hours=5)).health == "stale"
+    assert store.billing.account_health(account, now=NOW).health == "ok"
+    assert store.billing.account_health(account, now=NOW + timedelta(hours=5)).health == "stale"
 
 
 async def test_missing_key_and_locked_file_are_health_errors(store: Store, no_keyring) -> None:
-    acc = b.add_account(store, Account(provider="deepseek", key_kind="inference"))
+    acc = store.billing.add_account(Account(provider="deepseek", key_kind="inference"))
     reports = await run(store, FakeAPI(), planes=["quota"])
     assert not reports[0].ok and "COSTTUI_KEYRING_PASSPHRASE" in reports[0].message
-    assert b.account_health(store, acc, now=NOW).health == "error"
+    assert store.billing.account_health(acc, now=NOW).health == "error"
 
 
 async def test_no_api_provider_is_skipped(store: Store) -> None:
-    b.add_account(store, Account(provider="groq", key_kind="inference"))
+    store.billing.add_account(Account(provider="groq", key_kind="inference"))
     reports = await run(store, FakeAPI())
     assert all(r.ok and "no billing API" in r.message for r in reports)
 
 
 async def test_disabled_accounts_are_not_synced(store: Store, account: Account) -> None:
-    b.update_account(store, account.id, enabled=False)
+    store.billing.update_account(account.id, enabled=False)
     api = OpenAIFake()
     assert await run(store, api) == [] and api.requests == []
 
@@ -242,6 +240,50 @@ async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: 
     assert len(got) == 2
 
 
+async def test_sync_never_touches_sqlite_on_the_loop(
+    store: Store, account: Account, no_sqlite_on_loop: list[str]
+) -> None:
+    api = OpenAIFake()
+    api.costs = {date(2026, 8, 1): [cost(1.5)]}
+    reports = await run(store, api)  # usage (window from the store's watermark) and quotas
+    assert reports and all(r.ok for r in reports), reports
+    assert no_sqlite_on_loop == []
+    summary = await asyncio.to_thread(store.billing.billed_summary)
+    assert summary.cost_usd == Decimal("1.5")
+
+
+def test_schedule_says_what_is_due_from_plain_times() -> None:
+    every = {"quota": timedelta(minutes=5), "usage": timedelta(hours=1)}
+    assert due_planes({}, every, NOW) == ["quota", "usage"]  # never run: everything is due
+    ran = {"quota": NOW, "usage": NOW}
+    assert due_planes(ran, every, NOW + timedelta(minutes=4)) == []
+    assert due_planes(ran, every, NOW + timedelta(minutes=5)) == ["quota"]
+    assert due_planes(ran, every, NOW + timedelta(hours=1)) == ["quota", "usage"]
+    assert sorted(due_planes(ran, every, NOW, force=True)) == ["quota", "usage"]
+    assert seconds_until_due(ran, every, NOW + timedelta(minutes=4)) == 60
+    assert seconds_until_due({"quota": NOW}, every, NOW) == 0  # usage never ran
+
+
+def test_schedule_take_due_and_refresh_now() -> None:
+    clock = [NOW]
+    schedule = SyncSchedule(SyncSettings(), now=lambda: clock[0])
+    assert sorted(schedule.take_due()) == ["quota", "usage"]
+    assert schedule.take_due() == []  # taken: not due again until the interval passes
+    clock[0] = NOW + timedelta(minutes=5)
+    assert schedule.take_due() == ["quota"]
+    schedule.refresh_now()
+    assert sorted(schedule.take_due()) == ["quota", "usage"]
+    assert schedule.take_due() == [] and not schedule.forced
+
+
+def test_usage_window_from_the_watermark() -> None:
+    settings = SyncSettings(backfill_days=90, overlap_days=3)
+    today = date(2026, 8, 3)
+    assert usage_window(None, settings, today) == (date(2026, 5, 6), today)  # first sync: backfill
+    assert usage_window(date(2026, 8, 2), settings, today) == (date(2026, 7, 30), today)
+    assert usage_window(date(2026, 8, 2), settings, today, since=date(2026, 1, 1)) == (date(2026, 1, 1), today)
+
+
 async def test_keys_test_messages(store: Store, account: Account) -> None:
     api = FakeAPI().add("GET", "/v1/organization/costs", js({"error": {"message": "bad"}}, 401))
     async with api.client() as client:
@@ -259,7 +301,7 @@ async def test_keys_test_messages(store: Store, account: Account) -> None:
 
 async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -> None:
     secrets.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
-    b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    store.billing.add_account(Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = FakeAPI().add(
         "GET",
         "/v1/organizations/rate_limits",
@@ -284,16 +326,16 @@ async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -
             clock[0] = NOW + timedelta(minutes=minutes)
             await sync(store, client=client, planes=["quota"], sleep=Sleeps(), now=lambda: clock[0])
     assert len(api.calls("/v1/organizations/rate_limits")) == 2
-    assert b.latest_quotas(store)[0].limit == Decimal(50)
+    assert store.billing.latest_quotas()[0].limit == Decimal(50)
 
 
 async def test_run_scheduler_is_cancellable(store: Store, account: Account, monkeypatch, caplog) -> None:
     import logging
 
-    from costtui.sync import run_scheduler
+    from costtui.services.sync import run_scheduler
 
     api = OpenAIFake()
-    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     caplog.set_level(logging.INFO, logger="costtui.sync")
     task = asyncio.create_task(run_scheduler(store, SyncSettings(backfill_days=2)))
     for _ in range(200):
@@ -310,11 +352,11 @@ async def test_anthropic_sync_twice_same_rows(store: Store) -> None:
     from .test_anthropic import full_api
 
     secrets.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
-    b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    store.billing.add_account(Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = full_api().add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
     for _ in range(2):
         await run(store, api, since=date(2026, 8, 1))
     first = dump(store)
     await run(store, api, since=date(2026, 8, 1))
     assert dump(store) == first and len(first) == 5  # 3 cost lines, 1 usage line, 1 Claude Code estimate
-    assert b.billed_summary(store).cost_usd == Decimal("0.435165")  # the estimate is not money owed
+    assert store.billing.billed_summary().cost_usd == Decimal("0.435165")  # the estimate is not money owed

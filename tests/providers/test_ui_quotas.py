@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from costtui import secrets
-from costtui.billing import Account, BilledLine, QuotaSnapshot
 from costtui.config import Settings
+from costtui.models import Account, BilledLine, QuotaSnapshot
 from costtui.store import Store
-from costtui.store import billing as b
 
 textual = pytest.importorskip("textual")
 
@@ -41,12 +40,11 @@ def utc_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def seeded(db_path: Path) -> Path:
     with Store(db_path) as store:
-        acc = b.add_account(store, Account(provider="openai", key_kind="admin", key_fp="sk-admi…abcd"))
-        b.add_account(store, Account(provider="deepseek", key_fp="sk-12…wxyz"))
-        b.mark_success(store, acc.id, "quota", now=NOW)
-        b.mark_error(store, 2, "quota", "deepseek: the key was rejected (401)", now=NOW)
-        b.record_quotas(
-            store,
+        acc = store.billing.add_account(Account(provider="openai", key_kind="admin", key_fp="sk-admi…abcd"))
+        store.billing.add_account(Account(provider="deepseek", key_fp="sk-12…wxyz"))
+        store.billing.mark_success(acc.id, "quota", now=NOW)
+        store.billing.mark_error(2, "quota", "deepseek: the key was rejected (401)", now=NOW)
+        store.billing.record_quotas(
             [
                 QuotaSnapshot(
                     provider="openai",
@@ -69,8 +67,7 @@ def seeded(db_path: Path) -> Path:
                 ),
             ],
         )
-        b.record_billed(
-            store,
+        store.billing.record_billed(
             [
                 BilledLine(
                     provider="openai",
@@ -191,9 +188,9 @@ async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.Mo
         "/user/balance",
         js({"is_available": True, "balance_infos": [{"currency": "USD", "total_balance": "3.21"}]}),
     )
-    monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     with Store(db_path) as store:
-        b.add_account(store, Account(provider="deepseek"))
+        store.billing.add_account(Account(provider="deepseek"))
     secrets.set_secret("deepseek:default", "sk-deepseek-SYNC")
     app = app_for(db_path)
     groups: list[str] = []
@@ -266,14 +263,14 @@ async def test_manual_cost_form(db_path: Path) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ManualCostModal)
     with Store(db_path) as store:
-        (entry,) = b.list_manual_costs(store)
+        (entry,) = store.billing.list_manual_costs()
         assert (entry.provider, entry.amount_usd, entry.days, entry.note) == ("groq", Decimal("12.50"), 2, "invoice 42")
-        assert b.billed_summary(store).cost_usd == Decimal("12.50")
+        assert store.billing.billed_summary().cost_usd == Decimal("12.50")
 
 
 async def test_edit_account_keeps_or_replaces_the_key(db_path: Path, memory_keyring: Any) -> None:
     with Store(db_path) as store:
-        b.add_account(store, Account(provider="openrouter", key_kind="inference", key_fp="sk-or-v…0001"))
+        store.billing.add_account(Account(provider="openrouter", key_kind="inference", key_fp="sk-or-v…0001"))
     secrets.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
     app = app_for(db_path)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -7,11 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from costtui.analytics.summary import dashboard
-from costtui.billing import BilledLine
 from costtui.config import Settings
-from costtui.models import UsageEvent
+from costtui.models import BilledLine, UsageEvent
 from costtui.store import Store
-from costtui.store.billing import record_billed
 from costtui.ui.app import make_app
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -20,8 +18,7 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 def seed(db: Path) -> None:
     with Store(db) as store:
         store.record([UsageEvent(event_id="a", ts=NOW, provider="openai", model="gpt-4o-mini", input_tokens=10**6)])
-        record_billed(
-            store,
+        store.billing.record_billed(
             [
                 BilledLine(
                     provider="openai",

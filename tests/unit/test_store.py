@@ -99,10 +99,8 @@ def test_events_page_keyset_paging_and_filters(store: Store) -> None:
     first = store.events_page(limit=100)
     assert len(first) == 100 and first[0].event_id == "e0"
     last = first[-1]
-    from costtui.store.db import ts_to_us
-
-    second = store.events_page(before=(ts_to_us(last.ts), last.row_id), limit=100)
-    third = store.events_page(before=(ts_to_us(second[-1].ts), second[-1].row_id), limit=100)
+    second = store.events_page(before=last, limit=100)
+    third = store.events_page(before=second[-1], limit=100)
     ids = [e.event_id for e in first + second + third]
     assert len(ids) == 250 == len(set(ids))
     assert [e.ts for e in first + second + third] == sorted((e.ts for e in first + second + third), reverse=True)

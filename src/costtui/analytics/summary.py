@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from costtui import __version__
+from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
 from costtui.store import Store
 
@@ -59,9 +60,8 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
     month_start = today.replace(day=1)
     first = store.first_day()
     history_start = today - timedelta(days=history_days - 1)
-    from costtui.store.billing import billed_summary
 
-    billed_all = billed_summary(store)
+    billed_all = store.billing.billed_summary()
     has_billed = billed_all.first_day is not None
     return DashboardSnapshot(
         generated_at=now,
@@ -77,7 +77,7 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
         by_app=store.by_dimension("app"),
         unpriced=store.unpriced_models(),
         last_event=store.last_event_time(),
-        billed_month_to_date=billed_summary(store, month_start, today).cost_usd if has_billed else None,
+        billed_month_to_date=store.billing.billed_summary(month_start, today).cost_usd if has_billed else None,
         billed_all_time=billed_all.cost_usd if has_billed else None,
     )
 
@@ -120,6 +120,61 @@ def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
 
 def _billed_and_quotas(store: Store) -> dict[str, Any]:
     """``billed`` (provider-reported and manual costs) and ``quotas``."""
-    from costtui.store.billing import billed_report, quotas_report
-
     return {"billed": billed_report(store), "quotas": quotas_report(store)}
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _iso(ts: datetime | None) -> str | None:
+    return None if ts is None else ts.astimezone(UTC).isoformat()
+
+
+def quotas_report(store: Store, settings: SyncSettings | None = None) -> list[dict[str, Any]]:
+    """One entry per account and limit (``costtui quotas --json`` and the ``quotas`` key of ``status --json``).
+
+    Health is judged against the sync intervals of ``settings`` (the defaults without).
+    """
+    settings = settings or SyncSettings()
+    usage = timedelta(minutes=settings.usage_interval_minutes)
+    quota = timedelta(minutes=settings.quota_interval_minutes)
+    health = {
+        (a.provider, a.name): store.billing.account_health(a, usage_interval=usage, quota_interval=quota)
+        for a in store.billing.list_accounts()
+    }
+    out = []
+    for q in store.billing.latest_quotas():
+        h = health.get((q.provider, q.account))
+        out.append(
+            {
+                "provider": q.provider,
+                "account": q.account,
+                "kind": q.kind,
+                "scope": q.scope,
+                "used": _text(q.used),
+                "limit": _text(q.limit),
+                "remaining": _text(q.remaining),
+                "unit": q.unit,
+                "window": q.window,
+                "resets_at": _iso(q.resets_at),
+                "health": h.health if h else "removed",
+                "refreshed_at": _iso(q.taken_at),
+                "source": q.source,
+            }
+        )
+    return out
+
+
+def billed_report(store: Store, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """The ``billed`` key of ``costtui status --json``: money providers say is owed (plus manual)."""
+    s = store.billing.billed_summary(start, end)
+    return {
+        "cost_usd": str(s.cost_usd),
+        "manual_usd": str(s.manual_usd),
+        "by_provider": [{"name": p, "cost_usd": str(v)} for p, v in sorted(s.by_provider.items())],
+        "period": {
+            "from": s.first_day.isoformat() if s.first_day else None,
+            "to": s.last_day.isoformat() if s.last_day else None,
+        },
+    }

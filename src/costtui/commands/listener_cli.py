@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +15,7 @@ from costtui.formatting import fingerprint
 
 if TYPE_CHECKING:
     from costtui.cli import AppContext
+    from costtui.store.tokens import TokenStore
 
 # ctx.obj is the AppContext made by the `costtui` group (pass_obj: no import cycle with cli.py).
 pass_ctx = click.pass_obj
@@ -93,8 +94,8 @@ def serve(
         sync_settings = getattr(app_ctx.settings, "sync", None)
         sync_store = None
         if not no_sync and sync_settings is not None and getattr(sync_settings, "auto", False):
+            from costtui.services.sync import run_scheduler
             from costtui.store import Store
-            from costtui.sync import run_scheduler
 
             sync_store = await asyncio.to_thread(Store, app_ctx.db)
             tasks.append(
@@ -139,10 +140,8 @@ def tokens() -> None:
     """Tracking tokens (one per app that pushes usage) and the listener's keys."""
 
 
-def _repo(app_ctx: AppContext) -> Any:
-    from costtui.listener.tokens import TokenRepo
-
-    return TokenRepo(app_ctx.store())
+def _repo(app_ctx: AppContext) -> TokenStore:
+    return app_ctx.store().tokens
 
 
 def _base_url(app_ctx: AppContext) -> str:
@@ -161,10 +160,10 @@ def _token_error(exc: Exception) -> click.ClickException:
 @pass_ctx
 def tokens_create(app_ctx: AppContext, name: str, as_json: bool) -> None:
     """Create a tracking token for app NAME; it is shown once, with ready-to-paste snippets."""
-    from costtui.listener.tokens import TokenError, snippets
+    from costtui.listener.tokens import TokenError, create_token, snippets
 
     try:
-        new = _repo(app_ctx).create(name)
+        new = create_token(app_ctx.store(), name)
     except TokenError as exc:
         raise _token_error(exc) from None
     snips = snippets(_base_url(app_ctx), new.secret, header=app_ctx.settings.listener.tracking_token_header)
@@ -196,7 +195,7 @@ def tokens_list(app_ctx: AppContext, as_json: bool) -> None:
     click.echo(f"{'app':<24} {'token':<14} {'state':<9} {'created':<26} last used")
     for t in items:
         click.echo(
-            f"{t.name:<24} {t.display:<14} {'enabled' if t.enabled else 'disabled':<9} {t.created_at:<26} {t.last_used_at or '—'}"
+            f"{t.name:<24} {t.display:<14} {'enabled' if t.enabled else 'disabled':<9} {t.created_at.isoformat():<26} {t.last_used_at.isoformat() if t.last_used_at else '—'}"
         )
 
 

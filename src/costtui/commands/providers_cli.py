@@ -19,8 +19,8 @@ from costtui.commands.params import parse_amount, parse_date
 from costtui.formatting import fingerprint, local_time, money, tokens
 
 if TYPE_CHECKING:
-    from costtui.billing import Account
     from costtui.cli import AppContext
+    from costtui.models import Account
 
 
 def pass_ctx(f: Any) -> Any:
@@ -99,10 +99,10 @@ def _key_warning(provider: str, kind: str, key: str) -> str | None:
 
 
 def _find(store: Any, provider: str, name: str | None) -> Account:
-    from costtui.store.billing import AccountNotFound, find_account
+    from costtui.store.billing import AccountNotFound
 
     try:
-        return find_account(store, _provider_info(provider).id, name)
+        return store.billing.find_account(_provider_info(provider).id, name)
     except AccountNotFound as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -147,9 +147,9 @@ def keys_add(
       costtui keys add openrouter --name team --management
     """
     from costtui import secrets
-    from costtui.billing import Account
+    from costtui.models import Account
     from costtui.providers import no_api_message
-    from costtui.store.billing import AccountExists, add_account
+    from costtui.store.billing import AccountExists
 
     info = _provider_info(provider)
     kind = kind or info.key_kinds[0]
@@ -176,16 +176,14 @@ def keys_add(
         where = secrets.backend_name()
     warning = _key_warning(info.id, kind, key)
     try:
-        saved = add_account(store, account.model_copy(update={"key_fp": fingerprint(key)}))
+        saved = store.billing.add_account(account.model_copy(update={"key_fp": fingerprint(key)}))
     except AccountExists as exc:
         raise click.ClickException(str(exc)) from exc
     if not from_env:
         try:
             secrets.set_secret(saved.secret_name, key)
         except secrets.SecretsError as exc:
-            from costtui.store.billing import remove_account
-
-            remove_account(store, saved.id)  # type: ignore[arg-type]
+            store.billing.remove_account(saved.id)
             raise click.ClickException(f"the key was not saved: {exc}") from exc
     click.echo(f"Added {saved.label} ({kind} key {saved.key_fp}); key in the {where}.")
     if warning:
@@ -200,10 +198,9 @@ def keys_add(
 def keys_list(app_ctx: AppContext, as_json: bool) -> None:
     """List accounts: key fingerprints, where the keys live, sync health."""
     from costtui import secrets
-    from costtui.store.billing import account_health, list_accounts
 
     store = app_ctx.store()
-    accounts = list_accounts(store)
+    accounts = store.billing.list_accounts()
     settings = app_ctx.settings.sync
     try:
         backend = secrets.describe_backend()
@@ -212,8 +209,7 @@ def keys_list(app_ctx: AppContext, as_json: bool) -> None:
     rows = []
     for a in accounts:
         env = secrets.env_secret(a.secret_name)
-        h = account_health(
-            store,
+        h = store.billing.account_health(
             a,
             usage_interval=_minutes(settings.usage_interval_minutes),
             quota_interval=_minutes(settings.quota_interval_minutes),
@@ -302,7 +298,6 @@ def _minutes(m: float) -> Any:
 def keys_remove(app_ctx: AppContext, provider: str, name: str | None, purge: bool, yes: bool) -> None:
     """Remove an account and delete its key from the keyring."""
     from costtui import secrets
-    from costtui.store.billing import remove_account
 
     store = app_ctx.store()
     account = _find(store, provider, name)
@@ -313,7 +308,7 @@ def keys_remove(app_ctx: AppContext, provider: str, name: str | None, purge: boo
         secrets.delete_secret(account.secret_name)
     except (secrets.SecretsError, click.ClickException) as exc:
         click.echo(f"Warning: the key could not be deleted from the keyring: {exc}", err=True)
-    remove_account(store, account.id, purge=purge)  # type: ignore[arg-type]
+    store.billing.remove_account(account.id, purge=purge)
     click.echo(f"Removed {account.label}" + (" and its history." if purge else " (its history is kept)."))
 
 
@@ -329,7 +324,6 @@ def keys_update(
 ) -> None:
     """Change an account: its key (rotation), base URL or team id."""
     from costtui import secrets
-    from costtui.store.billing import update_account
 
     store = app_ctx.store()
     account = _find(store, provider, name)
@@ -350,7 +344,7 @@ def keys_update(
             click.echo(f"Warning: {warning}.", err=True)
     if not changes:
         raise click.UsageError("nothing to change; pass --new-key, --base-url or --team-id")
-    saved = update_account(store, account.id, **changes)  # type: ignore[arg-type]
+    saved = store.billing.update_account(account.id, **changes)
     click.echo(f"Updated {saved.label} (key {saved.key_fp}).")
 
 
@@ -360,10 +354,9 @@ def keys_update(
 @pass_ctx
 def keys_disable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Stop syncing an account (its key and history stay)."""
-    from costtui.store.billing import update_account
 
     account = _find(app_ctx.store(), provider, name)
-    update_account(app_ctx.store(), account.id, enabled=False)  # type: ignore[arg-type]
+    app_ctx.store().billing.update_account(account.id, enabled=False)
     click.echo(f"Disabled {account.label}.")
 
 
@@ -373,15 +366,14 @@ def keys_disable(app_ctx: AppContext, provider: str, name: str | None) -> None:
 @pass_ctx
 def keys_enable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Sync a disabled account again."""
-    from costtui.store.billing import update_account
 
     account = _find(app_ctx.store(), provider, name)
-    update_account(app_ctx.store(), account.id, enabled=True)  # type: ignore[arg-type]
+    app_ctx.store().billing.update_account(account.id, enabled=True)
     click.echo(f"Enabled {account.label}.")
 
 
 def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
-    from costtui.sync import test_account
+    from costtui.services.sync import test_account
 
     _ensure_unlocked(accounts=accounts)
     all_ok = True
@@ -398,10 +390,9 @@ def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
 @pass_ctx
 def keys_test(app_ctx: AppContext, provider: str | None, name: str | None) -> None:
     """Make one cheap authenticated call per account and say what is wrong, if anything."""
-    from costtui.store.billing import list_accounts
 
     store = app_ctx.store()
-    accounts = [_find(store, provider, name)] if provider else list_accounts(store)
+    accounts = [_find(store, provider, name)] if provider else store.billing.list_accounts()
     if not accounts:
         raise click.ClickException("no accounts; add one with `costtui keys add PROVIDER`")
     if not _test_accounts(app_ctx, accounts):
@@ -419,7 +410,6 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
     from costtui.providers import ProviderError
     from costtui.providers.base import make_http_client
     from costtui.providers.ratelimit_probe import probe
-    from costtui.store.billing import record_quotas
 
     store = app_ctx.store()
     account = _find(store, provider, name)
@@ -438,7 +428,7 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
         snaps = asyncio.run(run())
     except (ProviderError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    record_quotas(store, snaps)
+    store.billing.record_quotas(snaps)
     if not snaps:
         click.echo("The response carried no rate-limit headers.")
     for s in snaps:
@@ -467,12 +457,11 @@ def sync_cmd(
     as_json: bool,
 ) -> None:
     """Pull usage, costs, balances and limits from provider APIs (first run: 90 days)."""
-    from costtui.store.billing import list_accounts
-    from costtui.sync import sync
+    from costtui.services.sync import sync
 
     store = app_ctx.store()
     pid = _provider_info(provider).id if provider else None
-    accounts = [a for a in list_accounts(store, pid, enabled_only=True) if not name or a.name == name]
+    accounts = [a for a in store.billing.list_accounts(pid, enabled_only=True) if not name or a.name == name]
     if not accounts:
         raise click.ClickException("no enabled accounts to sync; add one with `costtui keys add PROVIDER`")
     _ensure_unlocked(accounts=accounts)
@@ -535,7 +524,7 @@ def sync_cmd(
 @pass_ctx
 def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     """Balances, spend limits and rate limits from the last sync."""
-    from costtui.store.billing import quotas_report as quotas_json
+    from costtui.analytics.summary import quotas_report as quotas_json
 
     rows = quotas_json(app_ctx.store(), app_ctx.settings.sync)
     if as_json:
@@ -544,7 +533,7 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     if not rows:
         click.echo("No quotas yet. Add a key (`costtui keys add PROVIDER`) and run `costtui sync`.")
         return
-    from costtui.billing import quota_amount
+    from costtui.formatting import quota_amount
 
     def fmt(value: str | None, unit: str) -> str:
         return quota_amount(Decimal(value) if value is not None else None, unit)
@@ -590,12 +579,10 @@ def add_cost(
     note: str | None,
 ) -> None:
     """Record a cost by hand (providers with no billing API). Marked as manual."""
-    from costtui.billing import ManualCost
-    from costtui.store.billing import add_manual_cost
+    from costtui.models import ManualCost
 
     first, last = _range(on, start, end)
-    entry = add_manual_cost(
-        app_ctx.store(),
+    entry = app_ctx.store().billing.add_manual_cost(
         ManualCost(
             provider=provider.lower(),
             account=account,
@@ -637,9 +624,8 @@ def costs() -> None:
 @pass_ctx
 def costs_list(app_ctx: AppContext, provider: str | None, as_json: bool) -> None:
     """List manual costs."""
-    from costtui.store.billing import list_manual_costs
 
-    entries = list_manual_costs(app_ctx.store(), provider)
+    entries = app_ctx.store().billing.list_manual_costs(provider)
     if as_json:
         click.echo(json.dumps([json.loads(e.model_dump_json()) for e in entries], indent=2))
         return
@@ -680,11 +666,10 @@ def costs_edit(
 ) -> None:
     """Change a manual cost (only the options given)."""
     from costtui.store import StoreError
-    from costtui.store.billing import get_manual_cost, update_manual_cost
 
     store = app_ctx.store()
     try:
-        entry = get_manual_cost(store, entry_id)
+        entry = store.billing.get_manual_cost(entry_id)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     changes: dict[str, Any] = {}
@@ -704,7 +689,7 @@ def costs_edit(
     if not changes:
         raise click.UsageError("nothing to change; pass --amount, --date, --note, ...")
     try:
-        update_manual_cost(store, entry.model_copy(update=changes))
+        store.billing.update_manual_cost(entry.model_copy(update=changes))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Updated manual cost #{entry_id}.")
@@ -717,16 +702,15 @@ def costs_edit(
 def costs_delete(app_ctx: AppContext, entry_id: int, yes: bool) -> None:
     """Delete a manual cost."""
     from costtui.store import StoreError
-    from costtui.store.billing import delete_manual_cost, get_manual_cost
 
     store = app_ctx.store()
     try:
-        entry = get_manual_cost(store, entry_id)
+        entry = store.billing.get_manual_cost(entry_id)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     if not yes:
         click.confirm(f"Delete manual cost #{entry_id} ({money(entry.amount_usd)}, {entry.provider})?", abort=True)
-    delete_manual_cost(store, entry_id)
+    store.billing.delete_manual_cost(entry_id)
     click.echo(f"Deleted manual cost #{entry_id}.")
 
 

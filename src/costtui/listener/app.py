@@ -28,7 +28,7 @@ from costtui.listener.keys import is_loopback, same_key
 from costtui.listener.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from costtui.listener.metrics import ListenerMetrics
 from costtui.listener.ratelimit import RateLimiter, retry_after
-from costtui.listener.tokens import TokenCache, TokenRepo, TrackingToken
+from costtui.listener.tokens import TokenCache, TrackingToken
 from costtui.listener.writer import BatchWriter, WriterClosed
 from costtui.store import Store
 
@@ -82,7 +82,7 @@ class ListenerState:
     host: str
     writer: BatchWriter
     read_store: Store
-    """For reads from the loop thread (token lookups, health) and from worker threads."""
+    """For reads (token lookups, health, status), always from worker threads: never on the loop."""
     ingest_key: str | None
     read_key: str | None
     metrics: ListenerMetrics
@@ -93,7 +93,7 @@ class ListenerState:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.tokens = TokenCache(TokenRepo(self.read_store))
+        self.tokens = TokenCache(self.read_store)
         self.address_limiter = RateLimiter(s.rate_limit_address_per_second, s.rate_limit_address_burst)
         self.token_limiter = RateLimiter(s.rate_limit_token_per_second, s.rate_limit_token_burst)
 
@@ -303,7 +303,7 @@ def check_read_key(state: ListenerState, request: web.Request, route: str) -> No
         )
 
 
-def resolve_tokens(
+async def resolve_tokens(
     state: ListenerState, route: str, tokens: Iterable[str], where: dict[str, str] | None = None
 ) -> dict[str, str]:
     """Tracking tokens → app names; an unknown or disabled token refuses the whole request (403)."""
@@ -316,7 +316,7 @@ def resolve_tokens(
         if len(secret) > 200:
             state.metrics.inc(state.metrics.bad_auth, route)
             raise ApiError(403, f"unknown tracking token {shown}{label}")
-        token = state.tokens.lookup(secret)
+        token = await state.tokens.lookup(secret)
         if token is None:
             state.metrics.inc(state.metrics.bad_auth, route)
             raise ApiError(403, f"unknown tracking token {shown}{label}; create one with `costtui tokens create NAME`")
@@ -402,7 +402,7 @@ async def handle_ingest(request: web.Request) -> web.Response:
     if header_token and header_token not in named:
         wanted.append(header_token)
         where[header_token] = f" (header {state.settings.tracking_token_header})"
-    apps = resolve_tokens(state, route, wanted, where) if wanted else {}
+    apps = await resolve_tokens(state, route, wanted, where) if wanted else {}
 
     if len(items) > OFFLOAD_EVENTS:
         batch = await asyncio.to_thread(ingest.parse_batch, items, apps=apps, header_token=header_token)
@@ -472,7 +472,7 @@ async def handle_traces(request: web.Request) -> web.Response:
         wanted = {t for s in spans if (t := otlp.tracking_token_of(s))}
         if header_token:
             wanted.add(header_token)
-        apps = resolve_tokens(state, route, sorted(wanted)) if wanted else {}
+        apps = await resolve_tokens(state, route, sorted(wanted)) if wanted else {}
         batch = otlp.convert(spans, apps=apps, header_token=header_token)
     except ApiError as exc:
         # OTLP clients read google.rpc.Status: add code/message beside our "error".
@@ -503,28 +503,43 @@ async def handle_status(request: web.Request) -> web.Response:
     return web.json_response(report)
 
 
-async def handle_health(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+@dataclass(frozen=True)
+class _Probe:
+    reachable: bool
+    last_event_at: datetime | None
+    database_id: str
+
+
+def _probe_store(store: Store, want_last_event: bool) -> _Probe:
+    """Whether the database reads, its newest event and its id: blocking, so /health runs it in a thread."""
+    db_id = database_id(store.path)
     try:
-        state.read_store.scalar("SELECT 1")
-        reachable = True
+        store.ping()
     except Exception:
-        reachable = False
-    last = state.stats.last_event_at
-    if last is None and reachable:
+        return _Probe(False, None, db_id)
+    last = None
+    if want_last_event:
         try:
-            last = state.read_store.last_event_time()
+            last = store.last_event_time()
         except Exception:
             last = None
+    return _Probe(True, last, db_id)
+
+
+async def handle_health(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    last = state.stats.last_event_at
+    probe = await asyncio.to_thread(_probe_store, state.read_store, last is None)
+    last = last or probe.last_event_at
     body = {
-        "status": "ok" if reachable else "degraded",
+        "status": "ok" if probe.reachable else "degraded",
         "service": SERVICE,
         "version": __version__,
-        "database": {"reachable": reachable, "id": database_id(state.read_store.path)},
+        "database": {"reachable": probe.reachable, "id": probe.database_id},
         "uptime_seconds": round(state.stats.uptime, 3),
         "last_event_at": last.isoformat() if last else None,
     }
-    return web.json_response(body, status=200 if reachable else 503)
+    return web.json_response(body, status=200 if probe.reachable else 503)
 
 
 async def handle_version(request: web.Request) -> web.Response:

@@ -15,7 +15,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from costtui.store import Store
-from costtui.store.db import NANO_PER_USD
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -40,17 +39,18 @@ class StoreCollector(Collector):
         events = GaugeMetricFamily(
             "costtui_events", "Stored usage events, by provider and model", labels=["provider", "model"]
         )
-        rows = store.query(
-            "SELECT provider, model, SUM(events) AS events, SUM(cost_nusd) AS cost_nusd, SUM(input_tokens) AS input,"
-            " SUM(cache_read_tokens) AS cache_read, SUM(cache_write_tokens) AS cache_write, SUM(output_tokens) AS output,"
-            " SUM(reasoning_tokens) AS reasoning FROM daily GROUP BY provider, model ORDER BY provider, model"
-        )
-        for r in rows:
-            labels = [r["provider"], r["model"]]
-            cost.add_metric(labels, (r["cost_nusd"] or 0) / NANO_PER_USD)
-            events.add_metric(labels, r["events"] or 0)
-            for kind in ("input", "cache_read", "cache_write", "output", "reasoning"):
-                toks.add_metric([*labels, kind], r[kind] or 0)
+        for provider, model, t in store.totals_by_model():
+            labels = [provider, model]
+            cost.add_metric(labels, float(t.cost_usd))
+            events.add_metric(labels, t.events)
+            for kind, value in (
+                ("input", t.input_tokens),
+                ("cache_read", t.cache_read_tokens),
+                ("cache_write", t.cache_write_tokens),
+                ("output", t.output_tokens),
+                ("reasoning", t.reasoning_tokens),
+            ):
+                toks.add_metric([*labels, kind], value)
         today = self.now().date()
         mtd = store.totals(today.replace(day=1), today)
         month = GaugeMetricFamily("costtui_month_to_date_cost_usd", "Cost in USD since the first of this month (UTC)")

@@ -11,6 +11,7 @@ replaced by deleting and re-creating it (or ``rotate``).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets as pysecrets
@@ -18,43 +19,25 @@ import shlex
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
+from costtui.models import TrackingToken
 from costtui.store import Store
+from costtui.store.tokens import TokenError
+
+__all__ = [
+    "NewToken",
+    "TokenCache",
+    "TokenError",
+    "TrackingToken",
+    "create_token",
+    "hash_token",
+    "snippets",
+    "validate_name",
+]
 
 TOKEN_PREFIX = "ctt_"
 PREFIX_LEN = 10
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$")
-
-
-class TokenError(Exception):
-    """A token operation cannot be done; the message says why."""
-
-
-@dataclass(frozen=True)
-class TrackingToken:
-    id: int
-    name: str
-    prefix: str
-    enabled: bool
-    created_at: str
-    disabled_at: str | None = None
-    last_used_at: str | None = None
-
-    @property
-    def display(self) -> str:
-        return self.prefix + "…"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "prefix": self.display,
-            "enabled": self.enabled,
-            "created_at": self.created_at,
-            "disabled_at": self.disabled_at,
-            "last_used_at": self.last_used_at,
-        }
 
 
 @dataclass(frozen=True)
@@ -68,22 +51,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _row(r: dict[str, Any]) -> TrackingToken:
-    return TrackingToken(
-        id=r["id"],
-        name=r["name"],
-        prefix=r["prefix"],
-        enabled=bool(r["enabled"]),
-        created_at=r["created_at"],
-        disabled_at=r["disabled_at"],
-        last_used_at=r["last_used_at"],
-    )
-
-
 def validate_name(name: str) -> str:
     name = name.strip()
     if not NAME_RE.match(name):
@@ -93,85 +60,35 @@ def validate_name(name: str) -> str:
     return name
 
 
-class TokenRepo:
-    """Create, list, enable/disable and delete tracking tokens in a store."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def create(self, name: str) -> NewToken:
-        name = validate_name(name)
-        secret = TOKEN_PREFIX + pysecrets.token_urlsafe(24)
-        with self.store.transaction() as conn:
-            if conn.execute("SELECT 1 FROM tracking_tokens WHERE name = ?", (name,)).fetchone():
-                raise TokenError(
-                    f"a tracking token named {name!r} already exists (delete it first, or pick another name)"
-                )
-            conn.execute(
-                "INSERT INTO tracking_tokens (name, token_hash, prefix, enabled, created_at) VALUES (?, ?, ?, 1, ?)",
-                (name, hash_token(secret), secret[:PREFIX_LEN], _now()),
-            )
-        token = self.get(name)
-        assert token is not None
-        return NewToken(token, secret)
-
-    def get(self, name: str) -> TrackingToken | None:
-        rows = self.store.query("SELECT * FROM tracking_tokens WHERE name = ?", [name.strip()])
-        return _row(rows[0]) if rows else None
-
-    def list(self) -> list[TrackingToken]:
-        return [_row(r) for r in self.store.query("SELECT * FROM tracking_tokens ORDER BY name")]
-
-    def _require(self, name: str) -> TrackingToken:
-        token = self.get(name)
-        if token is None:
-            raise TokenError(f"no tracking token named {name!r} (see `costtui tokens list`)")
-        return token
-
-    def set_enabled(self, name: str, enabled: bool) -> TrackingToken:
-        token = self._require(name)
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE tracking_tokens SET enabled = ?, disabled_at = ? WHERE id = ?",
-                (int(enabled), None if enabled else _now(), token.id),
-            )
-        return self._require(name)
-
-    def delete(self, name: str) -> None:
-        token = self._require(name)
-        with self.store.transaction() as conn:
-            conn.execute("DELETE FROM tracking_tokens WHERE id = ?", (token.id,))
-
-    def lookup(self, secret: str) -> TrackingToken | None:
-        rows = self.store.query("SELECT * FROM tracking_tokens WHERE token_hash = ?", [hash_token(secret)])
-        return _row(rows[0]) if rows else None
-
-    def touch(self, names: set[str] | list[str]) -> None:
-        if not names:
-            return
-        now = _now()
-        with self.store.transaction() as conn:
-            conn.executemany("UPDATE tracking_tokens SET last_used_at = ? WHERE name = ?", [(now, n) for n in names])
+def create_token(store: Store, name: str) -> NewToken:
+    """A new tracking token for app ``name``: only its hash and prefix are stored."""
+    name = validate_name(name)
+    secret = TOKEN_PREFIX + pysecrets.token_urlsafe(24)
+    token = store.tokens.add(name, hash_token(secret), secret[:PREFIX_LEN])
+    return NewToken(token, secret)
 
 
 class TokenCache:
     """Per-request token lookups with a short TTL, so a token disabled by another process (the
-    CLI, the TUI) is refused within ``ttl`` seconds without a database read per request."""
+    CLI, the TUI) is refused within ``ttl`` seconds without a database read per request.
 
-    def __init__(self, repo: TokenRepo, ttl: float = 1.0) -> None:
-        self.repo = repo
+    :meth:`lookup` runs on the listener's loop: a cache miss reads SQLite in a worker thread.
+    """
+
+    def __init__(self, store: Store, ttl: float = 1.0) -> None:
+        self.store = store
         self.ttl = ttl
         self._cache: dict[str, tuple[float, TrackingToken | None]] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, secret: str) -> TrackingToken | None:
+    async def lookup(self, secret: str) -> TrackingToken | None:
         key = hash_token(secret)
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None and now - hit[0] < self.ttl:
                 return hit[1]
-        token = self.repo.lookup(secret)
+        token = await asyncio.to_thread(self.store.tokens.by_hash, key)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()  # bounded: unknown tokens from a hostile client cannot grow it

@@ -177,9 +177,7 @@ class BatchWriter:
 
     @staticmethod
     def _touch(store: Store, apps: set[str]) -> None:
-        from costtui.listener.tokens import TokenRepo
-
-        TokenRepo(store).touch(apps)
+        store.tokens.touch(apps)
 
     def _resolve(self, batch: list[_Item], result: RecordResult) -> None:
         self.commits += 1

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from costtui.billing import QuotaSnapshot, cents
+from costtui.models import QuotaSnapshot, cents_to_usd
 from costtui.providers.base import (
     USER_AGENT,
     BadResponse,
@@ -146,7 +146,7 @@ class AnthropicProvider(Provider):
     def _cost_line(self, r: dict[str, Any], day: date) -> Any:
         raw = r.get("amount")
         try:
-            cost = cents(raw) if raw is not None else None
+            cost = cents_to_usd(raw) if raw is not None else None
         except ValueError:
             raise BadResponse(f"anthropic: cost amount {str(raw)[:30]!r} is not a number") from None
         label = r.get("description") or r.get("cost_type") or "total"
@@ -206,7 +206,7 @@ class AnthropicProvider(Provider):
                     day=day,
                     model=mb.get("model") or "",
                     line_item=f"claude_code:{who}",
-                    cost_usd=cents(amount) if amount is not None else None,
+                    cost_usd=cents_to_usd(amount) if amount is not None else None,
                     currency=est.get("currency") or "usd",
                     input_tokens=as_int(tokens.get("input")),
                     cache_read_tokens=as_int(tokens.get("cache_read")),

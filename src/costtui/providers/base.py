@@ -25,7 +25,7 @@ import httpx
 from pydantic import SecretStr
 
 from costtui import __version__
-from costtui.billing import Account, BilledLine, BilledWindow, QuotaSnapshot
+from costtui.models import Account, BilledLine, BilledWindow, QuotaSnapshot
 
 log = logging.getLogger("costtui.providers")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from costtui.billing import QuotaSnapshot, money
+from costtui.models import QuotaSnapshot, to_decimal
 from costtui.providers.base import BadResponse, Progress, Provider, UsageResult, expect_dict, expect_list
 
 
@@ -33,7 +33,7 @@ class DeepSeekProvider(Provider):
         for info in infos:
             currency = str(info.get("currency") or "cny").lower()
             try:
-                total = money(info.get("total_balance"))
+                total = to_decimal(info.get("total_balance"))
             except ValueError:
                 raise BadResponse("deepseek: total_balance is not a decimal") from None
             out.append(

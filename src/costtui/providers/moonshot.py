@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 
-from costtui.billing import QuotaSnapshot, money
+from costtui.models import QuotaSnapshot, to_decimal
 from costtui.providers.base import BadResponse, Provider, expect_dict
 
 
@@ -43,7 +43,7 @@ class MoonshotProvider(Provider):
             self.quota(
                 kind="balance",
                 scope=self.currency,
-                remaining=money(data["available_balance"]),
+                remaining=to_decimal(data["available_balance"]),
                 unit=self.currency,
                 detail=f"voucher {data.get('voucher_balance')}, cash {data.get('cash_balance')}",
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from costtui.billing import QuotaSnapshot, money
+from costtui.models import QuotaSnapshot, to_decimal
 from costtui.providers.base import (
     BadResponse,
     NotAvailable,
@@ -151,7 +151,7 @@ class OpenAIProvider(Provider):
         amount = r.get("amount") if isinstance(r.get("amount"), dict) else {}
         value = amount.get("value")
         try:
-            cost = money(value) if value is not None else None
+            cost = to_decimal(value) if value is not None else None
         except ValueError:
             raise BadResponse(f"openai: cost amount {str(value)[:30]!r} is not a number") from None
         quantity = r.get("quantity")
@@ -228,7 +228,7 @@ class OpenAIProvider(Provider):
             out.append(
                 self.quota(
                     kind="spend_limit",
-                    limit=money(body["threshold_amount"]) / 100,
+                    limit=to_decimal(body["threshold_amount"]) / 100,
                     unit=str(body.get("currency") or "usd").lower(),
                     window=body.get("interval") or "month",
                     resets_at=_next_month(self.now().date()),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from costtui.billing import QuotaSnapshot, money
+from costtui.models import QuotaSnapshot, to_decimal
 from costtui.providers.base import (
     NotAvailable,
     Progress,
@@ -41,7 +41,7 @@ def _next_reset(period: str | None, now: datetime) -> datetime | None:
 
 
 def _num(value: Any) -> Any:
-    return None if value is None or isinstance(value, bool) else money(value)
+    return None if value is None or isinstance(value, bool) else to_decimal(value)
 
 
 class OpenRouterProvider(Provider):

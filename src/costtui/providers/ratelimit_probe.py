@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from costtui.billing import QuotaSnapshot
+from costtui.models import QuotaSnapshot
 from costtui.providers.base import USER_AGENT, ProviderHTTP, Sleep
 
 _DUR = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from costtui.billing import QuotaSnapshot, cents
+from costtui.models import QuotaSnapshot, cents_to_usd
 from costtui.providers.base import BadResponse, Provider, expect_dict
 
 VALIDATION = "/auth/management-keys/validation"
@@ -50,7 +50,7 @@ class XAIProvider(Provider):
         if total.get("val") is None:
             return []
         try:
-            remaining = -cents(total["val"])  # negative accounting value = credit left
+            remaining = -cents_to_usd(total["val"])  # negative accounting value = credit left
         except ValueError:
             raise BadResponse("xai: total.val is not a number") from None
         return [self.quota(kind="balance", scope="prepaid", remaining=remaining, unit="usd")]

@@ -1,6 +1,7 @@
 """The billed and limits planes in the store: accounts and their health, billed cost lines, quotas,
-manual costs. The write entry points are :func:`record_billed` and :func:`record_quotas`; every
-provider module hands its records to them (through :mod:`costtui.sync`), none writes SQL.
+manual costs, reached as ``store.billing`` (:class:`BillingStore`). The write entry points are
+:meth:`BillingStore.record_billed` and :meth:`BillingStore.record_quotas`; every provider module
+hands its records to them (through :mod:`costtui.services.sync`), none writes SQL.
 
 All writes take ``store.transaction()`` (BEGIN IMMEDIATE): the TUI and ``costtui serve`` may
 sync at the same time.
@@ -15,8 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from costtui.billing import (
+from costtui.models import (
     HEALTH_ORDER,
+    MONEY_KINDS,
     Account,
     AccountHealth,
     BilledLine,
@@ -26,10 +28,6 @@ from costtui.billing import (
     StoredBilledLine,
 )
 from costtui.store.db import Store, StoreError, from_nusd, to_nusd
-
-PLANES = ("usage", "quota")
-MONEY_KINDS = ("cost", "manual")
-"""Kinds that are money owed; ``usage`` and ``estimate`` rows never add to billed totals."""
 
 
 def _now() -> datetime:
@@ -77,207 +75,7 @@ def _account_from_row(r: dict[str, Any]) -> Account:
     )
 
 
-def add_account(store: Store, account: Account) -> Account:
-    now = _iso(_now())
-    with store.transaction() as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM accounts WHERE provider = ? AND name = ?", (account.provider, account.name)
-        ).fetchone()
-        if exists:
-            raise AccountExists(f"an account {account.label} already exists; pick another --name or remove it first")
-        cur = conn.execute(
-            "INSERT INTO accounts (provider, name, key_kind, base_url, enabled, key_fp, options, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                account.provider,
-                account.name,
-                account.key_kind,
-                account.base_url,
-                int(account.enabled),
-                account.key_fp,
-                json.dumps(account.options) if account.options else None,
-                now,
-                now,
-            ),
-        )
-        new_id = cur.lastrowid
-    return get_account_by_id(store, int(new_id))  # type: ignore[arg-type]
-
-
-def get_account_by_id(store: Store, account_id: int) -> Account:
-    rows = store.query("SELECT * FROM accounts WHERE id = ?", [account_id])
-    if not rows:
-        raise AccountNotFound(f"no account #{account_id}")
-    return _account_from_row(rows[0])
-
-
-def find_account(store: Store, provider: str, name: str | None = None) -> Account:
-    """The account ``provider/name``; with no name, the provider's only account (or ``default``)."""
-    if name:
-        rows = store.query("SELECT * FROM accounts WHERE provider = ? AND name = ?", [provider, name])
-    else:
-        rows = store.query("SELECT * FROM accounts WHERE provider = ? ORDER BY name = 'default' DESC, id", [provider])
-        if len(rows) > 1 and rows[0]["name"] != "default":
-            names = ", ".join(r["name"] for r in rows)
-            raise AccountNotFound(f"{provider} has several accounts ({names}); pass --name")
-    if not rows:
-        label = f"{provider}/{name}" if name else provider
-        raise AccountNotFound(f"no account {label}; see `costtui keys list`")
-    return _account_from_row(rows[0])
-
-
-def list_accounts(store: Store, provider: str | None = None, *, enabled_only: bool = False) -> list[Account]:
-    clauses, params = [], []
-    if provider:
-        clauses.append("provider = ?")
-        params.append(provider)
-    if enabled_only:
-        clauses.append("enabled = 1")
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [
-        _account_from_row(r) for r in store.query(f"SELECT * FROM accounts {where} ORDER BY provider, name", params)
-    ]
-
-
 _UPDATABLE = {"key_kind", "base_url", "enabled", "key_fp", "options"}
-
-
-def update_account(store: Store, account_id: int, **changes: Any) -> Account:
-    unknown = set(changes) - _UPDATABLE
-    if unknown:
-        raise ValueError(f"cannot change {sorted(unknown)}")
-    if changes:
-        values = []
-        for k, v in changes.items():
-            if k == "options":
-                v = json.dumps(v) if v else None
-            elif k == "enabled":
-                v = int(bool(v))
-            values.append(v)
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        with store.transaction() as conn:
-            n = conn.execute(
-                f"UPDATE accounts SET {sets}, updated_at = ? WHERE id = ?", [*values, _iso(_now()), account_id]
-            ).rowcount
-        if not n:
-            raise AccountNotFound(f"no account #{account_id}")
-    return get_account_by_id(store, account_id)
-
-
-def remove_account(store: Store, account_id: int, *, purge: bool = False) -> None:
-    """Delete an account; with ``purge`` also its billed rows and quotas (else history stays)."""
-    account = get_account_by_id(store, account_id)
-    with store.transaction() as conn:
-        conn.execute("DELETE FROM account_sync WHERE account_id = ?", (account_id,))
-        conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
-        conn.execute("DELETE FROM quota_latest WHERE provider = ? AND account = ?", (account.provider, account.name))
-        if purge:
-            for table in ("billed_costs", "quota_history"):
-                conn.execute(
-                    f"DELETE FROM {table} WHERE provider = ? AND account = ?", (account.provider, account.name)
-                )
-
-
-# --------------------------------------------------------------------------- health
-
-
-def mark_attempt(store: Store, account_id: int, plane: str, now: datetime | None = None) -> None:
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO account_sync (account_id, plane, last_attempt_at) VALUES (?,?,?) "
-            "ON CONFLICT (account_id, plane) DO UPDATE SET last_attempt_at = excluded.last_attempt_at",
-            (account_id, plane, _iso(now or _now())),
-        )
-
-
-def mark_success(
-    store: Store, account_id: int, plane: str, *, synced_through: date | None = None, now: datetime | None = None
-) -> None:
-    ts = _iso(now or _now())
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO account_sync (account_id, plane, last_attempt_at, last_success_at, synced_through)"
-            " VALUES (?,?,?,?,?) ON CONFLICT (account_id, plane) DO UPDATE SET"
-            " last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at,"
-            " last_error = NULL, last_error_at = NULL,"
-            " synced_through = COALESCE(excluded.synced_through, account_sync.synced_through)",
-            (account_id, plane, ts, ts, synced_through.isoformat() if synced_through else None),
-        )
-
-
-def mark_error(store: Store, account_id: int, plane: str, message: str, now: datetime | None = None) -> None:
-    ts = _iso(now or _now())
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO account_sync (account_id, plane, last_attempt_at, last_error, last_error_at)"
-            " VALUES (?,?,?,?,?) ON CONFLICT (account_id, plane) DO UPDATE SET"
-            " last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,"
-            " last_error_at = excluded.last_error_at",
-            (account_id, plane, ts, message[:1000], ts),
-        )
-
-
-def sync_state(store: Store, account_id: int, plane: str) -> dict[str, Any] | None:
-    rows = store.query("SELECT * FROM account_sync WHERE account_id = ? AND plane = ?", [account_id, plane])
-    return rows[0] if rows else None
-
-
-def account_health(
-    store: Store,
-    account: Account,
-    *,
-    now: datetime | None = None,
-    usage_interval: timedelta = timedelta(hours=1),
-    quota_interval: timedelta = timedelta(minutes=5),
-) -> AccountHealth:
-    """ok / stale / error / never / disabled, worst of the two planes.
-
-    error: the latest attempt failed. stale: the last success is older than three intervals.
-    """
-    assert account.id is not None
-    now = now or _now()
-    if not account.enabled:
-        base = AccountHealth(account_id=account.id, health="disabled")
-    else:
-        base = AccountHealth(account_id=account.id)
-    rows = {r["plane"]: r for r in store.query("SELECT * FROM account_sync WHERE account_id = ?", [account.id])}
-    if not rows:
-        return base
-    worst = "ok"
-    last_success: datetime | None = None
-    last_attempt: datetime | None = None
-    last_error, last_error_at = None, None
-    for plane, r in rows.items():
-        interval = usage_interval if plane == "usage" else quota_interval
-        success, error_at = _ts(r["last_success_at"]), _ts(r["last_error_at"])
-        attempt = _ts(r["last_attempt_at"])
-        if error_at and (success is None or error_at >= success):
-            state = "error"
-            if last_error_at is None or error_at > last_error_at:
-                last_error, last_error_at = r["last_error"], error_at
-        elif success is None:
-            state = "never"
-        elif now - success > 3 * interval:
-            state = "stale"
-        else:
-            state = "ok"
-        if HEALTH_ORDER[state] < HEALTH_ORDER[worst]:
-            worst = state
-        if success and (last_success is None or success > last_success):
-            last_success = success
-        if attempt and (last_attempt is None or attempt > last_attempt):
-            last_attempt = attempt
-    usage = rows.get("usage")
-    through = date.fromisoformat(usage["synced_through"]) if usage and usage["synced_through"] else None
-    return AccountHealth(
-        account_id=account.id,
-        health="disabled" if not account.enabled else worst,  # type: ignore[arg-type]
-        last_attempt_at=last_attempt,
-        last_success_at=last_success,
-        last_error=last_error,
-        last_error_at=last_error_at,
-        usage_synced_through=through,
-    )
 
 
 # --------------------------------------------------------------------------- billed lines
@@ -383,43 +181,6 @@ def _merge(lines: Iterable[BilledLine]) -> list[BilledLine]:
     return list(merged.values())
 
 
-def record_billed(
-    store: Store, lines: Iterable[BilledLine], windows: Sequence[BilledWindow] = (), *, now: datetime | None = None
-) -> BilledResult:
-    """Upsert billed/usage lines in one transaction; the one write path of the billed plane.
-
-    Same input twice → same rows (and the same ``updated_at``). With ``windows``, rows of that
-    stream inside the window that are absent from ``lines`` are deleted: the window was re-read
-    completely, so the provider's current answer replaces the old one.
-    """
-    batch = _merge(lines)
-    stamp = _iso(now or _now()) or ""
-    result = BilledResult()
-    with store.transaction() as conn:
-        for w in windows:
-            keep = {
-                tuple(getattr(line, k) if k != "day" else line.day.isoformat() for k in _KEY)
-                for line in batch
-                if (line.provider, line.account, line.stream) == (w.provider, w.account, w.stream)
-            }
-            rows = conn.execute(
-                f"SELECT id, {', '.join(_KEY)} FROM billed_costs WHERE provider = ? AND account = ? AND stream = ?"
-                " AND day >= ? AND day <= ?",
-                (w.provider, w.account, w.stream, w.start.isoformat(), w.end.isoformat()),
-            ).fetchall()
-            stale = [(r[0],) for r in rows if tuple(r[1:]) not in keep]
-            if stale:
-                conn.executemany("DELETE FROM billed_costs WHERE id = ?", stale)
-                result.deleted += len(stale)
-        for line in batch:
-            n = conn.execute(_UPSERT_SQL, _line_row(line, stamp)).rowcount
-            if n:
-                result.written += 1
-            else:
-                result.unchanged += 1
-    return result
-
-
 def _line_from_row(r: dict[str, Any]) -> StoredBilledLine:
     return StoredBilledLine(
         id=r["id"],
@@ -445,23 +206,6 @@ def _line_from_row(r: dict[str, Any]) -> StoredBilledLine:
         note=r["note"],
         updated_at=datetime.fromisoformat(r["updated_at"]),
     )
-
-
-def billed_lines(
-    store: Store,
-    *,
-    provider: str | None = None,
-    account: str | None = None,
-    kinds: Sequence[str] | None = None,
-    start: date | None = None,
-    end: date | None = None,
-) -> list[StoredBilledLine]:
-    clauses, params = _where(provider, account, kinds, start, end)
-    rows = store.query(
-        f"SELECT * FROM billed_costs {clauses} ORDER BY day, provider, account, stream, model, line_item, project, api_key",
-        params,
-    )
-    return [_line_from_row(r) for r in rows]
 
 
 def _where(
@@ -496,35 +240,6 @@ class BilledSummary:
     manual_usd: Decimal = Decimal(0)
 
 
-def billed_summary(store: Store, start: date | None = None, end: date | None = None) -> BilledSummary:
-    """Money owed according to providers (plus manual entries), by provider, and the days covered."""
-    where, params = _where(None, None, MONEY_KINDS, start, end)
-    rows = store.query(
-        f"SELECT provider, kind, SUM(cost_nusd) AS nusd, MIN(day) AS lo, MAX(day) AS hi FROM billed_costs {where}"
-        " GROUP BY provider, kind ORDER BY provider",
-        params,
-    )
-    out = BilledSummary()
-    for r in rows:
-        amount = from_nusd(r["nusd"])
-        out.cost_usd += amount
-        out.by_provider[r["provider"]] = out.by_provider.get(r["provider"], Decimal(0)) + amount
-        if r["kind"] == "manual":
-            out.manual_usd += amount
-        lo, hi = date.fromisoformat(r["lo"]), date.fromisoformat(r["hi"])
-        out.first_day = lo if out.first_day is None else min(out.first_day, lo)
-        out.last_day = hi if out.last_day is None else max(out.last_day, hi)
-    return out
-
-
-def billed_by_day(store: Store, start: date, end: date, provider: str | None = None) -> dict[date, Decimal]:
-    where, params = _where(provider, None, MONEY_KINDS, start, end)
-    rows = store.query(
-        f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params
-    )
-    return {date.fromisoformat(r["day"]): from_nusd(r["nusd"]) for r in rows}
-
-
 # --------------------------------------------------------------------------- quotas
 
 
@@ -539,61 +254,6 @@ def _same(a: dict[str, Any], snap: QuotaSnapshot) -> bool:
 
 HISTORY_EVERY = timedelta(hours=1)
 """An unchanged quota is written to history at most once an hour (a changed one always)."""
-
-
-def record_quotas(store: Store, snapshots: Iterable[QuotaSnapshot]) -> int:
-    """Upsert the latest value of each limit and append to its history; returns snapshots stored.
-
-    Recording the same snapshots twice leaves the same rows (history is keyed by ``taken_at``).
-    """
-    n = 0
-    with store.transaction() as conn:
-        for s in snapshots:
-            key = (s.provider, s.account, s.kind, s.scope)
-            prev = conn.execute(
-                "SELECT used, limit_value, remaining, unit, taken_at FROM quota_latest"
-                " WHERE provider = ? AND account = ? AND kind = ? AND scope = ?",
-                key,
-            ).fetchone()
-            prev_d = (
-                dict(zip(("used", "limit_value", "remaining", "unit", "taken_at"), prev, strict=True)) if prev else None
-            )
-            if prev_d and datetime.fromisoformat(prev_d["taken_at"]) > s.taken_at:
-                continue  # an older snapshot (e.g. a slow probe) never overwrites a newer one
-            conn.execute(
-                "INSERT INTO quota_latest (provider, account, kind, scope, used, limit_value, remaining, unit, window,"
-                " resets_at, taken_at, source, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (provider, account, kind, scope) DO UPDATE SET used = excluded.used,"
-                " limit_value = excluded.limit_value, remaining = excluded.remaining, unit = excluded.unit,"
-                " window = excluded.window, resets_at = excluded.resets_at, taken_at = excluded.taken_at,"
-                " source = excluded.source, detail = excluded.detail",
-                (
-                    *key,
-                    _dec_text(s.used),
-                    _dec_text(s.limit),
-                    _dec_text(s.remaining),
-                    s.unit,
-                    s.window,
-                    _iso(s.resets_at),
-                    _iso(s.taken_at),
-                    s.source,
-                    s.detail,
-                ),
-            )
-            last_hist = conn.execute(
-                "SELECT MAX(taken_at) FROM quota_history WHERE provider = ? AND account = ? AND kind = ? AND scope = ?",
-                key,
-            ).fetchone()[0]
-            changed = prev_d is None or not _same(prev_d, s)
-            due = last_hist is None or s.taken_at - datetime.fromisoformat(last_hist) >= HISTORY_EVERY
-            if changed or due:
-                conn.execute(
-                    "INSERT OR IGNORE INTO quota_history (provider, account, kind, scope, taken_at, used, limit_value,"
-                    " remaining, unit) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (*key, _iso(s.taken_at), _dec_text(s.used), _dec_text(s.limit), _dec_text(s.remaining), s.unit),
-                )
-            n += 1
-    return n
 
 
 def _quota_from_row(r: dict[str, Any]) -> QuotaSnapshot:
@@ -612,35 +272,6 @@ def _quota_from_row(r: dict[str, Any]) -> QuotaSnapshot:
         source=r.get("source") or "api",
         detail=r.get("detail"),
     )
-
-
-def latest_quotas(store: Store, provider: str | None = None, account: str | None = None) -> list[QuotaSnapshot]:
-    clauses, params = [], []
-    if provider:
-        clauses.append("provider = ?")
-        params.append(provider)
-    if account:
-        clauses.append("account = ?")
-        params.append(account)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    rows = store.query(f"SELECT * FROM quota_latest {where} ORDER BY provider, account, kind, scope", params)
-    return [_quota_from_row(r) for r in rows]
-
-
-def quota_history(
-    store: Store, provider: str, account: str, kind: str, scope: str = "", since: datetime | None = None
-) -> list[QuotaSnapshot]:
-    params: list[Any] = [provider, account, kind, scope]
-    extra = ""
-    if since:
-        extra = " AND taken_at >= ?"
-        params.append(_iso(since))
-    rows = store.query(
-        "SELECT * FROM quota_history WHERE provider = ? AND account = ? AND kind = ? AND scope = ?"
-        f"{extra} ORDER BY taken_at",
-        params,
-    )
-    return [_quota_from_row(r) for r in rows]
 
 
 # --------------------------------------------------------------------------- manual costs
@@ -708,107 +339,452 @@ def _manual_columns(entry: ManualCost) -> tuple[Any, ...]:
     )
 
 
-def add_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
-    _check_manual(entry)
-    now = _iso(_now())
-    with store.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO manual_costs (provider, account, start_day, end_day, amount, input_tokens, output_tokens,"
-            " note, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (*_manual_columns(entry), now, now),
+# --------------------------------------------------------------------------- the API: ``store.billing``
+
+
+class BillingStore:
+    """The billed and limits planes of one :class:`Store`, reached as ``store.billing``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------------ accounts
+
+    def add_account(self, account: Account) -> Account:
+        now = _iso(_now())
+        with self.store.transaction() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM accounts WHERE provider = ? AND name = ?", (account.provider, account.name)
+            ).fetchone()
+            if exists:
+                raise AccountExists(
+                    f"an account {account.label} already exists; pick another --name or remove it first"
+                )
+            cur = conn.execute(
+                "INSERT INTO accounts (provider, name, key_kind, base_url, enabled, key_fp, options, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    account.provider,
+                    account.name,
+                    account.key_kind,
+                    account.base_url,
+                    int(account.enabled),
+                    account.key_fp,
+                    json.dumps(account.options) if account.options else None,
+                    now,
+                    now,
+                ),
+            )
+            new_id = cur.lastrowid
+        return self.get_account_by_id(int(new_id))  # type: ignore[arg-type]
+
+    def get_account_by_id(self, account_id: int) -> Account:
+        rows = self.store.query("SELECT * FROM accounts WHERE id = ?", [account_id])
+        if not rows:
+            raise AccountNotFound(f"no account #{account_id}")
+        return _account_from_row(rows[0])
+
+    def find_account(self, provider: str, name: str | None = None) -> Account:
+        """The account ``provider/name``; with no name, the provider's only account (or ``default``)."""
+        if name:
+            rows = self.store.query("SELECT * FROM accounts WHERE provider = ? AND name = ?", [provider, name])
+        else:
+            rows = self.store.query(
+                "SELECT * FROM accounts WHERE provider = ? ORDER BY name = 'default' DESC, id", [provider]
+            )
+            if len(rows) > 1 and rows[0]["name"] != "default":
+                names = ", ".join(r["name"] for r in rows)
+                raise AccountNotFound(f"{provider} has several accounts ({names}); pass --name")
+        if not rows:
+            label = f"{provider}/{name}" if name else provider
+            raise AccountNotFound(f"no account {label}; see `costtui keys list`")
+        return _account_from_row(rows[0])
+
+    def list_accounts(self, provider: str | None = None, *, enabled_only: bool = False) -> list[Account]:
+        clauses, params = [], []
+        if provider:
+            clauses.append("provider = ?")
+            params.append(provider)
+        if enabled_only:
+            clauses.append("enabled = 1")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return [
+            _account_from_row(r)
+            for r in self.store.query(f"SELECT * FROM accounts {where} ORDER BY provider, name", params)
+        ]
+
+    def update_account(self, account_id: int, **changes: Any) -> Account:
+        unknown = set(changes) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        if changes:
+            values = []
+            for k, v in changes.items():
+                if k == "options":
+                    v = json.dumps(v) if v else None
+                elif k == "enabled":
+                    v = int(bool(v))
+                values.append(v)
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            with self.store.transaction() as conn:
+                n = conn.execute(
+                    f"UPDATE accounts SET {sets}, updated_at = ? WHERE id = ?", [*values, _iso(_now()), account_id]
+                ).rowcount
+            if not n:
+                raise AccountNotFound(f"no account #{account_id}")
+        return self.get_account_by_id(account_id)
+
+    def remove_account(self, account_id: int, *, purge: bool = False) -> None:
+        """Delete an account; with ``purge`` also its billed rows and quotas (else history stays)."""
+        account = self.get_account_by_id(account_id)
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM account_sync WHERE account_id = ?", (account_id,))
+            conn.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+            conn.execute(
+                "DELETE FROM quota_latest WHERE provider = ? AND account = ?", (account.provider, account.name)
+            )
+            if purge:
+                for table in ("billed_costs", "quota_history"):
+                    conn.execute(
+                        f"DELETE FROM {table} WHERE provider = ? AND account = ?", (account.provider, account.name)
+                    )
+
+    # ------------------------------------------------------------------ health
+
+    def mark_attempt(self, account_id: int, plane: str, now: datetime | None = None) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO account_sync (account_id, plane, last_attempt_at) VALUES (?,?,?) "
+                "ON CONFLICT (account_id, plane) DO UPDATE SET last_attempt_at = excluded.last_attempt_at",
+                (account_id, plane, _iso(now or _now())),
+            )
+
+    def mark_success(
+        self, account_id: int, plane: str, *, synced_through: date | None = None, now: datetime | None = None
+    ) -> None:
+        ts = _iso(now or _now())
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO account_sync (account_id, plane, last_attempt_at, last_success_at, synced_through)"
+                " VALUES (?,?,?,?,?) ON CONFLICT (account_id, plane) DO UPDATE SET"
+                " last_attempt_at = excluded.last_attempt_at, last_success_at = excluded.last_success_at,"
+                " last_error = NULL, last_error_at = NULL,"
+                " synced_through = COALESCE(excluded.synced_through, account_sync.synced_through)",
+                (account_id, plane, ts, ts, synced_through.isoformat() if synced_through else None),
+            )
+
+    def mark_error(self, account_id: int, plane: str, message: str, now: datetime | None = None) -> None:
+        ts = _iso(now or _now())
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO account_sync (account_id, plane, last_attempt_at, last_error, last_error_at)"
+                " VALUES (?,?,?,?,?) ON CONFLICT (account_id, plane) DO UPDATE SET"
+                " last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,"
+                " last_error_at = excluded.last_error_at",
+                (account_id, plane, ts, message[:1000], ts),
+            )
+
+    def synced_through(self, account_id: int, plane: str = "usage") -> date | None:
+        """The last UTC day a sync of ``plane`` covered completely (None before the first one)."""
+        value = self.store.scalar(
+            "SELECT synced_through FROM account_sync WHERE account_id = ? AND plane = ?", [account_id, plane]
         )
-        saved = entry.model_copy(update={"id": cur.lastrowid})
-        for line in _spread(saved):
-            conn.execute(_UPSERT_SQL, _line_row(line, now or ""))
-    return saved
+        return date.fromisoformat(value) if value else None
 
+    def account_health(
+        self,
+        account: Account,
+        *,
+        now: datetime | None = None,
+        usage_interval: timedelta = timedelta(hours=1),
+        quota_interval: timedelta = timedelta(minutes=5),
+    ) -> AccountHealth:
+        """ok / stale / error / never / disabled, worst of the two planes.
 
-def get_manual_cost(store: Store, entry_id: int) -> ManualCost:
-    rows = store.query("SELECT * FROM manual_costs WHERE id = ?", [entry_id])
-    if not rows:
-        raise StoreError(f"no manual cost #{entry_id}; see `costtui costs list`")
-    return _manual_from_row(rows[0])
-
-
-def list_manual_costs(store: Store, provider: str | None = None) -> list[ManualCost]:
-    if provider:
-        rows = store.query("SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [provider])
-    else:
-        rows = store.query("SELECT * FROM manual_costs ORDER BY start_day, id")
-    return [_manual_from_row(r) for r in rows]
-
-
-def update_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
-    assert entry.id is not None
-    _check_manual(entry)
-    get_manual_cost(store, entry.id)
-    now = _iso(_now())
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE manual_costs SET provider = ?, account = ?, start_day = ?, end_day = ?, amount = ?,"
-            " input_tokens = ?, output_tokens = ?, note = ?, updated_at = ? WHERE id = ?",
-            (*_manual_columns(entry), now, entry.id),
+        error: the latest attempt failed. stale: the last success is older than three intervals.
+        """
+        assert account.id is not None
+        now = now or _now()
+        if not account.enabled:
+            base = AccountHealth(account_id=account.id, health="disabled")
+        else:
+            base = AccountHealth(account_id=account.id)
+        rows = {
+            r["plane"]: r for r in self.store.query("SELECT * FROM account_sync WHERE account_id = ?", [account.id])
+        }
+        if not rows:
+            return base
+        worst = "ok"
+        last_success: datetime | None = None
+        last_attempt: datetime | None = None
+        last_error, last_error_at = None, None
+        for plane, r in rows.items():
+            interval = usage_interval if plane == "usage" else quota_interval
+            success, error_at = _ts(r["last_success_at"]), _ts(r["last_error_at"])
+            attempt = _ts(r["last_attempt_at"])
+            if error_at and (success is None or error_at >= success):
+                state = "error"
+                if last_error_at is None or error_at > last_error_at:
+                    last_error, last_error_at = r["last_error"], error_at
+            elif success is None:
+                state = "never"
+            elif now - success > 3 * interval:
+                state = "stale"
+            else:
+                state = "ok"
+            if HEALTH_ORDER[state] < HEALTH_ORDER[worst]:
+                worst = state
+            if success and (last_success is None or success > last_success):
+                last_success = success
+            if attempt and (last_attempt is None or attempt > last_attempt):
+                last_attempt = attempt
+        usage = rows.get("usage")
+        through = date.fromisoformat(usage["synced_through"]) if usage and usage["synced_through"] else None
+        return AccountHealth(
+            account_id=account.id,
+            health="disabled" if not account.enabled else worst,  # type: ignore[arg-type]
+            last_attempt_at=last_attempt,
+            last_success_at=last_success,
+            last_error=last_error,
+            last_error_at=last_error_at,
+            usage_synced_through=through,
         )
-        conn.execute("DELETE FROM billed_costs WHERE stream = 'manual' AND line_item = ?", (f"manual#{entry.id}",))
-        for line in _spread(entry):
-            conn.execute(_UPSERT_SQL, _line_row(line, now or ""))
-    return entry
 
+    # ------------------------------------------------------------------ billed lines
 
-def delete_manual_cost(store: Store, entry_id: int) -> None:
-    get_manual_cost(store, entry_id)
-    with store.transaction() as conn:
-        conn.execute("DELETE FROM manual_costs WHERE id = ?", (entry_id,))
-        conn.execute("DELETE FROM billed_costs WHERE stream = 'manual' AND line_item = ?", (f"manual#{entry_id}",))
+    def record_billed(
+        self, lines: Iterable[BilledLine], windows: Sequence[BilledWindow] = (), *, now: datetime | None = None
+    ) -> BilledResult:
+        """Upsert billed/usage lines in one transaction; the one write path of the billed plane.
 
+        Same input twice → same rows (and the same ``updated_at``). With ``windows``, rows of that
+        stream inside the window that are absent from ``lines`` are deleted: the window was re-read
+        completely, so the provider's current answer replaces the old one.
+        """
+        batch = _merge(lines)
+        stamp = _iso(now or _now()) or ""
+        result = BilledResult()
+        with self.store.transaction() as conn:
+            for w in windows:
+                keep = {
+                    tuple(getattr(line, k) if k != "day" else line.day.isoformat() for k in _KEY)
+                    for line in batch
+                    if (line.provider, line.account, line.stream) == (w.provider, w.account, w.stream)
+                }
+                rows = conn.execute(
+                    f"SELECT id, {', '.join(_KEY)} FROM billed_costs WHERE provider = ? AND account = ? AND stream = ?"
+                    " AND day >= ? AND day <= ?",
+                    (w.provider, w.account, w.stream, w.start.isoformat(), w.end.isoformat()),
+                ).fetchall()
+                stale = [(r[0],) for r in rows if tuple(r[1:]) not in keep]
+                if stale:
+                    conn.executemany("DELETE FROM billed_costs WHERE id = ?", stale)
+                    result.deleted += len(stale)
+            for line in batch:
+                n = conn.execute(_UPSERT_SQL, _line_row(line, stamp)).rowcount
+                if n:
+                    result.written += 1
+                else:
+                    result.unchanged += 1
+        return result
 
-# --------------------------------------------------------------------------- reports (status --json, CLI, UI)
-
-
-def _health_map(store: Store, settings: Any = None) -> dict[tuple[str, str], AccountHealth]:
-    usage = timedelta(minutes=getattr(settings, "usage_interval_minutes", 60.0))
-    quota = timedelta(minutes=getattr(settings, "quota_interval_minutes", 5.0))
-    return {
-        (a.provider, a.name): account_health(store, a, usage_interval=usage, quota_interval=quota)
-        for a in list_accounts(store)
-    }
-
-
-def quotas_report(store: Store, settings: Any = None) -> list[dict[str, Any]]:
-    """One entry per account and limit (the ``quotas`` key of ``costtui status --json``)."""
-    health = _health_map(store, settings)
-    out = []
-    for q in latest_quotas(store):
-        h = health.get((q.provider, q.account))
-        out.append(
-            {
-                "provider": q.provider,
-                "account": q.account,
-                "kind": q.kind,
-                "scope": q.scope,
-                "used": _dec_text(q.used),
-                "limit": _dec_text(q.limit),
-                "remaining": _dec_text(q.remaining),
-                "unit": q.unit,
-                "window": q.window,
-                "resets_at": _iso(q.resets_at),
-                "health": h.health if h else "removed",
-                "refreshed_at": _iso(q.taken_at),
-                "source": q.source,
-            }
+    def billed_lines(
+        self,
+        *,
+        provider: str | None = None,
+        account: str | None = None,
+        kinds: Sequence[str] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[StoredBilledLine]:
+        clauses, params = _where(provider, account, kinds, start, end)
+        rows = self.store.query(
+            f"SELECT * FROM billed_costs {clauses} ORDER BY day, provider, account, stream, model, line_item, project, api_key",
+            params,
         )
-    return out
+        return [_line_from_row(r) for r in rows]
 
+    def billed_summary(self, start: date | None = None, end: date | None = None) -> BilledSummary:
+        """Money owed according to providers (plus manual entries), by provider, and the days covered."""
+        where, params = _where(None, None, MONEY_KINDS, start, end)
+        rows = self.store.query(
+            f"SELECT provider, kind, SUM(cost_nusd) AS nusd, MIN(day) AS lo, MAX(day) AS hi FROM billed_costs {where}"
+            " GROUP BY provider, kind ORDER BY provider",
+            params,
+        )
+        out = BilledSummary()
+        for r in rows:
+            amount = from_nusd(r["nusd"])
+            out.cost_usd += amount
+            out.by_provider[r["provider"]] = out.by_provider.get(r["provider"], Decimal(0)) + amount
+            if r["kind"] == "manual":
+                out.manual_usd += amount
+            lo, hi = date.fromisoformat(r["lo"]), date.fromisoformat(r["hi"])
+            out.first_day = lo if out.first_day is None else min(out.first_day, lo)
+            out.last_day = hi if out.last_day is None else max(out.last_day, hi)
+        return out
 
-def billed_report(store: Store, start: date | None = None, end: date | None = None) -> dict[str, Any]:
-    """The ``billed`` key of ``costtui status --json``: money providers say is owed (plus manual)."""
-    s = billed_summary(store, start, end)
-    return {
-        "cost_usd": str(s.cost_usd),
-        "manual_usd": str(s.manual_usd),
-        "by_provider": [{"name": p, "cost_usd": str(v)} for p, v in sorted(s.by_provider.items())],
-        "period": {
-            "from": s.first_day.isoformat() if s.first_day else None,
-            "to": s.last_day.isoformat() if s.last_day else None,
-        },
-    }
+    def billed_by_day(self, start: date, end: date, provider: str | None = None) -> dict[date, Decimal]:
+        where, params = _where(provider, None, MONEY_KINDS, start, end)
+        rows = self.store.query(
+            f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params
+        )
+        return {date.fromisoformat(r["day"]): from_nusd(r["nusd"]) for r in rows}
+
+    # ------------------------------------------------------------------ quotas
+
+    def record_quotas(self, snapshots: Iterable[QuotaSnapshot]) -> int:
+        """Upsert the latest value of each limit and append to its history; returns snapshots stored.
+
+        Recording the same snapshots twice leaves the same rows (history is keyed by ``taken_at``).
+        """
+        n = 0
+        with self.store.transaction() as conn:
+            for s in snapshots:
+                key = (s.provider, s.account, s.kind, s.scope)
+                prev = conn.execute(
+                    "SELECT used, limit_value, remaining, unit, taken_at FROM quota_latest"
+                    " WHERE provider = ? AND account = ? AND kind = ? AND scope = ?",
+                    key,
+                ).fetchone()
+                prev_d = (
+                    dict(zip(("used", "limit_value", "remaining", "unit", "taken_at"), prev, strict=True))
+                    if prev
+                    else None
+                )
+                if prev_d and datetime.fromisoformat(prev_d["taken_at"]) > s.taken_at:
+                    continue  # an older snapshot (e.g. a slow probe) never overwrites a newer one
+                conn.execute(
+                    "INSERT INTO quota_latest (provider, account, kind, scope, used, limit_value, remaining, unit, window,"
+                    " resets_at, taken_at, source, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT (provider, account, kind, scope) DO UPDATE SET used = excluded.used,"
+                    " limit_value = excluded.limit_value, remaining = excluded.remaining, unit = excluded.unit,"
+                    " window = excluded.window, resets_at = excluded.resets_at, taken_at = excluded.taken_at,"
+                    " source = excluded.source, detail = excluded.detail",
+                    (
+                        *key,
+                        _dec_text(s.used),
+                        _dec_text(s.limit),
+                        _dec_text(s.remaining),
+                        s.unit,
+                        s.window,
+                        _iso(s.resets_at),
+                        _iso(s.taken_at),
+                        s.source,
+                        s.detail,
+                    ),
+                )
+                last_hist = conn.execute(
+                    "SELECT MAX(taken_at) FROM quota_history WHERE provider = ? AND account = ? AND kind = ? AND scope = ?",
+                    key,
+                ).fetchone()[0]
+                changed = prev_d is None or not _same(prev_d, s)
+                due = last_hist is None or s.taken_at - datetime.fromisoformat(last_hist) >= HISTORY_EVERY
+                if changed or due:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO quota_history (provider, account, kind, scope, taken_at, used, limit_value,"
+                        " remaining, unit) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (*key, _iso(s.taken_at), _dec_text(s.used), _dec_text(s.limit), _dec_text(s.remaining), s.unit),
+                    )
+                n += 1
+        return n
+
+    def latest_quotas(self, provider: str | None = None, account: str | None = None) -> list[QuotaSnapshot]:
+        clauses, params = [], []
+        if provider:
+            clauses.append("provider = ?")
+            params.append(provider)
+        if account:
+            clauses.append("account = ?")
+            params.append(account)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.store.query(f"SELECT * FROM quota_latest {where} ORDER BY provider, account, kind, scope", params)
+        return [_quota_from_row(r) for r in rows]
+
+    def projects_and_models(self, provider: str, account: str, since: date) -> dict[str, set[str]]:
+        """Projects with usage rows since ``since`` and the models each used (OpenAI rate limits are per project)."""
+        rows = self.store.query(
+            "SELECT DISTINCT project, model FROM billed_costs WHERE provider = ? AND account = ? AND kind = 'usage'"
+            " AND day >= ? AND project != ''",
+            [provider, account, since.isoformat()],
+        )
+        out: dict[str, set[str]] = {}
+        for r in rows:
+            models = out.setdefault(r["project"], set())
+            if r["model"]:
+                models.add(r["model"])
+        return out
+
+    def newest_quota_time(self, provider: str, account: str, kind_prefix: str) -> datetime | None:
+        """When a limit whose kind starts with ``kind_prefix`` was last refreshed for the account."""
+        newest = self.store.scalar(
+            "SELECT MAX(taken_at) FROM quota_latest WHERE provider = ? AND account = ? AND kind LIKE ? ESCAPE '\\'",
+            [provider, account, kind_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],
+        )
+        return None if newest is None else datetime.fromisoformat(newest)
+
+    def quota_history(
+        self, provider: str, account: str, kind: str, scope: str = "", since: datetime | None = None
+    ) -> list[QuotaSnapshot]:
+        params: list[Any] = [provider, account, kind, scope]
+        extra = ""
+        if since:
+            extra = " AND taken_at >= ?"
+            params.append(_iso(since))
+        rows = self.store.query(
+            "SELECT * FROM quota_history WHERE provider = ? AND account = ? AND kind = ? AND scope = ?"
+            f"{extra} ORDER BY taken_at",
+            params,
+        )
+        return [_quota_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ manual costs
+
+    def add_manual_cost(self, entry: ManualCost) -> ManualCost:
+        _check_manual(entry)
+        now = _iso(_now())
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO manual_costs (provider, account, start_day, end_day, amount, input_tokens, output_tokens,"
+                " note, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (*_manual_columns(entry), now, now),
+            )
+            saved = entry.model_copy(update={"id": cur.lastrowid})
+            for line in _spread(saved):
+                conn.execute(_UPSERT_SQL, _line_row(line, now or ""))
+        return saved
+
+    def get_manual_cost(self, entry_id: int) -> ManualCost:
+        rows = self.store.query("SELECT * FROM manual_costs WHERE id = ?", [entry_id])
+        if not rows:
+            raise StoreError(f"no manual cost #{entry_id}; see `costtui costs list`")
+        return _manual_from_row(rows[0])
+
+    def list_manual_costs(self, provider: str | None = None) -> list[ManualCost]:
+        if provider:
+            rows = self.store.query("SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [provider])
+        else:
+            rows = self.store.query("SELECT * FROM manual_costs ORDER BY start_day, id")
+        return [_manual_from_row(r) for r in rows]
+
+    def update_manual_cost(self, entry: ManualCost) -> ManualCost:
+        assert entry.id is not None
+        _check_manual(entry)
+        self.get_manual_cost(entry.id)
+        now = _iso(_now())
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE manual_costs SET provider = ?, account = ?, start_day = ?, end_day = ?, amount = ?,"
+                " input_tokens = ?, output_tokens = ?, note = ?, updated_at = ? WHERE id = ?",
+                (*_manual_columns(entry), now, entry.id),
+            )
+            conn.execute("DELETE FROM billed_costs WHERE stream = 'manual' AND line_item = ?", (f"manual#{entry.id}",))
+            for line in _spread(entry):
+                conn.execute(_UPSERT_SQL, _line_row(line, now or ""))
+        return entry
+
+    def delete_manual_cost(self, entry_id: int) -> None:
+        self.get_manual_cost(entry_id)
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM manual_costs WHERE id = ?", (entry_id,))
+            conn.execute("DELETE FROM billed_costs WHERE stream = 'manual' AND line_item = ?", (f"manual#{entry_id}",))

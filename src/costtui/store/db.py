@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -34,6 +35,10 @@ from costtui.models import (
 from costtui.pricing import Price, Pricer, quantize
 from costtui.store.migrations import migrate
 from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
+
+if TYPE_CHECKING:
+    from costtui.store.billing import BillingStore
+    from costtui.store.tokens import TokenStore
 
 NANO_PER_USD = 1_000_000_000
 US = 1_000_000
@@ -239,6 +244,22 @@ class Store:
         self.pricer = pricer or Pricer()
         self.reload_overrides()
 
+    # ------------------------------------------------------------------ the other tables
+
+    @cached_property
+    def billing(self) -> BillingStore:
+        """Accounts and their sync health, billed lines, quotas, manual costs."""
+        from costtui.store.billing import BillingStore
+
+        return BillingStore(self)
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        """The listener's tracking tokens."""
+        from costtui.store.tokens import TokenStore
+
+        return TokenStore(self)
+
     # ------------------------------------------------------------------ plumbing
 
     def close(self) -> None:
@@ -272,6 +293,10 @@ class Store:
         with self._lock:
             row = self.conn.execute(sql, list(params)).fetchone()
         return None if row is None else row[0]
+
+    def ping(self) -> None:
+        """Raise if the database cannot be read (``/health``)."""
+        self.scalar("SELECT 1")
 
     def data_version(self) -> int:
         """Changes whenever *another* connection commits (used to notice other writers)."""
@@ -447,6 +472,13 @@ class Store:
             sql += f" LIMIT {int(limit)}"
         return [GroupTotals(name=r["name"], **_totals_from_row(r)) for r in self.query(sql, src.params)]
 
+    def totals_by_model(self) -> list[tuple[str, str, Totals]]:
+        """All-time totals per (provider, model), from the daily rollup (cheap: the table is small)."""
+        rows = self.query(
+            f"SELECT provider, model, {SUMS_SQL} FROM daily GROUP BY provider, model ORDER BY provider, model"
+        )
+        return [(r["provider"], r["model"], Totals(**_totals_from_row(r))) for r in rows]
+
     def distinct(self, dimension: str) -> list[str]:
         """Values seen for a dimension (for filter pickers)."""
         _check_dimension(dimension)
@@ -513,16 +545,17 @@ class Store:
         self,
         flt: EventFilter | None = None,
         *,
-        before: tuple[int, int] | None = None,
+        before: StoredEvent | None = None,
         limit: int = 100,
     ) -> list[StoredEvent]:
-        """Newest-first page of events. ``before`` is the (ts_us, row_id) keyset cursor of the
-        last row of the previous page; pages never use OFFSET, so page 1,000 is as fast as page 1.
+        """Newest-first page of events. ``before`` is the last event of the previous page (the
+        keyset cursor); pages never use OFFSET, so page 1,000 is as fast as page 1.
         """
         where, params = self._event_where(flt or EventFilter())
         if before is not None:
+            ts = ts_to_us(before.ts)
             where = (where + " AND " if where else "WHERE ") + "(ts < ? OR (ts = ? AND id < ?))"
-            params.extend([before[0], before[0], before[1]])
+            params.extend([ts, ts, before.row_id])
         rows = self.query(f"SELECT * FROM events {where} ORDER BY ts DESC, id DESC LIMIT {int(limit)}", params)
         return [self._event_from_row(r) for r in rows]
 

@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
+from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
@@ -33,7 +34,6 @@ from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.help import HelpScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
-from costtui.ui.widgets.listener_panel import EmbeddedListener
 
 if TYPE_CHECKING:
     # The store pulls in the price engine (~0.25 s of imports): it is imported by the first

@@ -1,7 +1,7 @@
-"""Provider sync inside the TUI: the core :class:`costtui.sync.Scheduler`'s timing, run as Textual
+"""Provider sync inside the TUI: the core :class:`costtui.services.sync.SyncSchedule`'s timing, run as Textual
 async workers, one per provider (group ``"fetch:<provider>"``, exclusive), so a slow provider
 never holds up the others and the UI thread never blocks (keyring and SQLite calls inside
-``costtui.sync`` run in ``asyncio.to_thread``).
+``costtui.services.sync`` run in ``asyncio.to_thread``).
 
 After each provider finishes the app is told the store changed (``data_changed``), which reloads
 the visible screen. Failures are recorded on the account's health by the core; they are only
@@ -10,13 +10,12 @@ notified when the user asked for the sync (the refresh key), to keep timers quie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
 if TYPE_CHECKING:
-    from costtui.sync import Scheduler, SyncReport
+    from costtui.services.sync import SyncReport, SyncSchedule
     from costtui.ui.app import CostApp
 
 CHECK_SECONDS = 30.0
@@ -29,12 +28,12 @@ class ProviderSyncRunner:
     """Owned by the app (``app.provider_sync``); screens call :meth:`refresh_now`."""
 
     def __init__(self, app: CostApp, *, enabled: bool = True) -> None:
-        from costtui.sync import Scheduler
+        from costtui.services.sync import SyncSchedule
 
         self.app = app
         self.enabled = enabled and app.settings.sync.auto
-        # The core scheduler only keeps the bookkeeping (what is due); the app runs the workers.
-        self.schedule: Scheduler = Scheduler(None, app.settings.sync, now=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+        # The core schedule only keeps the bookkeeping (what is due); the app runs the workers.
+        self.schedule: SyncSchedule = SyncSchedule(app.settings.sync)
         self.last_reports: dict[str, list[SyncReport]] = {}
         self.progress: dict[str, str] = {}
         """Latest progress line per provider while it syncs (the Quotas screen shows it)."""
@@ -63,23 +62,18 @@ class ProviderSyncRunner:
     def tick(self, force: bool = False) -> None:
         if self.running or any(w.group == "fetch:plan" and not w.is_finished for w in self.app.workers):
             return  # one round at a time: the timers never stack syncs
-        planes = self.schedule.due()
+        planes = self.schedule.take_due()
         if not planes and not force:
             return
-        self.schedule._force = False
-        now = datetime.now(UTC)
-        for p in planes:
-            self.schedule.last_run[p] = now
         self.app.run_worker(self._plan(planes), group="fetch:plan", exclusive=True, exit_on_error=False)
 
     async def _plan(self, planes: list[str]) -> None:
         import asyncio
 
         from costtui import secrets
-        from costtui.store.billing import list_accounts
 
         store = self.app.get_store()
-        accounts = await asyncio.to_thread(list_accounts, store, None, enabled_only=True)
+        accounts = await asyncio.to_thread(store.billing.list_accounts, None, enabled_only=True)
         if not accounts:
             return
         if await asyncio.to_thread(secrets.is_locked):
@@ -102,7 +96,7 @@ class ProviderSyncRunner:
             )
 
     async def _sync(self, provider: str, planes: list[str], notify: bool) -> list[SyncReport]:
-        from costtui.sync import sync
+        from costtui.services.sync import sync
 
         def progress(message: str) -> None:
             self.progress[provider] = message

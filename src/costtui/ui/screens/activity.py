@@ -52,12 +52,6 @@ def load_first_page(store: Store, flt: EventFilter) -> FirstPage:
     return FirstPage(events=events, choices=choices, database_empty=empty)
 
 
-def cursor_of(event: StoredEvent) -> tuple[int, int]:
-    from costtui.store.db import ts_to_us
-
-    return ts_to_us(event.ts), event.row_id
-
-
 def _fit(value: str | None, width: int) -> Text:
     """A cell for user data: Text, never markup (a model called "[b]x" is shown as it is)."""
     value = value or "—"
@@ -185,7 +179,7 @@ class ActivityScreen(DataScreen):
         self.post_if_current(self.CountLoaded(generation, count))
 
     @work(thread=True, group="page", exit_on_error=False)
-    def _load_more(self, flt: EventFilter, before: tuple[int, int], generation: int) -> None:
+    def _load_more(self, flt: EventFilter, before: StoredEvent, generation: int) -> None:
         events = self.cost_app.get_store().events_page(flt, before=before, limit=PAGE_SIZE)
         self.post_if_current(self.PageLoaded(generation, events, first=False))
 
@@ -274,7 +268,7 @@ class ActivityScreen(DataScreen):
         if event.cursor_row >= len(self.order) - PREFETCH_ROWS:
             self.loading_more = True
             last = self.events[self.order[-1]]
-            self._load_more(self.filter, cursor_of(last), self._generation)
+            self._load_more(self.filter, last, self._generation)
 
     def data_changed(self) -> None:
         # Reloading puts the cursor back on the newest row: only do it when the user is there.

@@ -1,7 +1,7 @@
 """Quotas (key 3): one card per provider account — spend vs limits, balances, rate-limit headroom,
 health and last refresh — plus billed spend by provider over the last 30 days.
 
-Everything shown comes from the store (``costtui.store.billing``), filled by provider sync (the
+Everything shown comes from the store (``store.billing``), filled by provider sync (the
 app's :class:`~costtui.ui.provider_sync.ProviderSyncRunner`, ``costtui sync`` or ``costtui
 serve``); this screen never calls a provider itself.
 """
@@ -29,7 +29,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
 
 if TYPE_CHECKING:
-    from costtui.billing import Account, AccountHealth, QuotaSnapshot
+    from costtui.models import Account, AccountHealth, QuotaSnapshot
     from costtui.store import Store
 
 NO_ACCOUNTS = (
@@ -78,10 +78,10 @@ class QuotasData:
 def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
     """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
     from costtui import secrets
-    from costtui.store import billing as b
+    from costtui.models import MONEY_KINDS
 
-    accounts = b.list_accounts(store)
-    quotas = b.latest_quotas(store)
+    accounts = store.billing.list_accounts()
+    quotas = store.billing.latest_quotas()
     today = now.astimezone(UTC).date()
     since = today - timedelta(days=29)
     cards = []
@@ -94,14 +94,16 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
         history = {}
         for q in mine:
             if q.kind in ("balance", "credits", "key_limit", "spend_limit"):
-                points = b.quota_history(store, q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30))
+                points = store.billing.quota_history(
+                    q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30)
+                )
                 values = [p.remaining if p.remaining is not None else p.used for p in points]
                 history[(q.kind, q.scope)] = [v for v in values if v is not None]
         billed = sum(
             (
                 ln.cost_usd or Decimal(0)
-                for ln in b.billed_lines(
-                    store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today
+                for ln in store.billing.billed_lines(
+                    provider=a.provider, account=a.name, kinds=list(MONEY_KINDS), start=since, end=today
                 )
             ),
             start=Decimal(0),
@@ -110,14 +112,14 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
         cards.append(
             AccountCard(
                 account=a,
-                health=b.account_health(store, a, now=now, usage_interval=usage_every, quota_interval=quota_every),
+                health=store.billing.account_health(a, now=now, usage_interval=usage_every, quota_interval=quota_every),
                 quotas=mine,
                 history=history,
                 billed_30d=billed,
                 key_source=f"env {env[0]}" if env else "",
             )
         )
-    summary = b.billed_summary(store, since, today)
+    summary = store.billing.billed_summary(since, today)
     try:
         backend, locked = secrets.backend_name(), secrets.is_locked()
     except secrets.SecretsError as exc:
@@ -157,7 +159,7 @@ def sparkline(values: Sequence[Decimal], width: int = 16) -> str:
 
 
 def amount(value: Decimal | None, unit: str) -> str:
-    from costtui.billing import quota_amount
+    from costtui.formatting import quota_amount
 
     return quota_amount(value, unit)
 

@@ -26,7 +26,7 @@ from costtui.formatting import local_time
 from costtui.ui.screens.settings import SettingsSection
 
 if TYPE_CHECKING:
-    from costtui.billing import Account, AccountHealth
+    from costtui.models import Account, AccountHealth
     from costtui.store import Store
     from costtui.ui.app import CostApp
 
@@ -66,17 +66,15 @@ class AccountsPanel(SettingsSection):
     def load(cls, app: CostApp, store: Store) -> AccountsData:
         from costtui import secrets
         from costtui.providers import REGISTRY
-        from costtui.store.billing import account_health, list_accounts
 
         s = app.settings.sync
-        accounts = list_accounts(store)
+        accounts = store.billing.list_accounts()
         try:
             backend = secrets.describe_backend()
         except secrets.SecretsError as exc:
             backend = {"kind": "unavailable", "name": str(exc), "path": None, "locked": False, "reason": ""}
         health = {
-            a.id: account_health(
-                store,
+            a.id: store.billing.account_health(
                 a,
                 now=app.now(),
                 usage_interval=timedelta(minutes=s.usage_interval_minutes),
@@ -188,9 +186,7 @@ class AccountsPanel(SettingsSection):
 
     @work(thread=True, group="accounts", exit_on_error=False)
     def _set_enabled(self, account: Account, enabled: bool) -> None:
-        from costtui.store.billing import update_account
-
-        update_account(self.app.get_store(), account.id, enabled=enabled)  # type: ignore[attr-defined, arg-type]
+        self.app.get_store().billing.update_account(account.id, enabled=enabled)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.notify, f"{account.label} {'enabled' if enabled else 'disabled'}.")
         self.app.call_from_thread(self._changed)
 
@@ -214,14 +210,13 @@ class AccountsPanel(SettingsSection):
     @work(thread=True, group="accounts", exit_on_error=False)
     def _remove(self, account: Account) -> None:
         from costtui import secrets
-        from costtui.store.billing import remove_account
 
         warning = ""
         try:
             secrets.delete_secret(account.secret_name)
         except secrets.SecretsError as exc:
             warning = f" (the key could not be deleted from the keyring: {exc})"
-        remove_account(self.app.get_store(), account.id)  # type: ignore[attr-defined, arg-type]
+        self.app.get_store().billing.remove_account(account.id)  # type: ignore[attr-defined]
         self.app.call_from_thread(
             self.notify, f"Removed {account.label}{warning}.", severity="warning" if warning else "information"
         )
@@ -458,10 +453,9 @@ class AddAccountModal(ModalScreen[bool]):
         self, provider: str, name: str, kind: str, base_url: str | None, team: str, key: str, test: bool
     ) -> None:
         from costtui import secrets
-        from costtui.billing import Account
         from costtui.formatting import fingerprint
+        from costtui.models import Account
         from costtui.store import StoreError
-        from costtui.store.billing import add_account, remove_account
 
         store = self.app.get_store()  # type: ignore[attr-defined]
         if self.editing is not None:
@@ -471,19 +465,19 @@ class AddAccountModal(ModalScreen[bool]):
             provider=provider,
             name=name,
             key_kind=kind,
-            base_url=base_url,  # type: ignore[arg-type]
+            base_url=base_url,
             options={"team_id": team} if team else {},
             key_fp=fingerprint(key),
         )
         try:
-            saved = add_account(store, account)
+            saved = store.billing.add_account(account)
         except StoreError as exc:
             self.app.call_from_thread(self._error, str(exc))
             return
         try:
             secrets.set_secret(saved.secret_name, key)
         except secrets.SecretsError as exc:
-            remove_account(store, saved.id)  # type: ignore[arg-type]
+            store.billing.remove_account(saved.id)
             self.app.call_from_thread(self._error, f"The key was not saved: {exc}")
             return
         self.app.call_from_thread(self._saved, saved, test)
@@ -494,7 +488,6 @@ class AddAccountModal(ModalScreen[bool]):
         """Runs in the ``_store_account`` thread worker."""
         from costtui import secrets
         from costtui.formatting import fingerprint
-        from costtui.store.billing import update_account
 
         if key:
             try:
@@ -510,7 +503,7 @@ class AddAccountModal(ModalScreen[bool]):
         changes: dict[str, Any] = {"key_kind": kind, "base_url": base_url, "options": options}
         if key:
             changes["key_fp"] = fingerprint(key)
-        saved = update_account(store, account.id, **changes)  # type: ignore[arg-type]
+        saved = store.billing.update_account(account.id, **changes)
         self.app.call_from_thread(self._saved, saved, test)
 
     def _saved(self, account: Account, test: bool) -> None:
@@ -529,7 +522,7 @@ class AddAccountModal(ModalScreen[bool]):
 
 async def check_key_and_notify(app: Any, account: Account) -> None:
     """Run ``keys test`` for one account and say the result (a worker in group fetch:<provider>)."""
-    from costtui.sync import test_account
+    from costtui.services.sync import test_account
 
     ok, message = await test_account(account, timeout=app.settings.sync.timeout_seconds)
     app.notify(f"{account.label}: {message}", title="key test", severity="information" if ok else "error", timeout=8)

@@ -1,8 +1,7 @@
-"""The embedded listener in the TUI: :class:`EmbeddedListener` runs it in the app's loop, and
-:class:`ListenerSection` is Settings → Listener (address, ingest key fingerprint, tracking tokens
-with create / enable-disable / delete-with-confirmation, integration snippets).
+"""Settings → Listener (:class:`ListenerSection`): address, ingest key fingerprint, tracking tokens
+with create / enable-disable / delete-with-confirmation, integration snippets.
 
-The listener itself (``costtui.listener``) knows nothing of Textual; this module is the glue.
+The listener runs in the app's loop through :class:`costtui.ui.listener_runner.EmbeddedListener`.
 """
 
 from __future__ import annotations
@@ -24,129 +23,10 @@ from costtui.ui.screens.settings import SettingsSection
 from costtui.ui.widgets.kv import kv_table
 
 if TYPE_CHECKING:
-    from costtui.listener import Listener
     from costtui.listener.tokens import NewToken
     from costtui.store import Store
     from costtui.ui.app import CostApp
-
-
-# --------------------------------------------------------------------------- the embedded listener
-
-
-class EmbeddedListener:
-    """Starts the listener in the app's asyncio loop and keeps ``app.listener_status`` current.
-
-    * port held by another costtui (``costtui serve``): the app is a viewer of the same database
-      (it already notices other writers by polling) and the header says so;
-    * any other bind error: a notification, never a crash;
-    * new events: the listener's plain callback calls ``app.data_changed()`` (debounced there).
-    """
-
-    def __init__(self, app: CostApp) -> None:
-        self.app = app
-        self.listener: Listener | None = None
-        self.viewer_of: str | None = None
-        """URL of the other costtui when this app is only a viewer."""
-        self.error: str | None = None
-        self._timer: Any = None
-
-    @property
-    def running(self) -> bool:
-        return self.listener is not None and self.listener.running
-
-    async def start(self) -> None:
-        from costtui.listener import Listener, ListenerError, PortHeldByCosttui
-
-        app = self.app
-
-        def committed(result: Any) -> None:
-            if result.accepted:  # duplicates change nothing on screen
-                app.data_changed()
-
-        listener = Listener(app.db_path, app.settings.listener, on_events=committed)
-        app.listener_status = "listener starting…"
-        try:
-            await listener.start()
-        except PortHeldByCosttui as exc:
-            self.viewer_of = exc.url
-            where = exc.url.removeprefix("http://")
-            if exc.same_database is False:
-                app.listener_status = f"listener off · another costtui on {where} uses another database"
-                message = (
-                    f"Another costtui listens on {exc.url} but writes a different database than this window "
-                    f"({app.db_path}): events pushed there will not show here."
-                )
-            else:
-                app.listener_status = f"viewer · costtui serve on {where}"
-                message = (
-                    f"Another costtui already listens on {exc.url}: this window shows the same database as a viewer."
-                )
-            app.notify(
-                message,
-                title="listener",
-                timeout=6,
-                markup=False,
-            )
-            return
-        except ListenerError as exc:
-            self.error = str(exc)
-            app.listener_status = "listener off (see notification)"
-            app.notify(
-                f"The listener did not start: {exc}", title="listener", severity="warning", timeout=12, markup=False
-            )
-            return
-        except Exception as exc:  # never take the TUI down for the listener
-            from costtui.ui.app import describe_error
-
-            self.error = describe_error(exc)
-            app.listener_status = "listener off (error)"
-            app.notify(
-                f"The listener did not start: {self.error}",
-                title="listener",
-                severity="error",
-                timeout=12,
-                markup=False,
-            )
-            return
-        self.listener = listener
-        if listener.ingest_key is None:
-            app.notify(
-                "No ingest key could be read or created (keyring locked or unavailable): local apps can push "
-                "without a key. Set COSTTUI_INGEST_KEY or unlock the keyring (costtui keys backend).",
-                title="listener",
-                severity="warning",
-                timeout=12,
-                markup=False,
-            )
-        elif listener.ingest_key.generated:
-            app.notify(
-                f"Generated the listener's ingest key ({listener.ingest_key.fingerprint}); see Settings → Listener.",
-                title="listener",
-                timeout=8,
-                markup=False,
-            )
-        self._refresh_status()
-        self._timer = app.set_interval(1.0, self._refresh_status)
-
-    def _refresh_status(self) -> None:
-        if self.listener is not None and self.listener.running:
-            self.app.listener_status = self.listener.status_line()
-
-    async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        listener, self.listener = self.listener, None
-        if listener is not None:
-            try:
-                await listener.stop()
-            except Exception:  # stopping at exit must never raise over the terminal
-                pass
-
-    def tokens_changed(self) -> None:
-        """Tokens were changed in this process: the listener forgets its cached lookups."""
-        if self.listener is not None:
-            self.listener.invalidate_tokens()
+    from costtui.ui.listener_runner import EmbeddedListener
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -281,7 +161,6 @@ class ListenerSection(SettingsSection):
     @classmethod
     def load(cls, app: CostApp, store: Store) -> ListenerInfo:
         from costtui.listener.keys import INGEST_KEY, KeyUnavailable, get_key
-        from costtui.listener.tokens import TokenRepo
 
         s = app.settings.listener
         emb = _embedded(app)
@@ -309,7 +188,7 @@ class ListenerSection(SettingsSection):
         else:
             status = app.listener_status or "—"
         return ListenerInfo(
-            status=status, url=url, key=key_text, tokens=TokenRepo(store).list(), header=s.tracking_token_header
+            status=status, url=url, key=key_text, tokens=store.tokens.list(), header=s.tracking_token_header
         )
 
     def render_data(self, data: ListenerInfo) -> RenderableType:
@@ -334,8 +213,8 @@ class ListenerSection(SettingsSection):
                     Text(t.name),
                     t.display,
                     "enabled" if t.enabled else Text("disabled", style="bold red"),
-                    t.created_at[:16],
-                    (t.last_used_at or "—")[:16],
+                    t.created_at.isoformat()[:16],
+                    t.last_used_at.isoformat()[:16] if t.last_used_at else "—",
                 )
             parts += [Text("\nTracking tokens (one per app; events are attributed to its app):", style="bold"), table]
         else:
@@ -391,18 +270,15 @@ class ListenerSection(SettingsSection):
 
         self.run_worker(run, thread=True, group="tokens", exit_on_error=False)
 
-    def _repo(self) -> Any:
-        from costtui.listener.tokens import TokenRepo
-
-        return TokenRepo(self.cost_app.get_store())
-
     def action_new_token(self) -> None:
         def named(name: str | None) -> None:
             if not name:
                 return
 
             def make() -> NewToken:
-                new = self._repo().create(name)
+                from costtui.listener.tokens import create_token
+
+                new = create_token(self.cost_app.get_store(), name)
                 self.created = new
                 return new
 
@@ -417,7 +293,9 @@ class ListenerSection(SettingsSection):
 
         def run() -> None:
             try:
-                names = [(t.name, "enabled" if t.enabled else "disabled") for t in self._repo().list()]
+                names = [
+                    (t.name, "enabled" if t.enabled else "disabled") for t in self.cost_app.get_store().tokens.list()
+                ]
             except Exception as exc:
                 app.call_from_thread(app.notify, str(exc), title="tracking tokens", severity="error", markup=False)
                 return
@@ -436,7 +314,7 @@ class ListenerSection(SettingsSection):
                 return
 
             def toggle() -> Any:
-                repo = self._repo()
+                repo = self.cost_app.get_store().tokens
                 token = repo.get(name)
                 if token is None:
                     raise LookupError(f"no tracking token named {name!r}")
@@ -456,7 +334,8 @@ class ListenerSection(SettingsSection):
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     self._in_thread(
-                        lambda: self._repo().delete(name), lambda _: f"Deleted the tracking token of {name!r}."
+                        lambda: self.cost_app.get_store().tokens.delete(name),
+                        lambda _: f"Deleted the tracking token of {name!r}.",
                     )
 
             self.app.push_screen(

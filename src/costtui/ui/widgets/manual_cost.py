@@ -67,7 +67,7 @@ class ManualCostModal(ModalScreen[bool]):
     @on(Button.Pressed, "#m-save")
     @on(Input.Submitted)
     def _save(self) -> None:
-        from costtui.billing import ManualCost
+        from costtui.models import ManualCost
 
         error = self.query_one("#manual-error", Static)
         try:
@@ -105,10 +105,8 @@ class ManualCostModal(ModalScreen[bool]):
 
     @work(thread=True, group="manual-cost", exclusive=True, exit_on_error=False)
     def _store(self, entry: Any) -> None:
-        from costtui.store.billing import add_manual_cost
-
         try:
-            saved = add_manual_cost(self.app.get_store(), entry)  # type: ignore[attr-defined]
+            saved = self.app.get_store().billing.add_manual_cost(entry)  # type: ignore[attr-defined]
         except ValueError as exc:
             self.app.call_from_thread(self.query_one("#manual-error", Static).update, str(exc))
             return

@@ -1,7 +1,8 @@
 """Provider sync: pull usage, costs, balances and limits for every enabled account, idempotently.
 
-``sync()`` is what ``costtui sync`` runs; :class:`Scheduler` runs it on a timer inside the TUI and
-``costtui serve`` (quotas every 5 minutes, usage and costs hourly, by default).
+``sync()`` is what ``costtui sync`` runs. :class:`SyncSchedule` says which planes are due (quotas
+every 5 minutes, usage and costs hourly, by default) and holds no store; :class:`Scheduler` runs
+``sync()`` on that schedule for ``costtui serve``, and the TUI's runner runs it as workers.
 
 Rules:
 
@@ -13,7 +14,8 @@ Rules:
 * A provider outage (timeouts, 5xx, 429) never raises out of ``sync()``: it becomes a failed
   :class:`SyncReport` and ``last_error`` on the account. ``asyncio.CancelledError`` does propagate
   (cancelling a sync is a user action) — whatever chunks were committed stay committed.
-* Keyring reads and SQLite writes block, so they run in ``asyncio.to_thread``.
+* Keyring reads and every SQLite read or write block, so they run in ``asyncio.to_thread``:
+  nothing here touches the store on the event loop.
 """
 
 from __future__ import annotations
@@ -21,21 +23,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from costtui import secrets
-from costtui.billing import Account, QuotaSnapshot
 from costtui.config import SyncSettings
+from costtui.models import Account, QuotaSnapshot
 from costtui.providers import get_info, make_provider
 from costtui.providers.base import ProviderError, Sleep, make_http_client
 from costtui.store import Store
-from costtui.store import billing as bstore
 
 log = logging.getLogger("costtui.sync")
 
@@ -79,65 +81,34 @@ def _chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, 
 
 
 def usage_window(
-    store: Store, account: Account, settings: SyncSettings, today: date, since: date | None = None
+    synced_through: date | None, settings: SyncSettings, today: date, since: date | None = None
 ) -> tuple[date, date]:
-    """The days the next usage sync of ``account`` should (re-)read."""
+    """The days the next usage sync should (re-)read, given the last day fully synced."""
     if since is not None:
         return min(since, today), today
-    assert account.id is not None
-    state = bstore.sync_state(store, account.id, "usage")
-    through = date.fromisoformat(state["synced_through"]) if state and state["synced_through"] else None
-    if through is None:
+    if synced_through is None:
         return today - timedelta(days=settings.backfill_days - 1), today
-    return min(today, through - timedelta(days=settings.overlap_days)), today
-
-
-def _quota_hints(store: Store, account: Account, today: date) -> dict[str, set[str]]:
-    """Projects and the models they used in the last 30 days (OpenAI rate limits are per project)."""
-    rows = store.query(
-        "SELECT DISTINCT project, model FROM billed_costs WHERE provider = ? AND account = ? AND kind = 'usage'"
-        " AND day >= ? AND project != ''",
-        [account.provider, account.name, (today - timedelta(days=30)).isoformat()],
-    )
-    hints: dict[str, set[str]] = {}
-    for r in rows:
-        hints.setdefault(r["project"], set())
-        if r["model"]:
-            hints[r["project"]].add(r["model"])
-    return hints
+    return min(today, synced_through - timedelta(days=settings.overlap_days)), today
 
 
 CONFIGURED_EVERY = timedelta(hours=6)
 """Configured (not live) rate limits change rarely: re-read them at most this often."""
 
 
-def _configured_due(store: Store, account: Account, now: datetime) -> bool:
-    newest = store.scalar(
-        "SELECT MAX(taken_at) FROM quota_latest WHERE provider = ? AND account = ? AND kind LIKE 'configured_rate_limit%'",
-        [account.provider, account.name],
-    )
-    return newest is None or now - datetime.fromisoformat(newest) >= CONFIGURED_EVERY
+def configured_due(last_read: datetime | None, now: datetime) -> bool:
+    """Whether configured rate limits last read at ``last_read`` should be read again."""
+    return last_read is None or now - last_read >= CONFIGURED_EVERY
 
 
 def _fill_spend_used(store: Store, account: Account, snaps: list[QuotaSnapshot], today: date) -> list[QuotaSnapshot]:
-    """A monthly spend limit without ``used``: month-to-date billed cost of the account."""
+    """A monthly spend limit without ``used``: month-to-date billed cost of the account (reads the store)."""
     out = []
     for s in snaps:
         if s.kind == "spend_limit" and s.used is None and s.window == "month" and s.limit is not None:
-            mtd = sum(
-                (
-                    line.cost_usd or 0
-                    for line in bstore.billed_lines(
-                        store,
-                        provider=account.provider,
-                        account=account.name,
-                        kinds=["cost"],
-                        start=today.replace(day=1),
-                        end=today,
-                    )
-                ),
-                start=0,
+            lines = store.billing.billed_lines(
+                provider=account.provider, account=account.name, kinds=["cost"], start=today.replace(day=1), end=today
             )
+            mtd = sum((line.cost_usd or 0 for line in lines), start=Decimal(0))
             s = s.model_copy(update={"used": mtd, "remaining": s.limit - mtd})
         out.append(s)
     return out
@@ -178,7 +149,7 @@ async def sync_account(
         key = await _load_key(account)
     except secrets.SecretsError as exc:
         for plane in planes:
-            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, str(exc), clock())
+            await asyncio.to_thread(store.billing.mark_error, account.id, plane, str(exc), clock())
             reports.append(SyncReport(account.label, plane, False, str(exc)))
         return reports
     provider = make_provider(
@@ -199,12 +170,12 @@ async def sync_account(
         except ProviderError as exc:
             message = _redact(str(exc), key)
             log.warning("sync %s %s failed: %s", account.label, plane, message)
-            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message, clock())
+            await asyncio.to_thread(store.billing.mark_error, account.id, plane, message, clock())
             reports.append(SyncReport(account.label, plane, False, message))
         except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
             message = _redact(f"unexpected {type(exc).__name__}: {exc}", key)
             log.warning("sync %s %s failed: %s", account.label, plane, message)
-            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message[:500], clock())
+            await asyncio.to_thread(store.billing.mark_error, account.id, plane, message[:500], clock())
             reports.append(SyncReport(account.label, plane, False, message))
     return reports
 
@@ -218,9 +189,11 @@ async def _sync_usage(
     progress: Progress | None,
     clock: Callable[[], datetime],
 ) -> SyncReport:
-    assert account.id is not None
+    account_id = account.id
+    assert account_id is not None
     today = clock().astimezone(UTC).date()
-    start, end = usage_window(store, account, settings, today, since)
+    through = await asyncio.to_thread(store.billing.synced_through, account_id, "usage")
+    start, end = usage_window(through, settings, today, since)
     report = SyncReport(account.label, "usage", True, start=start, end=end)
     chunks = _chunks(start, end)
     for i, (lo, hi) in enumerate(chunks, 1):
@@ -232,15 +205,13 @@ async def _sync_usage(
                 progress(f"{account.label}: {msg} [part {_i}/{len(chunks)}]")
 
         result = await provider.fetch_usage(lo, hi, step)
-        written = await asyncio.to_thread(bstore.record_billed, store, result.lines, result.windows, now=clock())
+        written = await asyncio.to_thread(store.billing.record_billed, result.lines, result.windows, now=clock())
         report.written += written.written
         report.deleted += written.deleted
         report.skipped = sorted(set(report.skipped) | set(result.skipped))
         # Today is still moving: the watermark is the last *complete* day.
         through = min(hi, today - timedelta(days=1))
-        await asyncio.to_thread(
-            lambda through=through: bstore.mark_success(store, account.id, "usage", synced_through=through, now=clock())  # type: ignore[arg-type]
-        )
+        await asyncio.to_thread(store.billing.mark_success, account_id, "usage", synced_through=through, now=clock())
     report.message = f"{report.written} rows written, {report.deleted} removed ({start} → {end})"
     if report.skipped:
         report.message += f"; not available here: {', '.join(report.skipped)}"
@@ -250,16 +221,22 @@ async def _sync_usage(
 async def _sync_quotas(
     store: Store, account: Account, provider: Any, progress: Progress | None, clock: Callable[[], datetime]
 ) -> SyncReport:
-    assert account.id is not None
+    account_id = account.id
+    assert account_id is not None
     if progress:
         progress(f"{account.label}: balances and limits")
     today = clock().astimezone(UTC).date()
-    hints = await asyncio.to_thread(_quota_hints, store, account, today)
-    configured = await asyncio.to_thread(_configured_due, store, account, clock())
+    hints = await asyncio.to_thread(
+        store.billing.projects_and_models, account.provider, account.name, today - timedelta(days=30)
+    )
+    last_configured = await asyncio.to_thread(
+        store.billing.newest_quota_time, account.provider, account.name, "configured_rate_limit"
+    )
+    configured = configured_due(last_configured, clock())
     snaps = await provider.fetch_quotas(hints, configured=configured)
     snaps = await asyncio.to_thread(_fill_spend_used, store, account, snaps, today)
-    n = await asyncio.to_thread(bstore.record_quotas, store, snaps)
-    await asyncio.to_thread(lambda: bstore.mark_success(store, account.id, "quota", now=clock()))  # type: ignore[arg-type]
+    n = await asyncio.to_thread(store.billing.record_quotas, snaps)
+    await asyncio.to_thread(store.billing.mark_success, account_id, "quota", now=clock())
     return SyncReport(account.label, "quota", True, f"{n} limits refreshed", quotas=n)
 
 
@@ -278,7 +255,7 @@ async def sync(
 ) -> list[SyncReport]:
     """Sync every enabled account (or those of ``provider`` / ``account``); returns one report per plane."""
     settings = settings or SyncSettings()
-    accounts = await asyncio.to_thread(bstore.list_accounts, store, provider, enabled_only=True)
+    accounts = await asyncio.to_thread(store.billing.list_accounts, provider, enabled_only=True)
     if account:
         accounts = [a for a in accounts if a.name == account]
     own = client is None
@@ -305,12 +282,77 @@ async def sync(
     return reports
 
 
-class Scheduler:
-    """Runs quota syncs every ``quota_interval`` and usage syncs every ``usage_interval``.
+def due_planes(
+    last_run: Mapping[str, datetime], intervals: Mapping[str, timedelta], now: datetime, *, force: bool = False
+) -> list[str]:
+    """The planes whose interval has passed since their last run (all of them when forced)."""
+    if force:
+        return list(PLANES)
+    return [p for p, every in intervals.items() if p not in last_run or now - last_run[p] >= every]
 
-    Usable without Textual: ``costtui serve`` awaits :meth:`run`; the TUI starts it in a worker
-    and calls :meth:`refresh_now` for its "refresh all" key. Cancel the task to stop it. A sync
-    never overlaps another (one loop); ``on_report`` gets each batch of reports.
+
+def seconds_until_due(last_run: Mapping[str, datetime], intervals: Mapping[str, timedelta], now: datetime) -> float:
+    """How long until the next plane is due (0 when one is due now)."""
+    waits = [(last_run[p] + every - now).total_seconds() if p in last_run else 0.0 for p, every in intervals.items()]
+    return max(0.0, min(waits))
+
+
+class SyncSchedule:
+    """Which planes are due: the timing of syncs, with no store and no I/O.
+
+    The TUI's runner and :class:`Scheduler` ask :meth:`take_due` what to run; :meth:`refresh_now`
+    makes every plane due once (the refresh key).
+    """
+
+    def __init__(self, settings: SyncSettings | None = None, *, now: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings or SyncSettings()
+        self.now = now or (lambda: datetime.now(UTC))
+        self._last_run: dict[str, datetime] = {}
+        self._force = False
+
+    @property
+    def intervals(self) -> dict[str, timedelta]:
+        return {
+            "quota": timedelta(minutes=self.settings.quota_interval_minutes),
+            "usage": timedelta(minutes=self.settings.usage_interval_minutes),
+        }
+
+    @property
+    def last_run(self) -> Mapping[str, datetime]:
+        return dict(self._last_run)
+
+    @property
+    def forced(self) -> bool:
+        return self._force
+
+    def refresh_now(self) -> None:
+        """Every plane is due at the next look."""
+        self._force = True
+
+    def due(self) -> list[str]:
+        return due_planes(self._last_run, self.intervals, self.now(), force=self._force)
+
+    def take_due(self) -> list[str]:
+        """The due planes, marked as run now (so the next look does not return them again)."""
+        planes = self.due()
+        self._force = False
+        self.mark_run(planes)
+        return planes
+
+    def mark_run(self, planes: Sequence[str]) -> None:
+        now = self.now()
+        for p in planes:
+            self._last_run[p] = now
+
+    def seconds_until_due(self) -> float:
+        return seconds_until_due(self._last_run, self.intervals, self.now())
+
+
+class Scheduler:
+    """Runs ``sync()`` on a :class:`SyncSchedule`: what ``costtui serve`` awaits with :meth:`run`.
+
+    Usable without Textual. Cancel the task to stop it. A sync never overlaps another (one loop);
+    ``on_report`` gets each batch of reports.
     """
 
     def __init__(
@@ -326,45 +368,27 @@ class Scheduler:
     ) -> None:
         self.store = store
         self.settings = settings or SyncSettings()
+        self.schedule = SyncSchedule(self.settings, now=now)
         self.client = client
         self.on_report = on_report
         self.progress = progress
         self.sleep = sleep
-        self.now = now or (lambda: datetime.now(UTC))
         self._wake = asyncio.Event()
-        self._force = False
-        self.last_run: dict[str, datetime] = {}
         self.running = False
 
-    @property
-    def intervals(self) -> dict[str, timedelta]:
-        return {
-            "quota": timedelta(minutes=self.settings.quota_interval_minutes),
-            "usage": timedelta(minutes=self.settings.usage_interval_minutes),
-        }
-
     def refresh_now(self) -> None:
-        """Sync every plane at the next opportunity (the TUI's refresh key)."""
-        self._force = True
+        """Sync every plane at the next opportunity."""
+        self.schedule.refresh_now()
         self._wake.set()
 
     def due(self) -> list[str]:
-        now = self.now()
-        if self._force:
-            return list(PLANES)
-        return [p for p, every in self.intervals.items() if p not in self.last_run or now - self.last_run[p] >= every]
+        return self.schedule.due()
 
     def seconds_until_due(self) -> float:
-        now = self.now()
-        waits = [
-            (self.last_run[p] + every - now).total_seconds() if p in self.last_run else 0.0
-            for p, every in self.intervals.items()
-        ]
-        return max(0.0, min(waits))
+        return self.schedule.seconds_until_due()
 
     async def run_once(self) -> list[SyncReport]:
-        planes = self.due()
-        self._force = False
+        planes = self.schedule.take_due()
         if not planes:
             return []
         self.running = True
@@ -378,12 +402,12 @@ class Scheduler:
                 client=self.client,
                 settings=self.settings,
                 sleep=self.sleep,
-                now=self.now,
+                now=self.schedule.now,
             )
         finally:
             self.running = False
-        for p in planes:
-            self.last_run[p] = self.now()
+        # The intervals count from the end of a sync, so a slow sync is not followed by another at once.
+        self.schedule.mark_run(planes)
         if self.on_report:
             self.on_report(reports)
         return reports
@@ -392,9 +416,9 @@ class Scheduler:
         while True:
             await self.run_once()
             self._wake.clear()
-            timeout = self.seconds_until_due()
-            if self._force:
+            if self.schedule.forced:
                 continue
+            timeout = self.schedule.seconds_until_due()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 1.0))
 
