@@ -7,7 +7,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from costtui import secrets
 from costtui.cli import cli
 
 from .fakes import FakeAPI, js
@@ -46,14 +45,14 @@ def test_keys_add_warns_on_wrong_key_type(runner: CliRunner) -> None:
     assert res.exit_code == 0 and "does not look like an Anthropic Admin key" in res.output
 
 
-def test_keys_add_headless_needs_passphrase(runner: CliRunner, no_keyring, monkeypatch) -> None:
+def test_keys_add_headless_needs_passphrase(credentials, runner: CliRunner, no_keyring, monkeypatch) -> None:
     res = runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek\n")
     assert res.exit_code != 0 and "COSTTUI_KEYRING_PASSPHRASE" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "pw")
     res = runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek\n")
     assert res.exit_code == 0 and "encrypted file" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "not the pw")
-    secrets.reset()
+    credentials.lock()
     res = runner.invoke(cli, ["keys", "test", "deepseek"])
     assert res.exit_code == 1 and "wrong passphrase" in res.output
 
@@ -141,14 +140,14 @@ def test_from_env_account(runner: CliRunner, monkeypatch, memory_keyring) -> Non
     assert "env:COSTTUI_OPENROUTER_KEY" in runner.invoke(cli, ["keys", "list"]).output
 
 
-def test_keys_backend(runner: CliRunner, no_keyring, monkeypatch) -> None:
+def test_keys_backend(credentials, runner: CliRunner, no_keyring, monkeypatch) -> None:
     res = runner.invoke(cli, ["keys", "backend"])
     assert res.exit_code == 0 and "encrypted file" in res.output and "locked" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "pw")
     res = runner.invoke(cli, ["keys", "backend", "--check"])
     assert res.exit_code == 0 and "opened fine" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "bad")
-    secrets.reset()
+    credentials.lock()
     res = runner.invoke(cli, ["keys", "backend", "--check"])
     assert res.exit_code != 0 and "wrong passphrase" in res.output
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from costtui import secrets
 from costtui.billing import Account
 from costtui.config import SyncSettings
 from costtui.store import Store
@@ -84,8 +83,8 @@ def store(db_path: Path) -> Store:
 
 
 @pytest.fixture
-def account(store: Store) -> Account:
-    secrets.set_secret("openai:default", KEY)
+def account(credentials, store: Store) -> Account:
+    credentials.set_secret("openai:default", KEY)
     return b.add_account(store, Account(provider="openai", key_kind="admin", base_url="https://api.test/v1"))
 
 
@@ -242,23 +241,24 @@ async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: 
     assert len(got) == 2
 
 
-async def test_keys_test_messages(store: Store, account: Account) -> None:
+async def test_keys_test_messages(credentials, store: Store, account: Account) -> None:
     api = FakeAPI().add("GET", "/v1/organization/costs", js({"error": {"message": "bad"}}, 401))
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and "revoked" in msg
-    secrets.set_secret("openai:default", "sk-proj-notadminnotadmin123")
+        r = await check_account(account, client=client)
+    assert r.status == "failed" and r.mark == "✗" and "revoked" in r.message
+    credentials.set_secret("openai:default", "sk-proj-notadminnotadmin123")
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and "wrong kind of key" in msg and "sk-admin" in msg
+        r = await check_account(account, client=client)
+    assert r.status == "failed" and "wrong kind of key" in r.message and "sk-admin" in r.message
+    # A key that could not be asked about is never shown as working, nor as wrong.
     api = FakeAPI().add("GET", "/v1/organization/costs", httpx.ConnectError("no route"))
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and msg.startswith("no network")
+        r = await check_account(account, client=client)
+    assert r.status == "unchecked" and r.mark == "?" and "no network" in r.message
 
 
-async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -> None:
-    secrets.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
+async def test_configured_rate_limits_are_read_a_few_times_a_day(credentials, store: Store) -> None:
+    credentials.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
     b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = FakeAPI().add(
         "GET",
@@ -306,10 +306,10 @@ async def test_run_scheduler_is_cancellable(store: Store, account: Account, monk
     assert "sync openai/default usage" in caplog.text and KEY not in caplog.text
 
 
-async def test_anthropic_sync_twice_same_rows(store: Store) -> None:
+async def test_anthropic_sync_twice_same_rows(credentials, store: Store) -> None:
     from .test_anthropic import full_api
 
-    secrets.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
+    credentials.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
     b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = full_api().add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
     for _ in range(2):

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from costtui import secrets
 from costtui.billing import Account, BilledLine, QuotaSnapshot
 from costtui.config import Settings
 from costtui.store import Store
@@ -162,10 +161,10 @@ async def test_add_account_with_password_field(db_path: Path, memory_keyring: An
         assert memory_keyring.store == {}
 
 
-async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None) -> None:
-    secrets.unlock("right")
-    secrets.set_secret("x", "y")
-    secrets.reset()
+async def test_passphrase_modal_wrong_then_right(credentials, db_path: Path, no_keyring: None) -> None:
+    credentials.unlock("right")
+    credentials.set_secret("x", "y")
+    credentials.lock()
     app = app_for(seeded(db_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -185,7 +184,7 @@ async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None
         assert isinstance(app.screen, QuotasScreen) and not app.screen.has_class("-locked")
 
 
-async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sync_now_runs_fetch_workers(credentials, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     api = FakeAPI().add(
         "GET",
         "/user/balance",
@@ -194,7 +193,7 @@ async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("costtui.sync.make_http_client", lambda timeout=30: api.client())
     with Store(db_path) as store:
         b.add_account(store, Account(provider="deepseek"))
-    secrets.set_secret("deepseek:default", "sk-deepseek-SYNC")
+    credentials.set_secret("deepseek:default", "sk-deepseek-SYNC")
     app = app_for(db_path)
     groups: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -271,10 +270,10 @@ async def test_manual_cost_form(db_path: Path) -> None:
         assert b.billed_summary(store).cost_usd == Decimal("12.50")
 
 
-async def test_edit_account_keeps_or_replaces_the_key(db_path: Path, memory_keyring: Any) -> None:
+async def test_edit_account_keeps_or_replaces_the_key(credentials, db_path: Path, memory_keyring: Any) -> None:
     with Store(db_path) as store:
         b.add_account(store, Account(provider="openrouter", key_kind="inference", key_fp="sk-or-v…0001"))
-    secrets.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
+    credentials.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
     app = app_for(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("0")

@@ -86,8 +86,10 @@ def _group_json(rows: list[GroupTotals]) -> list[dict[str, Any]]:
     return [{"name": g.name, **g.as_json()} for g in rows]
 
 
-def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
-    """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename)."""
+def status_report(store: Store, now: datetime | None = None, *, sync: Any = None) -> dict[str, Any]:
+    """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename).
+
+    ``sync`` is the ``[sync]`` settings: account health in ``quotas`` depends on its intervals."""
     now = (now or now_utc()).astimezone(UTC)
     today = now.date()
     month_start = today.replace(day=1)
@@ -114,12 +116,20 @@ def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
         ],
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
         # Billed plane and limits: what providers say is owed, and every quota.
-        **_billed_and_quotas(store),
+        **_billed_and_quotas(store, sync),
     }
 
 
-def _billed_and_quotas(store: Store) -> dict[str, Any]:
-    """``billed`` (provider-reported and manual costs) and ``quotas``."""
-    from costtui.store.billing import billed_report, quotas_report
+def quotas_json(store: Store, sync: Any = None) -> list[dict[str, Any]]:
+    """``costtui quotas --json`` and the ``quotas`` key of ``status --json``: one shape, one health."""
+    from costtui.analytics.health import health_map
+    from costtui.store.billing import quotas_report
 
-    return {"billed": billed_report(store), "quotas": quotas_report(store)}
+    return quotas_report(store, health_map(store, sync))
+
+
+def _billed_and_quotas(store: Store, sync: Any = None) -> dict[str, Any]:
+    """``billed`` (provider-reported and manual costs) and ``quotas``."""
+    from costtui.store.billing import billed_report
+
+    return {"billed": billed_report(store), "quotas": quotas_json(store, sync)}

@@ -765,18 +765,9 @@ def delete_manual_cost(store: Store, entry_id: int) -> None:
 # --------------------------------------------------------------------------- reports (status --json, CLI, UI)
 
 
-def _health_map(store: Store, settings: Any = None) -> dict[tuple[str, str], AccountHealth]:
-    usage = timedelta(minutes=getattr(settings, "usage_interval_minutes", 60.0))
-    quota = timedelta(minutes=getattr(settings, "quota_interval_minutes", 5.0))
-    return {
-        (a.provider, a.name): account_health(store, a, usage_interval=usage, quota_interval=quota)
-        for a in list_accounts(store)
-    }
-
-
-def quotas_report(store: Store, settings: Any = None) -> list[dict[str, Any]]:
-    """One entry per account and limit (the ``quotas`` key of ``costtui status --json``)."""
-    health = _health_map(store, settings)
+def quotas_report(store: Store, health: dict[tuple[str, str], AccountHealth]) -> list[dict[str, Any]]:
+    """One entry per account and limit (the ``quotas`` key of ``costtui status --json``); ``health``
+    comes from :func:`costtui.analytics.health.health_map` with the configured sync settings."""
     out = []
     for q in latest_quotas(store):
         h = health.get((q.provider, q.account))

@@ -63,7 +63,7 @@ class EmbeddedListener:
             if result.accepted:  # duplicates change nothing on screen
                 app.data_changed()
 
-        listener = Listener(app.db_path, app.settings.listener, on_events=committed)
+        listener = Listener(app.db_path, app.settings.listener, on_events=committed, credentials=app.credentials)
         app.listener_status = "listener starting…"
         try:
             await listener.start()
@@ -110,12 +110,13 @@ class EmbeddedListener:
             return
         self.listener = listener
         if listener.ingest_key is None:
+            # Only when no key file could be written either (a read-only data dir): rare enough to say,
+            # briefly; Settings → Listener keeps the details.
             app.notify(
-                "No ingest key could be read or created (keyring locked or unavailable): local apps can push "
-                "without a key. Set COSTTUI_INGEST_KEY or unlock the keyring (costtui keys backend).",
+                "No ingest key could be created: local apps can push without one (see Settings → Listener).",
                 title="listener",
                 severity="warning",
-                timeout=12,
+                timeout=6,
                 markup=False,
             )
         elif listener.ingest_key.generated:
@@ -280,7 +281,7 @@ class ListenerSection(SettingsSection):
 
     @classmethod
     def load(cls, app: CostApp, store: Store) -> ListenerInfo:
-        from costtui.listener.keys import INGEST_KEY, KeyUnavailable, get_key
+        from costtui.listener.keys import INGEST_KEY, KeyUnavailable, ListenerKeys
         from costtui.listener.tokens import TokenRepo
 
         s = app.settings.listener
@@ -288,13 +289,16 @@ class ListenerSection(SettingsSection):
         info = None
         key_text = "not generated yet (the listener creates it when it starts; or `costtui tokens key`)"
         if emb is not None and emb.listener is not None:
+            # The running listener's own key: what it checks is what this panel shows.
             url = emb.listener.url
             info = emb.listener.ingest_key
+            if info is None:
+                key_text = "none: the key file could not be written, so local apps push without a key"
         else:
             host = "127.0.0.1" if s.host in ("0.0.0.0", "::", "") else s.host
             url = emb.viewer_of if emb is not None and emb.viewer_of else f"http://{host}:{s.port}"
             try:
-                info = get_key(INGEST_KEY, generate=False)
+                info = ListenerKeys(app.credentials).get(INGEST_KEY, generate=False)
             except KeyUnavailable as exc:
                 key_text = f"unavailable: {exc}"
         if info is not None and info.generated:
@@ -477,13 +481,15 @@ class ListenerSection(SettingsSection):
         )
 
     def action_reveal_key(self) -> None:
-        from costtui.listener.keys import INGEST_KEY, get_key
+        from costtui.listener.keys import INGEST_KEY, ListenerKeys
 
         app = self.cost_app
+        emb = _embedded(app)
+        running = emb.listener.ingest_key if emb is not None and emb.listener is not None else None
 
         def run() -> None:
             try:
-                info = get_key(INGEST_KEY, generate=False)
+                info = running or ListenerKeys(app.credentials).get(INGEST_KEY, generate=False)
             except Exception as exc:
                 app.call_from_thread(app.notify, str(exc), title="ingest key", severity="error", markup=False)
                 return
