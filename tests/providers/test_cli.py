@@ -178,3 +178,16 @@ def test_keys_update_rotates_the_key(runner: CliRunner, memory_keyring) -> None:
     data = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
     assert data["accounts"][0]["base_url"] == "https://ds.example"
     assert runner.invoke(cli, ["keys", "update", "deepseek"]).exit_code != 0
+
+
+def test_keys_test_never_ticks_a_key_it_did_not_check(runner: CliRunner, memory_keyring, monkeypatch) -> None:
+    runner.invoke(cli, ["keys", "add", "groq"], input="gsk_groqgroqgroqgroq0001\n")
+    res = runner.invoke(cli, ["keys", "test"])
+    assert "✓" not in res.output and "– groq/default: not checked" in res.output
+    assert res.exit_code == 0  # nothing to ask is not a failure
+    # A key that cannot be read (the key file is locked, no terminal to ask) is "?" and fails.
+    runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek0002\n")
+    monkeypatch.setenv("COSTTUI_SECRETS__BACKEND", "file")
+    res = runner.invoke(cli, ["keys", "test", "deepseek"])
+    assert res.exit_code == 1 and "✓" not in res.output
+    assert "? deepseek/default: not checked" in res.output and "locked" in res.output

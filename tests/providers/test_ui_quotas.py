@@ -161,6 +161,37 @@ async def test_add_account_with_password_field(db_path: Path, memory_keyring: An
         assert memory_keyring.store == {}
 
 
+async def test_add_account_checks_the_key_kind_and_warns_about_the_format(db_path: Path, memory_keyring: Any) -> None:
+    app = app_for(db_path)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, *a, **k: (notes.append(str(message)), real_notify(message, *a, **k))[1]  # type: ignore[method-assign]
+        await pilot.press("0")
+        await settle(pilot)
+        panel = app.screen.query_one(AccountsPanel)
+        panel.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AddAccountModal)
+        modal.query_one("#provider").value = "openai"
+        await pilot.pause()
+        modal.query_one("#kind").value = "management"  # OpenAI sync needs an Admin key
+        modal.query_one("#key", Input).value = "sk-proj-TUIKEY-0000000001"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert isinstance(app.screen, AddAccountModal)
+        assert "not management" in str(app.screen.query_one("#account-error").render())
+        assert memory_keyring.store == {}
+        modal.query_one("#kind").value = "admin"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert not isinstance(app.screen, AddAccountModal)
+        assert memory_keyring.store[("costtui", "openai:default")] == "sk-proj-TUIKEY-0000000001"
+        assert any("does not look like an OpenAI Admin key" in n for n in notes)
+
+
 async def test_passphrase_modal_wrong_then_right(credentials, db_path: Path, no_keyring: None) -> None:
     credentials.unlock("right")
     credentials.set_secret("x", "y")
