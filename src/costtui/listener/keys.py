@@ -243,15 +243,6 @@ class ListenerKeys:
         return KeyInfo(name, fresh, self._file_source(name), generated=True)
 
 
-def get_key(name: str, *, generate: bool = True, credentials: Credentials | None = None) -> KeyInfo | None:
-    """Shorthand for ``ListenerKeys(credentials).get(name)``."""
-    return ListenerKeys(credentials).get(name, generate=generate)
-
-
-def rotate_key(name: str, *, credentials: Credentials | None = None) -> KeyInfo:
-    return ListenerKeys(credentials).rotate(name)
-
-
 def same_key(given: str | None, expected: str | None) -> bool:
     """Constant-time comparison; a missing side never matches."""
     if not given or not expected:
