@@ -10,6 +10,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+from costtui.secrets import Credentials
+
 
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives in a dict: the real keyring API, nothing on disk."""
@@ -55,6 +57,12 @@ def memory_keyring() -> MemoryKeyring:
     backend = keyring.get_keyring()
     assert isinstance(backend, MemoryKeyring)
     return backend
+
+
+@pytest.fixture
+def credentials() -> Credentials:
+    """Credentials with the default ``[secrets]`` settings (environment overrides apply per call)."""
+    return Credentials()
 
 
 @pytest.fixture

@@ -32,6 +32,15 @@ class AppContext:
     db: Path
     config_file: Path
     _store: Any = field(default=None, repr=False)
+    _credentials: Any = field(default=None, repr=False)
+
+    def credentials(self) -> Any:
+        """The credentials of these settings (``--config`` decides the backend for every command)."""
+        if self._credentials is None:
+            from costtui.secrets import Credentials
+
+            self._credentials = Credentials.from_settings(self.settings)
+        return self._credentials
 
     def store(self) -> Any:
         if self._store is None:
@@ -97,7 +106,7 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
             click.echo(f"Pruned {removed:,} events older than {app_ctx.settings.retention_days} days.", err=True)
     from costtui.ui.app import make_app
 
-    app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener)
+    app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
     app.run()
 
 
@@ -189,7 +198,7 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
     """Spend today, this month and in total, by provider and by model."""
     from costtui.analytics.summary import status_report
 
-    report = status_report(app_ctx.store())
+    report = status_report(app_ctx.store(), sync=app_ctx.settings.sync)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return

@@ -1,10 +1,15 @@
 """Credentials: provider keys and listener keys, never on disk in plain text (unless opted in).
 
-Lookup order for a secret called ``name`` (``get_secret``):
+Provider keys live here; the listener's own keys do not (see :mod:`costtui.listener.keys`).
+
+A :class:`Credentials` object is built from ``Settings.secrets`` by whoever owns the settings (the
+CLI context, ``costtui serve``, the TUI app) and passed down; there is no module-level state.
+
+Lookup order for a secret called ``name`` (:meth:`Credentials.get_secret`):
 
 1. an environment variable (``COSTTUI_OPENAI_KEY``, ``COSTTUI_OPENAI_WORK_KEY``,
-   ``COSTTUI_OPENAI_ADMIN_KEY``, ``COSTTUI_INGEST_KEY``… see :func:`env_names`);
-2. the store in use, chosen once per call by :func:`backend_info`:
+   ``COSTTUI_OPENAI_ADMIN_KEY``… see :func:`env_names`);
+2. the store in use, chosen per call by :meth:`Credentials.backend_info`:
 
    * the **system keyring** when one is usable (Secret Service, macOS Keychain, Windows
      Credential Locker, or the in-memory test backend). Backends that are not usable or not safe
@@ -12,14 +17,15 @@ Lookup order for a secret called ``name`` (``get_secret``):
      and every file backend from ``keyrings.alt`` / ``keyrings.cryptfile`` (their plaintext one
      is base64 at best; their encrypted ones prompt with ``getpass``, which would hang a TUI);
    * else an **encrypted file** (``keyrings.cryptfile``: Argon2 + AES-GCM) in the XDG data
-     dir, unlocked by ``COSTTUI_KEYRING_PASSPHRASE`` or by :func:`unlock` (the TUI asks in a
-     modal, the CLI prompts). A wrong passphrase raises :class:`WrongPassphrase`;
+     dir, unlocked by ``COSTTUI_KEYRING_PASSPHRASE`` or by :meth:`Credentials.unlock` (the TUI
+     asks in a modal, the CLI prompts on a terminal). A wrong passphrase raises
+     :class:`WrongPassphrase`;
    * a **plaintext file** only when the user opted in (``[secrets] backend = "plaintext"`` in
      the config file, or ``COSTTUI_SECRETS__BACKEND=plaintext``), or, with
      ``allow_plaintext = true``, when no passphrase is available and no encrypted file exists.
 
 Thread rule: keyring calls block (Secret Service is D-Bus, the file keyring runs Argon2 for
-~0.3 s per call); call these functions from a thread worker or ``asyncio.to_thread`` in the TUI.
+~0.3 s per call); call these methods from a thread worker or ``asyncio.to_thread`` in the TUI.
 Values are held as :class:`pydantic.SecretStr`; no message here ever contains a secret.
 """
 
@@ -87,32 +93,6 @@ class BackendInfo:
         return text
 
 
-# --------------------------------------------------------------------------- state
-
-_lock = threading.RLock()
-_passphrase: SecretStr | None = None
-"""Passphrase given through :func:`unlock` (the TUI modal or a CLI prompt)."""
-_cache: dict[tuple[str, str], SecretStr] = {}
-"""Decrypted file-keyring values: each file read costs an Argon2 derivation (~0.3 s)."""
-
-
-def reset() -> None:
-    """Forget the unlocked passphrase and cached values (tests; ``lock`` for users)."""
-    global _passphrase
-    with _lock:
-        _passphrase = None
-        _cache.clear()
-        _configured.clear()
-
-
-def lock() -> None:
-    """Forget the passphrase and decrypted values (the next use asks again)."""
-    global _passphrase
-    with _lock:
-        _passphrase = None
-        _cache.clear()
-
-
 # --------------------------------------------------------------------------- names
 
 
@@ -168,38 +148,6 @@ def env_secret(name: str) -> tuple[str, SecretStr] | None:
 # --------------------------------------------------------------------------- backends
 
 
-_configured: dict[str, str] = {}
-"""Settings handed over by the CLI/TUI (``--config`` may point at another file than the default)."""
-
-
-def configure(settings: Any) -> None:
-    """Use these settings' ``[secrets]`` section instead of re-reading the default config file."""
-    section = getattr(settings, "secrets", None)
-    with _lock:
-        _configured.clear()
-        if section is not None:
-            _configured.update(backend=str(section.backend), allow_plaintext=str(section.allow_plaintext))
-
-
-def _setting(env: str, config_key: str) -> str | None:
-    value = os.environ.get(env)
-    if value is not None:
-        return value
-    if config_key in _configured:
-        return _configured[config_key]
-    try:
-        from costtui.config import load_settings
-
-        settings = load_settings()
-    except Exception:  # a broken config file must not hide the keyring; the CLI reports it
-        return None
-    section = getattr(settings, "secrets", None)
-    if section is None:
-        return None
-    result = getattr(section, config_key, None)
-    return None if result is None else str(result)
-
-
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -236,75 +184,9 @@ def usable_system_keyring() -> KeyringBackend | None:
     return current
 
 
-def _data_file(name: str) -> Path:
-    return paths.data_dir() / name
-
-
-def _passphrase_value() -> SecretStr | None:
-    if _passphrase is not None:
-        return _passphrase
-    env = os.environ.get(PASSPHRASE_ENV)
-    return SecretStr(env) if env else None
-
-
-def backend_info() -> BackendInfo:
-    """Decide which store holds secrets now (cheap; no secret is read)."""
-    choice = (_setting(BACKEND_ENV, "backend") or "auto").strip().lower()
-    if choice not in {"auto", "system", "file", "encrypted", "encrypted-file", "plaintext", "plaintext-file"}:
-        raise KeyringUnavailable(
-            f"unknown secrets backend {choice!r} (config [secrets] backend or {BACKEND_ENV}); "
-            "use auto, system, file or plaintext"
-        )
-    system = usable_system_keyring()
-    encrypted = _data_file(ENCRYPTED_FILE)
-    if choice in {"plaintext", "plaintext-file"}:
-        return BackendInfo(
-            "plaintext-file",
-            "plaintext file (opted in)",
-            _data_file(PLAINTEXT_FILE),
-            reason="plaintext chosen in the config",
-        )
-    if choice in {"file", "encrypted", "encrypted-file"}:
-        return BackendInfo(
-            "encrypted-file",
-            "encrypted file",
-            encrypted,
-            locked=_passphrase_value() is None,
-            reason="encrypted file chosen in the config",
-        )
-    if choice == "system":
-        if system is None:
-            raise KeyringUnavailable(
-                "the config asks for the system keyring, but none is usable here "
-                '(no Secret Service/Keychain). Set [secrets] backend = "auto" to use the encrypted file.'
-            )
-        return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="chosen in the config")
-    if system is not None:
-        return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="system keyring available")
-    has_pass = _passphrase_value() is not None
-    if not has_pass and not encrypted.exists() and _truthy(_setting(ALLOW_PLAINTEXT_ENV, "allow_plaintext")):
-        return BackendInfo(
-            "plaintext-file",
-            "plaintext file (opted in)",
-            _data_file(PLAINTEXT_FILE),
-            reason="no usable system keyring, no passphrase, plaintext allowed",
-        )
-    return BackendInfo(
-        "encrypted-file", "encrypted file", encrypted, locked=not has_pass, reason="no usable system keyring"
-    )
-
-
 def _backend_label(backend: KeyringBackend) -> str:
     name = getattr(backend, "name", None)
     return str(name) if name else type(backend).__name__
-
-
-def backend_name() -> str:
-    """One line saying where secrets live, e.g. ``encrypted file at ~/.local/share/costtui/keyring.cfg``."""
-    try:
-        return backend_info().describe()
-    except SecretsError as exc:
-        return f"unavailable: {exc}"
 
 
 def _encrypted_keyring(path: Path, passphrase: SecretStr) -> KeyringBackend:
@@ -336,153 +218,268 @@ def _plaintext_keyring(path: Path) -> KeyringBackend:
     return kr
 
 
-def _open_backend(info: BackendInfo) -> KeyringBackend:
-    if info.kind == "system":
-        backend = usable_system_keyring()
-        if backend is None:  # pragma: no cover - raced with a desktop session ending
-            raise KeyringUnavailable("the system keyring went away; try again")
-        return backend
-    assert info.path is not None
-    if info.kind == "plaintext-file":
-        return _plaintext_keyring(info.path)
-    passphrase = _passphrase_value()
-    if passphrase is None:
-        raise KeyringLocked(
-            f"no usable system keyring, and the encrypted key file {info.path} is locked: "
-            f"set {PASSPHRASE_ENV}, or unlock it when costtui asks for the passphrase"
+_CHOICES = {"auto", "system", "file", "encrypted", "encrypted-file", "plaintext", "plaintext-file"}
+
+
+class Credentials:
+    """Where keys live and how to read them, for one set of settings.
+
+    Built once from ``Settings.secrets`` by whoever owns the settings (the CLI context, ``serve``,
+    the TUI app) and handed to every part that reads or writes a key, so that ``--config`` means
+    the same backend everywhere. ``COSTTUI_SECRETS__BACKEND``, ``COSTTUI_SECRETS__ALLOW_PLAINTEXT``
+    and ``COSTTUI_KEYRING_PASSPHRASE`` are read at the time of each call, so a script that sets
+    them after start-up is obeyed.
+
+    The object remembers the passphrase given to :meth:`unlock` and the values it decrypted (each
+    file read costs an Argon2 derivation, ~0.3 s); :meth:`lock` forgets both.
+    """
+
+    def __init__(self, settings: Any = None, *, data_dir: Path | None = None) -> None:
+        self._backend = str(getattr(settings, "backend", "auto"))
+        self._allow_plaintext = bool(getattr(settings, "allow_plaintext", False))
+        self._data_dir = data_dir
+        self._lock = threading.RLock()
+        self._passphrase: SecretStr | None = None
+        self._cache: dict[tuple[str, str], SecretStr] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, data_dir: Path | None = None) -> Credentials:
+        """From a :class:`costtui.config.Settings` (its ``[secrets]`` section)."""
+        return cls(getattr(settings, "secrets", None), data_dir=data_dir)
+
+    def __repr__(self) -> str:  # never show the passphrase
+        return f"Credentials(backend={self._backend!r}, unlocked={self._passphrase is not None})"
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir or paths.data_dir()
+
+    def lock(self) -> None:
+        """Forget the passphrase and decrypted values (the next use asks again)."""
+        with self._lock:
+            self._passphrase = None
+            self._cache.clear()
+
+    def unlock(self, passphrase: str) -> None:
+        """Check ``passphrase`` against the encrypted key file (creating it if absent) and keep it.
+
+        Raises :class:`WrongPassphrase`. Blocks ~0.3 s (Argon2).
+        """
+        secret = SecretStr(passphrase)
+        _encrypted_keyring(self._file(ENCRYPTED_FILE), secret)
+        with self._lock:
+            self._passphrase = secret
+            self._cache.clear()
+
+    def _file(self, name: str) -> Path:
+        return self.data_dir / name
+
+    def _choice(self) -> str:
+        return (os.environ.get(BACKEND_ENV) or self._backend or "auto").strip().lower()
+
+    def _plaintext_allowed(self) -> bool:
+        env = os.environ.get(ALLOW_PLAINTEXT_ENV)
+        return _truthy(env) if env is not None else self._allow_plaintext
+
+    def _passphrase_value(self) -> SecretStr | None:
+        if self._passphrase is not None:
+            return self._passphrase
+        env = os.environ.get(PASSPHRASE_ENV)
+        return SecretStr(env) if env else None
+
+    # ------------------------------------------------------------------ backend
+
+    def backend_info(self) -> BackendInfo:
+        """Decide which store holds secrets now (cheap; no secret is read)."""
+        choice = self._choice()
+        if choice not in _CHOICES:
+            raise KeyringUnavailable(
+                f"unknown secrets backend {choice!r} (config [secrets] backend or {BACKEND_ENV}); "
+                "use auto, system, file or plaintext"
+            )
+        system = usable_system_keyring()
+        encrypted = self._file(ENCRYPTED_FILE)
+        if choice in {"plaintext", "plaintext-file"}:
+            return BackendInfo(
+                "plaintext-file",
+                "plaintext file (opted in)",
+                self._file(PLAINTEXT_FILE),
+                reason="plaintext chosen in the config",
+            )
+        if choice in {"file", "encrypted", "encrypted-file"}:
+            return BackendInfo(
+                "encrypted-file",
+                "encrypted file",
+                encrypted,
+                locked=self._passphrase_value() is None,
+                reason="encrypted file chosen in the config",
+            )
+        if choice == "system":
+            if system is None:
+                raise KeyringUnavailable(
+                    "the config asks for the system keyring, but none is usable here "
+                    '(no Secret Service/Keychain). Set [secrets] backend = "auto" to use the encrypted file.'
+                )
+            return BackendInfo("system", f"system keyring ({_backend_label(system)})", reason="chosen in the config")
+        if system is not None:
+            return BackendInfo(
+                "system", f"system keyring ({_backend_label(system)})", reason="system keyring available"
+            )
+        has_pass = self._passphrase_value() is not None
+        if not has_pass and not encrypted.exists() and self._plaintext_allowed():
+            return BackendInfo(
+                "plaintext-file",
+                "plaintext file (opted in)",
+                self._file(PLAINTEXT_FILE),
+                reason="no usable system keyring, no passphrase, plaintext allowed",
+            )
+        return BackendInfo(
+            "encrypted-file", "encrypted file", encrypted, locked=not has_pass, reason="no usable system keyring"
         )
-    return _encrypted_keyring(info.path, passphrase)
 
+    def backend_name(self) -> str:
+        """One line saying where secrets live, e.g. ``encrypted file at ~/.local/share/costtui/keyring.cfg``."""
+        try:
+            return self.backend_info().describe()
+        except SecretsError as exc:
+            return f"unavailable: {exc}"
 
-def unlock(passphrase: str) -> None:
-    """Check ``passphrase`` against the encrypted key file (creating it if absent) and keep it.
+    def describe_backend(self) -> dict[str, Any]:
+        """JSON-friendly summary of the backend (for ``keys list --json`` and the TUI)."""
+        info = self.backend_info()
+        return {
+            "kind": info.kind,
+            "name": info.name,
+            "path": str(info.path) if info.path else None,
+            "locked": info.locked,
+            "reason": info.reason,
+        }
 
-    Raises :class:`WrongPassphrase`. Blocks ~0.3 s (Argon2).
-    """
-    global _passphrase
-    secret = SecretStr(passphrase)
-    _encrypted_keyring(_data_file(ENCRYPTED_FILE), secret)
-    with _lock:
-        _passphrase = secret
-        _cache.clear()
+    def is_locked(self) -> bool:
+        try:
+            return self.backend_info().locked
+        except SecretsError:
+            return False
 
+    def needs_passphrase(self, names: list[str] | None = None) -> bool:
+        """True when reading ``names`` (or any key, with None) would need the locked encrypted file.
 
-def is_locked() -> bool:
-    try:
-        return backend_info().locked
-    except SecretsError:
-        return False
+        Keys provided by environment variables never need it.
+        """
+        if names is not None and all(env_secret(n) for n in names):
+            return False
+        return self.is_locked()
 
+    def _open_backend(self, info: BackendInfo) -> KeyringBackend:
+        if info.kind == "system":
+            backend = usable_system_keyring()
+            if backend is None:  # pragma: no cover - raced with a desktop session ending
+                raise KeyringUnavailable("the system keyring went away; try again")
+            return backend
+        assert info.path is not None
+        if info.kind == "plaintext-file":
+            return _plaintext_keyring(info.path)
+        passphrase = self._passphrase_value()
+        if passphrase is None:
+            raise KeyringLocked(
+                f"no usable system keyring, and the encrypted key file {info.path} is locked: "
+                f"set {PASSPHRASE_ENV}, or unlock it when costtui asks for the passphrase"
+            )
+        return _encrypted_keyring(info.path, passphrase)
 
-def _cache_key(info: BackendInfo, name: str) -> tuple[str, str]:
-    return (f"{info.kind}:{info.path}", name)
+    @staticmethod
+    def _cache_key(info: BackendInfo, name: str) -> tuple[str, str]:
+        return (f"{info.kind}:{info.path}", name)
 
+    # ------------------------------------------------------------------ API
 
-# --------------------------------------------------------------------------- API
+    def get_secret_str(self, name: str) -> SecretStr | None:
+        """The secret ``name`` as a SecretStr: environment first, then the store in use."""
+        from_env = env_secret(name)
+        if from_env is not None:
+            return from_env[1]
+        info = self.backend_info()
+        key = self._cache_key(info, name)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        backend = self._open_backend(info)
+        try:
+            value = backend.get_password(SERVICE, _username(name))
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"the {info.name} could not be read ({type(exc).__name__}); is it locked or unreachable?"
+            ) from None
+        except ValueError:
+            raise WrongPassphrase(f"an entry of {info.path} cannot be decrypted with this passphrase") from None
+        if value is None and info.kind == "system":
+            value = self._from_encrypted_file_if_open(name)
+        if value is None:
+            return None
+        result = SecretStr(value)
+        if info.kind != "system":
+            with self._lock:
+                self._cache[key] = result
+        return result
 
+    def _from_encrypted_file_if_open(self, name: str) -> str | None:
+        """Keys stored while there was no system keyring (e.g. over SSH) stay readable from a desktop
+        session, when the file's passphrase is known. Never prompts."""
+        path = self._file(ENCRYPTED_FILE)
+        passphrase = self._passphrase_value()
+        if passphrase is None or not path.exists():
+            return None
+        try:
+            return _encrypted_keyring(path, passphrase).get_password(SERVICE, _username(name))
+        except (SecretsError, ValueError):
+            return None
 
-def get_secret_str(name: str) -> SecretStr | None:
-    """The secret ``name`` as a SecretStr: environment first, then the store in use."""
-    from_env = env_secret(name)
-    if from_env is not None:
-        return from_env[1]
-    info = backend_info()
-    key = _cache_key(info, name)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    backend = _open_backend(info)
-    try:
-        value = backend.get_password(SERVICE, _username(name))
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(
-            f"the {info.name} could not be read ({type(exc).__name__}); is it locked or unreachable?"
-        ) from None
-    except ValueError:
-        raise WrongPassphrase(f"an entry of {info.path} cannot be decrypted with this passphrase") from None
-    if value is None and info.kind == "system":
-        value = _from_encrypted_file_if_open(name)
-    if value is None:
-        return None
-    result = SecretStr(value)
-    if info.kind != "system":
-        with _lock:
-            _cache[key] = result
-    return result
+    def get_secret(self, name: str) -> str | None:
+        """The secret ``name`` (e.g. ``"openai:default"``) or None if unset.
 
+        Raises :class:`KeyringLocked` when only the locked encrypted file could hold it.
+        """
+        value = self.get_secret_str(name)
+        return None if value is None else value.get_secret_value()
 
-def _from_encrypted_file_if_open(name: str) -> str | None:
-    """Keys stored while there was no system keyring (e.g. over SSH) stay readable from a desktop
-    session, when the file's passphrase is known. Never prompts."""
-    path = _data_file(ENCRYPTED_FILE)
-    passphrase = _passphrase_value()
-    if passphrase is None or not path.exists():
-        return None
-    try:
-        return _encrypted_keyring(path, passphrase).get_password(SERVICE, _username(name))
-    except (SecretsError, ValueError):
-        return None
+    def secret_source(self, name: str) -> str | None:
+        """Where ``name`` would be read from: ``env:COSTTUI_X_KEY``, the backend name, or None."""
+        from_env = env_secret(name)
+        if from_env is not None:
+            return f"env:{from_env[0]}"
+        try:
+            return self.backend_info().name if self.get_secret_str(name) is not None else None
+        except SecretsError:
+            return None
 
+    def set_secret(self, name: str, value: str | SecretStr) -> None:
+        """Store ``value`` under ``name`` in the store in use (never in the environment)."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not raw or not raw.strip():
+            raise SecretsError("refusing to store an empty secret")
+        info = self.backend_info()
+        backend = self._open_backend(info)
+        try:
+            backend.set_password(SERVICE, _username(name), raw.strip())
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"the {info.name} refused to store the key ({type(exc).__name__})") from None
+        if info.kind != "system":
+            # Like get_secret_str: the system keyring is read afresh each time (another program, or
+            # another keyring backend, may hold a different value); only the file stores are cached.
+            with self._lock:
+                self._cache[self._cache_key(info, name)] = SecretStr(raw.strip())
 
-def get_secret(name: str) -> str | None:
-    """The secret ``name`` (e.g. ``"ingest_key"``, ``"openai:default"``) or None if unset.
-
-    Raises :class:`KeyringLocked` when only the locked encrypted file could hold it.
-    """
-    value = get_secret_str(name)
-    return None if value is None else value.get_secret_value()
-
-
-def secret_source(name: str) -> str | None:
-    """Where ``name`` would be read from: ``env:COSTTUI_X_KEY``, the backend name, or None."""
-    from_env = env_secret(name)
-    if from_env is not None:
-        return f"env:{from_env[0]}"
-    try:
-        return backend_info().name if get_secret_str(name) is not None else None
-    except SecretsError:
-        return None
-
-
-def set_secret(name: str, value: str | SecretStr) -> None:
-    """Store ``value`` under ``name`` in the store in use (never in the environment)."""
-    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if not raw or not raw.strip():
-        raise SecretsError("refusing to store an empty secret")
-    info = backend_info()
-    backend = _open_backend(info)
-    try:
-        backend.set_password(SERVICE, _username(name), raw.strip())
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the {info.name} refused to store the key ({type(exc).__name__})") from None
-    if info.kind != "system":
-        # Like get_secret_str: the system keyring is read afresh each time (another program, or
-        # another keyring backend, may hold a different value); only the file stores are cached.
-        with _lock:
-            _cache[_cache_key(info, name)] = SecretStr(raw.strip())
-
-
-def delete_secret(name: str) -> None:
-    """Remove ``name`` from the store in use; a missing entry is not an error."""
-    info = backend_info()
-    backend = _open_backend(info)
-    try:
-        backend.delete_password(SERVICE, _username(name))
-    except keyring.errors.PasswordDeleteError:
-        pass
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(f"the {info.name} refused to delete the key ({type(exc).__name__})") from None
-    with _lock:
-        _cache.pop(_cache_key(info, name), None)
-
-
-def describe_backend() -> dict[str, Any]:
-    """JSON-friendly summary of the backend (for ``keys list --json`` and the TUI)."""
-    info = backend_info()
-    return {
-        "kind": info.kind,
-        "name": info.name,
-        "path": str(info.path) if info.path else None,
-        "locked": info.locked,
-        "reason": info.reason,
-    }
+    def delete_secret(self, name: str) -> None:
+        """Remove ``name`` from the store in use; a missing entry is not an error."""
+        info = self.backend_info()
+        backend = self._open_backend(info)
+        try:
+            backend.delete_password(SERVICE, _username(name))
+        except keyring.errors.PasswordDeleteError:
+            pass
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(f"the {info.name} refused to delete the key ({type(exc).__name__})") from None
+        with self._lock:
+            self._cache.pop(self._cache_key(info, name), None)

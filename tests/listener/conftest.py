@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -13,16 +13,6 @@ from costtui.config import ListenerSettings
 from costtui.listener import Listener
 from costtui.listener.tokens import create_token
 from costtui.store import Store
-
-
-@pytest.fixture(autouse=True)
-def fresh_secrets() -> Iterator[None]:
-    """costtui.secrets caches values it stored; each test has its own in-memory keyring."""
-    from costtui import secrets as cred
-
-    cred.reset()
-    yield
-    cred.reset()
 
 
 @pytest.fixture

@@ -207,26 +207,43 @@ async def test_port_held_by_a_silent_socket(db_path: Path, monkeypatch: pytest.M
         sock.close()
 
 
-async def test_public_bind_without_key_is_refused(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_key_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked system keyring and a data dir where no key file can be written."""
     from costtui import secrets as cred
+    from costtui.listener.keys import KeyUnavailable, ListenerKeys
 
-    def locked(name: str) -> str:
+    def locked(self: object, name: str) -> str:
         raise cred.KeyringUnavailable("the test keyring is locked")
 
-    monkeypatch.setattr(cred, "get_secret", locked)
+    def read_only(self: object, name: str, value: str, *, replace: bool) -> str:
+        raise KeyUnavailable("read-only data dir")
+
+    monkeypatch.setattr(cred.Credentials, "get_secret", locked)
+    monkeypatch.setattr(cred.Credentials, "set_secret", locked)
+    monkeypatch.setattr(ListenerKeys, "_write_file", read_only)
+
+
+async def test_public_bind_without_key_is_refused(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_key_anywhere(monkeypatch)
     with pytest.raises(InsecureBind, match="COSTTUI_INGEST_KEY"):
         await Listener(db_path, ListenerSettings(), host="0.0.0.0", port=0).start()
 
 
-async def test_loopback_without_keyring_still_starts(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from costtui import secrets as cred
-
-    def locked(name: str) -> str:
-        raise cred.KeyringUnavailable("the test keyring is locked")
-
-    monkeypatch.setattr(cred, "get_secret", locked)
+async def test_loopback_without_any_key_store_still_starts(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_key_anywhere(monkeypatch)
     async with Listener(db_path, ListenerSettings(port=0)) as lst:
         assert lst.ingest_key is None
+
+
+async def test_locked_system_keyring_falls_back_to_the_key_file(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from costtui import secrets as cred
+
+    def locked(self: object, name: str) -> str:
+        raise cred.KeyringUnavailable("the test keyring is locked")
+
+    monkeypatch.setattr(cred.Credentials, "get_secret", locked)
+    async with Listener(db_path, ListenerSettings(port=0)) as lst:
+        assert lst.ingest_key is not None and lst.ingest_key.source.startswith("key file")
 
 
 async def test_key_generated_once_and_kept_in_keyring(db_path: Path, memory_keyring) -> None:

@@ -8,20 +8,16 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from costtui import secrets
-
 
 @pytest.fixture(autouse=True)
 def clean_secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Cheap Argon2 parameters (the real ones take ~0.3 s per call) and no state between tests."""
+    """Cheap Argon2 parameters (the real ones take ~0.3 s per call)."""
     from keyrings.cryptfile.cryptfile import CryptFileKeyring
 
     monkeypatch.setattr(CryptFileKeyring, "time_cost", 1)
     monkeypatch.setattr(CryptFileKeyring, "memory_cost", 8)
     monkeypatch.setattr(CryptFileKeyring, "parallelism", 1)
-    secrets.reset()
     yield
-    secrets.reset()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from costtui import secrets
 from costtui.cli import cli
 
 from .fakes import FakeAPI, js
@@ -46,14 +45,14 @@ def test_keys_add_warns_on_wrong_key_type(runner: CliRunner) -> None:
     assert res.exit_code == 0 and "does not look like an Anthropic Admin key" in res.output
 
 
-def test_keys_add_headless_needs_passphrase(runner: CliRunner, no_keyring, monkeypatch) -> None:
+def test_keys_add_headless_needs_passphrase(credentials, runner: CliRunner, no_keyring, monkeypatch) -> None:
     res = runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek\n")
     assert res.exit_code != 0 and "COSTTUI_KEYRING_PASSPHRASE" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "pw")
     res = runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek\n")
     assert res.exit_code == 0 and "encrypted file" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "not the pw")
-    secrets.reset()
+    credentials.lock()
     res = runner.invoke(cli, ["keys", "test", "deepseek"])
     assert res.exit_code == 1 and "wrong passphrase" in res.output
 
@@ -141,14 +140,14 @@ def test_from_env_account(runner: CliRunner, monkeypatch, memory_keyring) -> Non
     assert "env:COSTTUI_OPENROUTER_KEY" in runner.invoke(cli, ["keys", "list"]).output
 
 
-def test_keys_backend(runner: CliRunner, no_keyring, monkeypatch) -> None:
+def test_keys_backend(credentials, runner: CliRunner, no_keyring, monkeypatch) -> None:
     res = runner.invoke(cli, ["keys", "backend"])
     assert res.exit_code == 0 and "encrypted file" in res.output and "locked" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "pw")
     res = runner.invoke(cli, ["keys", "backend", "--check"])
     assert res.exit_code == 0 and "opened fine" in res.output
     monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", "bad")
-    secrets.reset()
+    credentials.lock()
     res = runner.invoke(cli, ["keys", "backend", "--check"])
     assert res.exit_code != 0 and "wrong passphrase" in res.output
 
@@ -179,3 +178,16 @@ def test_keys_update_rotates_the_key(runner: CliRunner, memory_keyring) -> None:
     data = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
     assert data["accounts"][0]["base_url"] == "https://ds.example"
     assert runner.invoke(cli, ["keys", "update", "deepseek"]).exit_code != 0
+
+
+def test_keys_test_never_ticks_a_key_it_did_not_check(runner: CliRunner, memory_keyring, monkeypatch) -> None:
+    runner.invoke(cli, ["keys", "add", "groq"], input="gsk_groqgroqgroqgroq0001\n")
+    res = runner.invoke(cli, ["keys", "test"])
+    assert "✓" not in res.output and "– groq/default: not checked" in res.output
+    assert res.exit_code == 0  # nothing to ask is not a failure
+    # A key that cannot be read (the key file is locked, no terminal to ask) is "?" and fails.
+    runner.invoke(cli, ["keys", "add", "deepseek"], input="sk-deepseekdeepseek0002\n")
+    monkeypatch.setenv("COSTTUI_SECRETS__BACKEND", "file")
+    res = runner.invoke(cli, ["keys", "test", "deepseek"])
+    assert res.exit_code == 1 and "✓" not in res.output
+    assert "? deepseek/default: not checked" in res.output and "locked" in res.output

@@ -36,13 +36,13 @@ def echoing_api() -> FakeAPI:
 
 
 @pytest.mark.parametrize("backend", ["memory", "file"])
-async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypatch, request) -> None:
+async def test_secret_never_leaks(credentials, backend: str, db_path: Path, caplog, monkeypatch, request) -> None:
     if backend == "file":
         request.getfixturevalue("no_keyring")
         monkeypatch.setenv("COSTTUI_KEYRING_PASSPHRASE", PASSPHRASE)
     caplog.set_level(logging.DEBUG)
     store = Store(db_path)
-    secrets.set_secret("openai:default", SECRET)
+    credentials.set_secret("openai:default", SECRET)
     from costtui.formatting import fingerprint
 
     acc = store.billing.add_account(
@@ -51,8 +51,9 @@ async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypat
     api = echoing_api()
     async with api.client() as client:
         reports = await sync(store, client=client, sleep=Sleeps(), now=lambda: NOW)
-        ok, message = await check_account(acc, client=client)
-    assert not ok and all(not r.ok for r in reports)
+        result = await check_account(acc, client=client)
+    message = result.message
+    assert not result.ok and all(not r.ok for r in reports)
     texts = [message, *(r.message for r in reports), caplog.text]
     health = store.billing.account_health(acc)
     texts.append(health.last_error or "")
@@ -66,15 +67,15 @@ async def test_secret_never_leaks(backend: str, db_path: Path, caplog, monkeypat
     blob = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert SECRET.encode() not in blob
     if backend == "file":
-        keyfile = secrets.backend_info().path
+        keyfile = credentials.backend_info().path
         assert keyfile is not None and SECRET.encode() not in keyfile.read_bytes()
         assert PASSPHRASE.encode() not in keyfile.read_bytes()
 
 
-def test_wrong_passphrase_message_has_no_secret(no_keyring) -> None:
-    secrets.unlock(PASSPHRASE)
-    secrets.set_secret("x", SECRET)
-    secrets.reset()
+def test_wrong_passphrase_message_has_no_secret(credentials, no_keyring) -> None:
+    credentials.unlock(PASSPHRASE)
+    credentials.set_secret("x", SECRET)
+    credentials.lock()
     with pytest.raises(secrets.WrongPassphrase) as err:
-        secrets.unlock("wrong-LEAKCANARY")
+        credentials.unlock("wrong-LEAKCANARY")
     assert "LEAKCANARY" not in str(err.value) and err.value.__cause__ is None

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import keyring
 
-from costtui import secrets
 
-
-def test_system_keyring_values_are_not_cached_across_backends() -> None:
-    secrets.set_secret("ingest_key", "first-value-1234567890")
-    assert secrets.get_secret("ingest_key") == "first-value-1234567890"
+def test_system_keyring_values_are_not_cached_across_backends(credentials) -> None:
+    credentials.set_secret("ingest_key", "first-value-1234567890")
+    assert credentials.get_secret("ingest_key") == "first-value-1234567890"
     fresh = type(keyring.get_keyring())()  # a new, empty in-memory keyring
     keyring.set_keyring(fresh)
-    assert secrets.get_secret("ingest_key") is None
+    assert credentials.get_secret("ingest_key") is None

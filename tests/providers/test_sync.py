@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from costtui import secrets
 from costtui.config import SyncSettings
 from costtui.models import Account
-from costtui.services.sync import Scheduler, SyncSchedule, due_planes, seconds_until_due, sync, usage_window
+from costtui.services.sync import Scheduler, sync
 from costtui.services.sync import test_account as check_account
 from costtui.store import Store
 
@@ -83,8 +82,8 @@ def store(db_path: Path) -> Store:
 
 
 @pytest.fixture
-def account(store: Store) -> Account:
-    secrets.set_secret("openai:default", KEY)
+def account(credentials, store: Store) -> Account:
+    credentials.set_secret("openai:default", KEY)
     return store.billing.add_account(Account(provider="openai", key_kind="admin", base_url="https://api.test/v1"))
 
 
@@ -240,67 +239,24 @@ async def test_scheduler_runs_due_planes_and_refresh_now(store: Store, account: 
     assert len(got) == 2
 
 
-async def test_sync_never_touches_sqlite_on_the_loop(
-    store: Store, account: Account, no_sqlite_on_loop: list[str]
-) -> None:
-    api = OpenAIFake()
-    api.costs = {date(2026, 8, 1): [cost(1.5)]}
-    reports = await run(store, api)  # usage (window from the store's watermark) and quotas
-    assert reports and all(r.ok for r in reports), reports
-    assert no_sqlite_on_loop == []
-    summary = await asyncio.to_thread(store.billing.billed_summary)
-    assert summary.cost_usd == Decimal("1.5")
-
-
-def test_schedule_says_what_is_due_from_plain_times() -> None:
-    every = {"quota": timedelta(minutes=5), "usage": timedelta(hours=1)}
-    assert due_planes({}, every, NOW) == ["quota", "usage"]  # never run: everything is due
-    ran = {"quota": NOW, "usage": NOW}
-    assert due_planes(ran, every, NOW + timedelta(minutes=4)) == []
-    assert due_planes(ran, every, NOW + timedelta(minutes=5)) == ["quota"]
-    assert due_planes(ran, every, NOW + timedelta(hours=1)) == ["quota", "usage"]
-    assert sorted(due_planes(ran, every, NOW, force=True)) == ["quota", "usage"]
-    assert seconds_until_due(ran, every, NOW + timedelta(minutes=4)) == 60
-    assert seconds_until_due({"quota": NOW}, every, NOW) == 0  # usage never ran
-
-
-def test_schedule_take_due_and_refresh_now() -> None:
-    clock = [NOW]
-    schedule = SyncSchedule(SyncSettings(), now=lambda: clock[0])
-    assert sorted(schedule.take_due()) == ["quota", "usage"]
-    assert schedule.take_due() == []  # taken: not due again until the interval passes
-    clock[0] = NOW + timedelta(minutes=5)
-    assert schedule.take_due() == ["quota"]
-    schedule.refresh_now()
-    assert sorted(schedule.take_due()) == ["quota", "usage"]
-    assert schedule.take_due() == [] and not schedule.forced
-
-
-def test_usage_window_from_the_watermark() -> None:
-    settings = SyncSettings(backfill_days=90, overlap_days=3)
-    today = date(2026, 8, 3)
-    assert usage_window(None, settings, today) == (date(2026, 5, 6), today)  # first sync: backfill
-    assert usage_window(date(2026, 8, 2), settings, today) == (date(2026, 7, 30), today)
-    assert usage_window(date(2026, 8, 2), settings, today, since=date(2026, 1, 1)) == (date(2026, 1, 1), today)
-
-
-async def test_keys_test_messages(store: Store, account: Account) -> None:
+async def test_keys_test_messages(credentials, store: Store, account: Account) -> None:
     api = FakeAPI().add("GET", "/v1/organization/costs", js({"error": {"message": "bad"}}, 401))
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and "revoked" in msg
-    secrets.set_secret("openai:default", "sk-proj-notadminnotadmin123")
+        r = await check_account(account, client=client)
+    assert r.status == "failed" and r.mark == "✗" and "revoked" in r.message
+    credentials.set_secret("openai:default", "sk-proj-notadminnotadmin123")
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and "wrong kind of key" in msg and "sk-admin" in msg
+        r = await check_account(account, client=client)
+    assert r.status == "failed" and "wrong kind of key" in r.message and "sk-admin" in r.message
+    # A key that could not be asked about is never shown as working, nor as wrong.
     api = FakeAPI().add("GET", "/v1/organization/costs", httpx.ConnectError("no route"))
     async with api.client() as client:
-        ok, msg = await check_account(account, client=client)
-    assert not ok and msg.startswith("no network")
+        r = await check_account(account, client=client)
+    assert r.status == "unchecked" and r.mark == "?" and "no network" in r.message
 
 
-async def test_configured_rate_limits_are_read_a_few_times_a_day(store: Store) -> None:
-    secrets.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
+async def test_configured_rate_limits_are_read_a_few_times_a_day(credentials, store: Store) -> None:
+    credentials.set_secret("anthropic:default", "sk-ant-admin01-RLRLRLRLRL")
     store.billing.add_account(Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = FakeAPI().add(
         "GET",
@@ -348,10 +304,10 @@ async def test_run_scheduler_is_cancellable(store: Store, account: Account, monk
     assert "sync openai/default usage" in caplog.text and KEY not in caplog.text
 
 
-async def test_anthropic_sync_twice_same_rows(store: Store) -> None:
+async def test_anthropic_sync_twice_same_rows(credentials, store: Store) -> None:
     from .test_anthropic import full_api
 
-    secrets.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
+    credentials.set_secret("anthropic:default", "sk-ant-admin01-IDEMPOTENT")
     store.billing.add_account(Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
     api = full_api().add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
     for _ in range(2):

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from costtui import secrets
 from costtui.config import Settings
 from costtui.models import Account, BilledLine, QuotaSnapshot
 from costtui.store import Store
@@ -159,10 +158,41 @@ async def test_add_account_with_password_field(db_path: Path, memory_keyring: An
         assert memory_keyring.store == {}
 
 
-async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None) -> None:
-    secrets.unlock("right")
-    secrets.set_secret("x", "y")
-    secrets.reset()
+async def test_add_account_checks_the_key_kind_and_warns_about_the_format(db_path: Path, memory_keyring: Any) -> None:
+    app = app_for(db_path)
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        real_notify = app.notify
+        app.notify = lambda message, *a, **k: (notes.append(str(message)), real_notify(message, *a, **k))[1]  # type: ignore[method-assign]
+        await pilot.press("0")
+        await settle(pilot)
+        panel = app.screen.query_one(AccountsPanel)
+        panel.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AddAccountModal)
+        modal.query_one("#provider").value = "openai"
+        await pilot.pause()
+        modal.query_one("#kind").value = "management"  # OpenAI sync needs an Admin key
+        modal.query_one("#key", Input).value = "sk-proj-TUIKEY-0000000001"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert isinstance(app.screen, AddAccountModal)
+        assert "not management" in str(app.screen.query_one("#account-error").render())
+        assert memory_keyring.store == {}
+        modal.query_one("#kind").value = "admin"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert not isinstance(app.screen, AddAccountModal)
+        assert memory_keyring.store[("costtui", "openai:default")] == "sk-proj-TUIKEY-0000000001"
+        assert any("does not look like an OpenAI Admin key" in n for n in notes)
+
+
+async def test_passphrase_modal_wrong_then_right(credentials, db_path: Path, no_keyring: None) -> None:
+    credentials.unlock("right")
+    credentials.set_secret("x", "y")
+    credentials.lock()
     app = app_for(seeded(db_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -182,7 +212,7 @@ async def test_passphrase_modal_wrong_then_right(db_path: Path, no_keyring: None
         assert isinstance(app.screen, QuotasScreen) and not app.screen.has_class("-locked")
 
 
-async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sync_now_runs_fetch_workers(credentials, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     api = FakeAPI().add(
         "GET",
         "/user/balance",
@@ -191,7 +221,7 @@ async def test_sync_now_runs_fetch_workers(db_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
     with Store(db_path) as store:
         store.billing.add_account(Account(provider="deepseek"))
-    secrets.set_secret("deepseek:default", "sk-deepseek-SYNC")
+    credentials.set_secret("deepseek:default", "sk-deepseek-SYNC")
     app = app_for(db_path)
     groups: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -268,10 +298,10 @@ async def test_manual_cost_form(db_path: Path) -> None:
         assert store.billing.billed_summary().cost_usd == Decimal("12.50")
 
 
-async def test_edit_account_keeps_or_replaces_the_key(db_path: Path, memory_keyring: Any) -> None:
+async def test_edit_account_keeps_or_replaces_the_key(credentials, db_path: Path, memory_keyring: Any) -> None:
     with Store(db_path) as store:
         store.billing.add_account(Account(provider="openrouter", key_kind="inference", key_fp="sk-or-v…0001"))
-    secrets.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
+    credentials.set_secret("openrouter:default", "sk-or-v1-OLDKEY-0001")
     app = app_for(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("0")

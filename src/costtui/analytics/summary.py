@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from costtui import __version__
+from costtui.analytics.health import health_map
 from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
 from costtui.store import Store
@@ -86,8 +87,10 @@ def _group_json(rows: list[GroupTotals]) -> list[dict[str, Any]]:
     return [{"name": g.name, **g.as_json()} for g in rows]
 
 
-def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
-    """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename)."""
+def status_report(store: Store, now: datetime | None = None, *, sync: SyncSettings | None = None) -> dict[str, Any]:
+    """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename).
+
+    ``sync`` is the ``[sync]`` settings: account health in ``quotas`` depends on its intervals."""
     now = (now or now_utc()).astimezone(UTC)
     today = now.date()
     month_start = today.replace(day=1)
@@ -114,13 +117,13 @@ def status_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
         ],
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
         # Billed plane and limits: what providers say is owed, and every quota.
-        **_billed_and_quotas(store),
+        **_billed_and_quotas(store, sync),
     }
 
 
-def _billed_and_quotas(store: Store) -> dict[str, Any]:
+def _billed_and_quotas(store: Store, sync: SyncSettings | None = None) -> dict[str, Any]:
     """``billed`` (provider-reported and manual costs) and ``quotas``."""
-    return {"billed": billed_report(store), "quotas": quotas_report(store)}
+    return {"billed": billed_report(store), "quotas": quotas_report(store, sync)}
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -131,18 +134,13 @@ def _iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.astimezone(UTC).isoformat()
 
 
-def quotas_report(store: Store, settings: SyncSettings | None = None) -> list[dict[str, Any]]:
+def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
     """One entry per account and limit (``costtui quotas --json`` and the ``quotas`` key of ``status --json``).
 
-    Health is judged against the sync intervals of ``settings`` (the defaults without).
+    Health is judged against the configured sync intervals (the defaults without), in one place:
+    :func:`costtui.analytics.health.health_map`.
     """
-    settings = settings or SyncSettings()
-    usage = timedelta(minutes=settings.usage_interval_minutes)
-    quota = timedelta(minutes=settings.quota_interval_minutes)
-    health = {
-        (a.provider, a.name): store.billing.account_health(a, usage_interval=usage, quota_interval=quota)
-        for a in store.billing.list_accounts()
-    }
+    health = health_map(store, sync)
     out = []
     for q in store.billing.latest_quotas():
         h = health.get((q.provider, q.account))

@@ -54,7 +54,12 @@ def serve(
     from costtui.listener import Listener, ListenerError
 
     log = logging.getLogger("costtui.serve")
-    listener = Listener(app_ctx.db, app_ctx.settings.listener, host=host, port=port)
+    credentials = app_ctx.credentials()
+    sync_settings = app_ctx.settings.sync
+    run_sync = not no_sync and sync_settings.auto
+    if run_sync:
+        _unlock_for_sync(app_ctx)
+    listener = Listener(app_ctx.db, app_ctx.settings.listener, host=host, port=port, credentials=credentials)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -91,15 +96,16 @@ def serve(
                     last = now
 
         tasks = [asyncio.create_task(report())]
-        sync_settings = getattr(app_ctx.settings, "sync", None)
         sync_store = None
-        if not no_sync and sync_settings is not None and getattr(sync_settings, "auto", False):
+        if run_sync:
             from costtui.services.sync import run_scheduler
             from costtui.store import Store
 
             sync_store = await asyncio.to_thread(Store, app_ctx.db)
             tasks.append(
-                asyncio.create_task(run_scheduler(sync_store, sync_settings, logging.getLogger("costtui.sync")))
+                asyncio.create_task(
+                    run_scheduler(sync_store, sync_settings, logging.getLogger("costtui.sync"), credentials)
+                )
             )
             log.info(
                 "scheduled provider syncs on (every %g min for quotas, %g min for usage; --no-sync turns them off)",
@@ -130,6 +136,21 @@ def serve(
         asyncio.run(run())
     except ListenerError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _unlock_for_sync(app_ctx: AppContext) -> None:
+    """Before the scheduled syncs start: ask for the passphrase of the encrypted key file on a
+    terminal when an account's key is there. Without a terminal the listener runs anyway and each
+    sync reports the locked file on the account (``keys list``, ``quotas``)."""
+    from costtui.commands.credentials import ensure_unlocked
+
+    names = [a.secret_name for a in app_ctx.store().billing.list_accounts(enabled_only=True)]
+    if not names:
+        return
+    try:
+        ensure_unlocked(app_ctx.credentials(), names)
+    except click.ClickException as exc:
+        logging.getLogger("costtui.serve").warning("provider syncs will fail until unlocked: %s", exc.message)
 
 
 # --------------------------------------------------------------------------- tokens
@@ -258,10 +279,11 @@ def tokens_delete(app_ctx: AppContext, name: str, yes: bool) -> None:
 @pass_ctx
 def tokens_key(app_ctx: AppContext, show: bool, which: str, rotate: bool, quiet: bool) -> None:
     """Show the listener's ingest key (generated on first use) or its fingerprint."""
-    from costtui.listener.keys import KeyUnavailable, get_key, rotate_key
+    from costtui.listener.keys import KeyUnavailable, ListenerKeys
 
+    keys = ListenerKeys(app_ctx.credentials())
     try:
-        info = rotate_key(which) if rotate else get_key(which)
+        info = keys.rotate(which) if rotate else keys.get(which)
     except KeyUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     assert info is not None
@@ -271,6 +293,8 @@ def tokens_key(app_ctx: AppContext, show: bool, which: str, rotate: bool, quiet:
         return
     if info.generated:
         click.echo(f"Generated a new {label} and stored it in the {info.source}.")
+        if rotate:
+            click.echo("A running listener keeps the old key until it restarts.")
     click.echo(f"{label}: {fingerprint(info.value)}  (from {info.source})")
     if show:
         click.echo(info.value)

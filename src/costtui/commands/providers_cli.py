@@ -7,6 +7,7 @@ of the machine in ``ps`` and lands in shell history).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -16,28 +17,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from costtui.commands.params import parse_amount, parse_date
-from costtui.formatting import fingerprint, local_time, money, tokens
+from costtui.formatting import local_time, money, tokens
 
 if TYPE_CHECKING:
     from costtui.cli import AppContext
     from costtui.models import Account
+    from costtui.services.accounts import AccountsService
 
 
-def pass_ctx(f: Any) -> Any:
-    """Like ``click.pass_obj`` (ctx.obj is the group's AppContext; no import cycle with cli.py),
-    and hands the settings' ``[secrets]`` section to ``costtui.secrets`` (``--config`` may differ
-    from the default file)."""
-    import functools
-
-    @functools.wraps(f)
-    @click.pass_obj
-    def wrapper(app_ctx: Any, *args: Any, **kwargs: Any) -> Any:
-        from costtui import secrets
-
-        secrets.configure(app_ctx.settings)
-        return f(app_ctx, *args, **kwargs)
-
-    return wrapper
+# ctx.obj is the AppContext made by the `costtui` group (pass_obj: no import cycle with cli.py).
+pass_ctx = click.pass_obj
 
 
 def _provider_info(provider: str) -> Any:
@@ -49,34 +38,16 @@ def _provider_info(provider: str) -> Any:
         raise click.BadParameter(str(exc.args[0]), param_hint="PROVIDER") from exc
 
 
-def _ensure_unlocked(interactive: bool = True, accounts: list[Account] | None = None) -> None:
-    """On the encrypted-file backend, make sure a passphrase is known (prompting on a terminal).
+def _service(app_ctx: AppContext) -> AccountsService:
+    from costtui.services.accounts import AccountsService
 
-    With ``accounts``, nothing is needed when every key comes from the environment.
-    """
-    from costtui import secrets
+    return AccountsService(app_ctx.store(), app_ctx.credentials(), app_ctx.settings.sync)
 
-    if accounts is not None and all(secrets.env_secret(a.secret_name) for a in accounts):
-        return
-    try:
-        info = secrets.backend_info()
-    except secrets.SecretsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if info.kind != "encrypted-file" or not info.locked:
-        return
-    if not (interactive and sys.stdin.isatty()):
-        raise click.ClickException(
-            f"no usable system keyring here, and the encrypted key file {info.path} needs a passphrase: "
-            f"set {secrets.PASSPHRASE_ENV} (see docs/providers.md, 'Headless servers')"
-        )
-    new = info.path is not None and not info.path.exists()
-    click.echo(f"No usable system keyring: keys go to the encrypted file {info.path}.", err=True)
-    prompt = "Choose a passphrase for it" if new else "Passphrase of the encrypted key file"
-    passphrase = click.prompt(prompt, hide_input=True, confirmation_prompt=new, err=True)
-    try:
-        secrets.unlock(passphrase)
-    except secrets.SecretsError as exc:
-        raise click.ClickException(str(exc)) from exc
+
+def _ensure_unlocked(app_ctx: AppContext, accounts: list[Account] | None = None) -> None:
+    from costtui.commands.credentials import ensure_unlocked
+
+    ensure_unlocked(app_ctx.credentials(), None if accounts is None else [a.secret_name for a in accounts])
 
 
 def _read_key(provider_title: str) -> str:
@@ -90,20 +61,13 @@ def _read_key(provider_title: str) -> str:
     return value
 
 
-def _key_warning(provider: str, kind: str, key: str) -> str | None:
-    if provider == "openai" and kind == "admin" and not key.startswith("sk-admin"):
-        return "this does not look like an OpenAI Admin key (sk-admin-…); usage and cost sync will be refused"
-    if provider == "anthropic" and kind == "admin" and not key.startswith("sk-ant-admin"):
-        return "this does not look like an Anthropic Admin key (sk-ant-admin…); a normal key cannot read usage"
-    return None
+def _find(app_ctx: AppContext, provider: str, name: str | None) -> Account:
+    from costtui.services.accounts import AccountError
 
-
-def _find(store: Any, provider: str, name: str | None) -> Account:
-    from costtui.store.billing import AccountNotFound
-
+    _provider_info(provider)
     try:
-        return store.billing.find_account(_provider_info(provider).id, name)
-    except AccountNotFound as exc:
+        return _service(app_ctx).find(provider, name)
+    except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -146,50 +110,33 @@ def keys_add(
       pass show openai-admin | costtui keys add openai --admin
       costtui keys add openrouter --name team --management
     """
-    from costtui import secrets
-    from costtui.models import Account
     from costtui.providers import no_api_message
-    from costtui.store.billing import AccountExists
+    from costtui.services.accounts import AccountError
 
     info = _provider_info(provider)
-    kind = kind or info.key_kinds[0]
-    if info.has_api and kind not in info.key_kinds:
-        raise click.BadParameter(
-            f"{info.title} sync uses a {' or '.join(info.key_kinds)} key, not {kind}", param_hint="--admin/--management"
-        )
+    service = _service(app_ctx)
+    try:
+        kind = service.check_kind(info.id, kind)
+    except AccountError as exc:
+        raise click.BadParameter(str(exc), param_hint="--admin/--management") from exc
     if not info.has_api and not info.probe:
         click.echo(no_api_message(info.id), err=True)
-    options = {"team_id": team_id} if team_id else {}
-    account = Account(provider=info.id, name=name, key_kind=kind, base_url=base_url, options=options)  # type: ignore[arg-type]
-    store = app_ctx.store()
-    if from_env:
-        env = secrets.env_secret(account.secret_name)
-        if env is None:
-            raise click.ClickException(
-                f"--from-env: none of {', '.join(secrets.env_names(account.secret_name))} is set"
-            )
-        key = env[1].get_secret_value()
-        where = f"environment variable {env[0]}"
-    else:
-        _ensure_unlocked()
-        key = _read_key(info.title)
-        where = secrets.backend_name()
-    warning = _key_warning(info.id, kind, key)
-    try:
-        saved = store.billing.add_account(account.model_copy(update={"key_fp": fingerprint(key)}))
-    except AccountExists as exc:
-        raise click.ClickException(str(exc)) from exc
+    key = None
     if not from_env:
-        try:
-            secrets.set_secret(saved.secret_name, key)
-        except secrets.SecretsError as exc:
-            store.billing.remove_account(saved.id)
-            raise click.ClickException(f"the key was not saved: {exc}") from exc
-    click.echo(f"Added {saved.label} ({kind} key {saved.key_fp}); key in the {where}.")
-    if warning:
-        click.echo(f"Warning: {warning}.", err=True)
+        _ensure_unlocked(app_ctx)
+        key = _read_key(info.title)
+    try:
+        saved = service.add(
+            info.id, name=name, kind=kind, key=key, base_url=base_url, team_id=team_id, from_env=from_env
+        )
+    except AccountError as exc:
+        raise click.ClickException(f"--from-env: {exc}" if from_env else str(exc)) from exc
+    a = saved.account
+    click.echo(f"Added {a.label} ({a.key_kind} key {a.key_fp}); key in the {saved.where}.")
+    if saved.warning:
+        click.echo(f"Warning: {saved.warning}.", err=True)
     if test_it:
-        _test_accounts(app_ctx, [saved])
+        _test_accounts(app_ctx, [a])
 
 
 @keys.command("list")
@@ -197,41 +144,13 @@ def keys_add(
 @pass_ctx
 def keys_list(app_ctx: AppContext, as_json: bool) -> None:
     """List accounts: key fingerprints, where the keys live, sync health."""
-    from costtui import secrets
-
-    store = app_ctx.store()
-    accounts = store.billing.list_accounts()
-    settings = app_ctx.settings.sync
-    try:
-        backend = secrets.describe_backend()
-    except secrets.SecretsError as exc:
-        backend = {"kind": "unavailable", "name": str(exc), "path": None, "locked": False, "reason": ""}
-    rows = []
-    for a in accounts:
-        env = secrets.env_secret(a.secret_name)
-        h = store.billing.account_health(
-            a,
-            usage_interval=_minutes(settings.usage_interval_minutes),
-            quota_interval=_minutes(settings.quota_interval_minutes),
-        )
-        rows.append(
-            {
-                "provider": a.provider,
-                "name": a.name,
-                "key_kind": a.key_kind,
-                "fingerprint": fingerprint(env[1].get_secret_value()) if env else a.key_fp,
-                "key_source": f"env:{env[0]}" if env else backend["kind"],
-                "base_url": a.base_url,
-                "enabled": a.enabled,
-                "health": h.health,
-                "last_success_at": h.last_success_at.isoformat() if h.last_success_at else None,
-                "last_error": h.last_error,
-            }
-        )
+    listing = _service(app_ctx).list()
+    backend = listing.backend
+    rows = [r.as_json() for r in listing.rows]
     if as_json:
         click.echo(json.dumps({"backend": backend, "accounts": rows}, indent=2))
         return
-    click.echo(f"Keys are stored in: {secrets.backend_name()}")
+    click.echo(f"Keys are stored in: {app_ctx.credentials().backend_name()}")
     if backend.get("reason"):
         click.echo(f"  ({backend['reason']})")
     if not rows:
@@ -258,21 +177,22 @@ def keys_backend(app_ctx: AppContext, check: bool, as_json: bool) -> None:
     """Say where keys are stored and why (system keyring, encrypted file, plaintext opt-in)."""
     from costtui import secrets
 
+    cred = app_ctx.credentials()
     try:
-        info = secrets.describe_backend()
+        info = cred.describe_backend()
     except secrets.SecretsError as exc:
         raise click.ClickException(str(exc)) from exc
     if check:
-        _ensure_unlocked()
+        _ensure_unlocked(app_ctx)
         try:
-            secrets.get_secret_str("backend-check")
+            cred.get_secret_str("backend-check")
         except secrets.SecretsError as exc:
             raise click.ClickException(str(exc)) from exc
-        info = secrets.describe_backend()
+        info = cred.describe_backend()
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    click.echo(f"Keys are stored in: {secrets.backend_name()}")
+    click.echo(f"Keys are stored in: {cred.backend_name()}")
     click.echo(f"  why: {info['reason']}")
     if info["kind"] == "encrypted-file":
         click.echo(f"  unlock with {secrets.PASSPHRASE_ENV}, or type the passphrase when costtui asks.")
@@ -283,12 +203,6 @@ def keys_backend(app_ctx: AppContext, check: bool, as_json: bool) -> None:
         click.echo("  check: the store opened fine.")
 
 
-def _minutes(m: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=m)
-
-
 @keys.command("remove")
 @click.argument("provider")
 @click.option("--name", help="Account name (default: the provider's only account).")
@@ -297,18 +211,14 @@ def _minutes(m: float) -> Any:
 @pass_ctx
 def keys_remove(app_ctx: AppContext, provider: str, name: str | None, purge: bool, yes: bool) -> None:
     """Remove an account and delete its key from the keyring."""
-    from costtui import secrets
-
-    store = app_ctx.store()
-    account = _find(store, provider, name)
+    account = _find(app_ctx, provider, name)
     if not yes:
         click.confirm(f"Remove {account.label} and its stored key?", abort=True, err=True)
-    try:
-        _ensure_unlocked()
-        secrets.delete_secret(account.secret_name)
-    except (secrets.SecretsError, click.ClickException) as exc:
-        click.echo(f"Warning: the key could not be deleted from the keyring: {exc}", err=True)
-    store.billing.remove_account(account.id, purge=purge)
+    with contextlib.suppress(click.ClickException):
+        _ensure_unlocked(app_ctx)  # the removal goes on without it; the warning below says why
+    warning = _service(app_ctx).remove(account, purge=purge)
+    if warning:
+        click.echo(f"Warning: {warning}.", err=True)
     click.echo(f"Removed {account.label}" + (" and its history." if purge else " (its history is kept)."))
 
 
@@ -323,29 +233,26 @@ def keys_update(
     app_ctx: AppContext, provider: str, name: str | None, new_key: bool, base_url: str | None, team_id: str | None
 ) -> None:
     """Change an account: its key (rotation), base URL or team id."""
-    from costtui import secrets
+    from costtui.services.accounts import AccountError
 
-    store = app_ctx.store()
-    account = _find(store, provider, name)
+    account = _find(app_ctx, provider, name)
+    if not (new_key or base_url is not None or team_id is not None):
+        raise click.UsageError("nothing to change; pass --new-key, --base-url or --team-id")
     changes: dict[str, Any] = {}
     if base_url is not None:
         changes["base_url"] = base_url or None
     if team_id is not None:
-        changes["options"] = {**account.options, "team_id": team_id}
+        changes["team_id"] = team_id or None
     if new_key:
-        _ensure_unlocked()
-        key = _read_key(_provider_info(account.provider).title)
-        try:
-            secrets.set_secret(account.secret_name, key)
-        except secrets.SecretsError as exc:
-            raise click.ClickException(f"the key was not saved: {exc}") from exc
-        changes["key_fp"] = fingerprint(key)
-        if warning := _key_warning(account.provider, account.key_kind, key):
-            click.echo(f"Warning: {warning}.", err=True)
-    if not changes:
-        raise click.UsageError("nothing to change; pass --new-key, --base-url or --team-id")
-    saved = store.billing.update_account(account.id, **changes)
-    click.echo(f"Updated {saved.label} (key {saved.key_fp}).")
+        _ensure_unlocked(app_ctx)
+        changes["key"] = _read_key(_provider_info(account.provider).title)
+    try:
+        saved = _service(app_ctx).update(account, **changes)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if saved.warning:
+        click.echo(f"Warning: {saved.warning}.", err=True)
+    click.echo(f"Updated {saved.account.label} (key {saved.account.key_fp}).")
 
 
 @keys.command("disable")
@@ -354,9 +261,8 @@ def keys_update(
 @pass_ctx
 def keys_disable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Stop syncing an account (its key and history stay)."""
-
-    account = _find(app_ctx.store(), provider, name)
-    app_ctx.store().billing.update_account(account.id, enabled=False)
+    account = _find(app_ctx, provider, name)
+    _service(app_ctx).set_enabled(account, False)
     click.echo(f"Disabled {account.label}.")
 
 
@@ -366,21 +272,30 @@ def keys_disable(app_ctx: AppContext, provider: str, name: str | None) -> None:
 @pass_ctx
 def keys_enable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Sync a disabled account again."""
-
-    account = _find(app_ctx.store(), provider, name)
-    app_ctx.store().billing.update_account(account.id, enabled=True)
+    account = _find(app_ctx, provider, name)
+    _service(app_ctx).set_enabled(account, True)
     click.echo(f"Enabled {account.label}.")
 
 
 def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
+    """Test each account's key; True only when every key that can be checked was checked and works.
+
+    ✓ works · ✗ wrong or missing · ? not checked (locked, no network, rate limited) · – cannot be
+    checked (no API to ask)."""
+    from costtui.commands.credentials import ensure_unlocked
     from costtui.services.sync import test_account
 
-    _ensure_unlocked(accounts=accounts)
+    cred = app_ctx.credentials()
+    try:
+        ensure_unlocked(cred, [a.secret_name for a in accounts])
+    except click.ClickException as exc:
+        # Keys in the environment can still be checked; the others say why they were not.
+        click.echo(f"Warning: {exc.message}", err=True)
     all_ok = True
     for a in accounts:
-        ok, message = asyncio.run(test_account(a, timeout=app_ctx.settings.sync.timeout_seconds))
-        all_ok &= ok
-        click.echo(f"{'✓' if ok else '✗'} {a.label}: {message}")
+        result = asyncio.run(test_account(a, timeout=app_ctx.settings.sync.timeout_seconds, credentials=cred))
+        all_ok &= result.status in ("ok", "unsupported")
+        click.echo(f"{result.mark} {a.label}: {result.message}")
     return all_ok
 
 
@@ -389,10 +304,16 @@ def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
 @click.option("--name")
 @pass_ctx
 def keys_test(app_ctx: AppContext, provider: str | None, name: str | None) -> None:
-    """Make one cheap authenticated call per account and say what is wrong, if anything."""
+    """Make one cheap authenticated call per account and say what is wrong, if anything.
 
-    store = app_ctx.store()
-    accounts = [_find(store, provider, name)] if provider else store.billing.list_accounts()
+    \b
+    ✓ the key works        ✗ wrong, revoked or missing
+    ? not checked (keyring locked, no network, rate limited)
+    – cannot be checked (the provider has no API to ask)
+    Exits 1 unless every key that can be checked was checked and works.
+    """
+
+    accounts = [_find(app_ctx, provider, name)] if provider else app_ctx.store().billing.list_accounts()
     if not accounts:
         raise click.ClickException("no accounts; add one with `costtui keys add PROVIDER`")
     if not _test_accounts(app_ctx, accounts):
@@ -412,9 +333,12 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
     from costtui.providers.ratelimit_probe import probe
 
     store = app_ctx.store()
-    account = _find(store, provider, name)
-    _ensure_unlocked(accounts=[account])
-    key = secrets.get_secret_str(account.secret_name)
+    account = _find(app_ctx, provider, name)
+    _ensure_unlocked(app_ctx, [account])
+    try:
+        key = app_ctx.credentials().get_secret_str(account.secret_name)
+    except secrets.SecretsError as exc:
+        raise click.ClickException(str(exc)) from exc
     if key is None:
         raise click.ClickException(f"no key for {account.label}")
 
@@ -464,7 +388,7 @@ def sync_cmd(
     accounts = [a for a in store.billing.list_accounts(pid, enabled_only=True) if not name or a.name == name]
     if not accounts:
         raise click.ClickException("no enabled accounts to sync; add one with `costtui keys add PROVIDER`")
-    _ensure_unlocked(accounts=accounts)
+    _ensure_unlocked(app_ctx, accounts)
     planes = ["quota"] if quotas_only else ["usage"] if usage_only else ["usage", "quota"]
     show = sys.stderr.isatty() and not as_json
 
@@ -482,6 +406,7 @@ def sync_cmd(
                 account=name,
                 planes=planes,
                 settings=app_ctx.settings.sync,
+                credentials=app_ctx.credentials(),
             )
         )
     except KeyboardInterrupt:
@@ -524,9 +449,9 @@ def sync_cmd(
 @pass_ctx
 def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     """Balances, spend limits and rate limits from the last sync."""
-    from costtui.analytics.summary import quotas_report as quotas_json
+    from costtui.analytics.summary import quotas_report
 
-    rows = quotas_json(app_ctx.store(), app_ctx.settings.sync)
+    rows = quotas_report(app_ctx.store(), app_ctx.settings.sync)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

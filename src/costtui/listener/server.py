@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -21,11 +21,14 @@ from aiohttp import web
 from costtui.config import ListenerSettings
 from costtui.formatting import fingerprint
 from costtui.listener.app import ListenerState, Stats, build_app, database_id
-from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, get_key, is_loopback
+from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, ListenerKeys, is_loopback
 from costtui.listener.metrics import ListenerMetrics
 from costtui.listener.writer import BatchWriter
 from costtui.models import RecordResult
 from costtui.store import Store
+
+if TYPE_CHECKING:
+    from costtui.secrets import Credentials
 
 log = logging.getLogger("costtui.listener")
 
@@ -91,8 +94,11 @@ class Listener:
         port: int | None = None,
         on_events: Callable[[RecordResult], None] | None = None,
         extra_routes: Iterable[web.RouteDef] = (),
+        credentials: Credentials | None = None,
     ) -> None:
         self.db_path = Path(db_path)
+        self.keys = ListenerKeys(credentials)
+        """Where the ingest and read keys come from (the caller's credentials: same config, same keys)."""
         self.settings = settings or ListenerSettings()
         self.host = host if host is not None else self.settings.host
         self.port = port if port is not None else self.settings.port
@@ -146,7 +152,7 @@ class Listener:
 
     async def _keys(self) -> None:
         try:
-            self.ingest_key = await asyncio.to_thread(get_key, INGEST_KEY)
+            self.ingest_key = await asyncio.to_thread(self.keys.get, INGEST_KEY)
         except KeyUnavailable as exc:
             if self.public:
                 raise InsecureBind(
@@ -156,7 +162,7 @@ class Listener:
             self.ingest_key = None
         if self.public:
             try:
-                self.read_key = await asyncio.to_thread(get_key, READ_KEY)
+                self.read_key = await asyncio.to_thread(self.keys.get, READ_KEY)
             except KeyUnavailable as exc:
                 raise InsecureBind(f"refusing to listen on {self.host} without a read key: {exc}") from None
 

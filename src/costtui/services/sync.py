@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr
@@ -37,6 +37,7 @@ from costtui.config import SyncSettings
 from costtui.models import Account, QuotaSnapshot
 from costtui.providers import get_info, make_provider
 from costtui.providers.base import ProviderError, Sleep, make_http_client
+from costtui.secrets import Credentials
 from costtui.store import Store
 
 log = logging.getLogger("costtui.sync")
@@ -44,6 +45,10 @@ log = logging.getLogger("costtui.sync")
 Progress = Callable[[str], None]
 CHUNK_DAYS = 31
 PLANES = ("usage", "quota")
+
+
+class MissingKey(secrets.SecretsError):
+    """No key is stored or set for an account."""
 
 
 @dataclass
@@ -114,10 +119,11 @@ def _fill_spend_used(store: Store, account: Account, snaps: list[QuotaSnapshot],
     return out
 
 
-async def _load_key(account: Account) -> SecretStr:
-    key = await asyncio.to_thread(secrets.get_secret_str, account.secret_name)
+async def _load_key(account: Account, credentials: Credentials | None) -> SecretStr:
+    creds = credentials or Credentials()
+    key = await asyncio.to_thread(creds.get_secret_str, account.secret_name)
     if key is None:
-        raise secrets.SecretsError(
+        raise MissingKey(
             f"no key stored for {account.label}: run `costtui keys add {account.provider} --name {account.name}`"
             f" or set {secrets.env_names(account.secret_name)[-1]}"
         )
@@ -135,6 +141,7 @@ async def sync_account(
     progress: Progress | None = None,
     sleep: Sleep = asyncio.sleep,
     now: Callable[[], datetime] | None = None,
+    credentials: Credentials | None = None,
 ) -> list[SyncReport]:
     """Sync one account; never raises for provider or keyring trouble (see the module docstring)."""
     settings = settings or SyncSettings()
@@ -146,7 +153,7 @@ async def sync_account(
     key: SecretStr | None = None
     reports: list[SyncReport] = []
     try:
-        key = await _load_key(account)
+        key = await _load_key(account, credentials)
     except secrets.SecretsError as exc:
         for plane in planes:
             await asyncio.to_thread(store.billing.mark_error, account.id, plane, str(exc), clock())
@@ -252,6 +259,7 @@ async def sync(
     settings: SyncSettings | None = None,
     sleep: Sleep = asyncio.sleep,
     now: Callable[[], datetime] | None = None,
+    credentials: Credentials | None = None,
 ) -> list[SyncReport]:
     """Sync every enabled account (or those of ``provider`` / ``account``); returns one report per plane."""
     settings = settings or SyncSettings()
@@ -274,6 +282,7 @@ async def sync(
                     progress=progress,
                     sleep=sleep,
                     now=now,
+                    credentials=credentials,
                 )
             )
     finally:
@@ -365,8 +374,10 @@ class Scheduler:
         progress: Progress | None = None,
         sleep: Sleep = asyncio.sleep,
         now: Callable[[], datetime] | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         self.store = store
+        self.credentials = credentials
         self.settings = settings or SyncSettings()
         self.schedule = SyncSchedule(self.settings, now=now)
         self.client = client
@@ -403,6 +414,7 @@ class Scheduler:
                 settings=self.settings,
                 sleep=self.sleep,
                 now=self.schedule.now,
+                credentials=self.credentials,
             )
         finally:
             self.running = False
@@ -423,39 +435,69 @@ class Scheduler:
                 await asyncio.wait_for(self._wake.wait(), timeout=max(timeout, 1.0))
 
 
+KeyCheckStatus = Literal["ok", "failed", "unchecked", "unsupported"]
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The outcome of ``keys test`` for one account. Only ``ok`` means the key was checked and works:
+    a key that could not be checked (keyring locked, no network, rate limited, no API to ask) is
+    ``unchecked`` or ``unsupported``, never shown as working."""
+
+    status: KeyCheckStatus
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def mark(self) -> str:
+        return {"ok": "✓", "failed": "✗", "unchecked": "?", "unsupported": "–"}[self.status]
+
+
 async def test_account(
     account: Account,
     *,
     client: httpx.AsyncClient | None = None,
     timeout: float = 30.0,
     sleep: Sleep = asyncio.sleep,
-) -> tuple[bool, str]:
-    """One cheap authenticated call (``keys test``, the TUI's Test button): (ok, message for the user)."""
+    credentials: Credentials | None = None,
+) -> KeyCheck:
+    """One cheap authenticated call (``keys test``, the TUI's Test button)."""
     from costtui.providers import NoNetwork, RateLimited, Unauthorized, WrongKeyType
 
     info = get_info(account.provider)
     if not info.has_api:
-        return True, f"{info.title} has no billing API; the key is kept for the rate-limit probe and the proxy"
+        return KeyCheck(
+            "unsupported",
+            f"not checked: {info.title} has no billing API to ask; the key is kept for the rate-limit probe"
+            " and the proxy",
+        )
     try:
-        key = await _load_key(account)
+        key = await _load_key(account, credentials)
+    except MissingKey as exc:
+        return KeyCheck("failed", str(exc))
     except secrets.SecretsError as exc:
-        return False, str(exc)
+        return KeyCheck("unchecked", f"not checked: {exc}")
     own = client is None
     http = client or make_http_client(timeout)
     try:
         # No retries: a test should answer now, and say what is wrong.
         provider = make_provider(account, key, http, sleep=sleep, max_retries=0, timeout=timeout)
-        return True, await provider.test_key()
+        return KeyCheck("ok", await provider.test_key())
+    except NotImplementedError:
+        return KeyCheck("unsupported", f"not checked: costtui cannot test {info.title} keys yet")
     except WrongKeyType as exc:
-        return False, f"wrong kind of key — {_redact(str(exc), key)}"
+        return KeyCheck("failed", f"wrong kind of key — {_redact(str(exc), key)}")
     except Unauthorized as exc:
-        return False, f"key rejected (revoked, expired or mistyped) — {_redact(str(exc), key)}"
+        return KeyCheck("failed", f"key rejected (revoked, expired or mistyped) — {_redact(str(exc), key)}")
     except NoNetwork as exc:
-        return False, f"no network — {_redact(str(exc), key)}"
+        return KeyCheck("unchecked", f"not checked: no network — {_redact(str(exc), key)}")
     except RateLimited as exc:
-        return False, f"rate limited; the key is probably fine, try again later — {_redact(str(exc), key)}"
+        return KeyCheck("unchecked", f"not checked: rate limited, try again later — {_redact(str(exc), key)}")
     except ProviderError as exc:
-        return False, _redact(str(exc), key)
+        return KeyCheck("failed", _redact(str(exc), key))
     finally:
         if own:
             await http.aclose()
@@ -470,7 +512,12 @@ def log_reports(reports: list[SyncReport], logger: logging.Logger = log) -> None
             logger.warning("sync %s %s failed: %s", r.account, r.plane, r.message)
 
 
-async def run_scheduler(store: Store, settings: SyncSettings | None = None, logger: logging.Logger = log) -> None:
+async def run_scheduler(
+    store: Store,
+    settings: SyncSettings | None = None,
+    logger: logging.Logger = log,
+    credentials: Credentials | None = None,
+) -> None:
     """What ``costtui serve`` runs beside the listener (cancel the task to stop it):
 
     if settings.sync.auto:
@@ -478,4 +525,6 @@ async def run_scheduler(store: Store, settings: SyncSettings | None = None, logg
     """
     settings = settings or SyncSettings()
     async with make_http_client(settings.timeout_seconds) as client:
-        await Scheduler(store, settings, client=client, on_report=lambda r: log_reports(r, logger)).run()
+        await Scheduler(
+            store, settings, client=client, on_report=lambda r: log_reports(r, logger), credentials=credentials
+        ).run()

@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
+from costtui.secrets import Credentials
 from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
 from costtui.ui.screens.activity import ActivityScreen
@@ -102,9 +103,12 @@ class CostApp(App[None]):
         demo: bool = False,
         listener: bool = True,
         now: datetime | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.credentials = credentials or Credentials.from_settings(settings)
+        """Where keys live (the same settings as the CLI that started the app: ``--config`` counts)."""
         self.db_path = Path(db_path)
         self.demo = demo
         self.listener = listener
@@ -382,6 +386,7 @@ def make_app(
     demo: bool = False,
     listener: bool = True,
     now: datetime | None = None,
+    credentials: Credentials | None = None,
 ) -> CostApp:
     """Build the app: the CLI, the tests and the screenshot script all come through here."""
-    return CostApp(settings, db_path, demo=demo, listener=listener, now=now)
+    return CostApp(settings, db_path, demo=demo, listener=listener, now=now, credentials=credentials)

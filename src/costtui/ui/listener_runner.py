@@ -43,7 +43,7 @@ class EmbeddedListener:
             if result.accepted:  # duplicates change nothing on screen
                 app.data_changed()
 
-        listener = Listener(app.db_path, app.settings.listener, on_events=committed)
+        listener = Listener(app.db_path, app.settings.listener, on_events=committed, credentials=app.credentials)
         app.listener_status = "listener starting…"
         try:
             await listener.start()
@@ -90,12 +90,13 @@ class EmbeddedListener:
             return
         self.listener = listener
         if listener.ingest_key is None:
+            # Only when no key file could be written either (a read-only data dir): rare enough to say,
+            # briefly; Settings → Listener keeps the details.
             app.notify(
-                "No ingest key could be read or created (keyring locked or unavailable): local apps can push "
-                "without a key. Set COSTTUI_INGEST_KEY or unlock the keyring (costtui keys backend).",
+                "No ingest key could be created: local apps can push without one (see Settings → Listener).",
                 title="listener",
                 severity="warning",
-                timeout=12,
+                timeout=6,
                 markup=False,
             )
         elif listener.ingest_key.generated:

@@ -70,13 +70,12 @@ class ProviderSyncRunner:
     async def _plan(self, planes: list[str]) -> None:
         import asyncio
 
-        from costtui import secrets
-
         store = self.app.get_store()
         accounts = await asyncio.to_thread(store.billing.list_accounts, None, enabled_only=True)
         if not accounts:
             return
-        if await asyncio.to_thread(secrets.is_locked):
+        names = [a.secret_name for a in accounts]
+        if await asyncio.to_thread(self.app.credentials.needs_passphrase, names):
             if self._notify_next:
                 self.app.notify(
                     "The encrypted key file is locked: press u on the Quotas screen to unlock it.",
@@ -104,7 +103,12 @@ class ProviderSyncRunner:
         ordered = [p for p in ("quota", "usage") if p in planes]
         try:
             reports = await sync(
-                self.app.get_store(), provider, progress=progress, planes=ordered, settings=self.app.settings.sync
+                self.app.get_store(),
+                provider,
+                progress=progress,
+                planes=ordered,
+                settings=self.app.settings.sync,
+                credentials=self.app.credentials,
             )
         finally:
             self.progress.pop(provider, None)

@@ -30,6 +30,7 @@ from costtui.ui.widgets.empty import EmptyState
 
 if TYPE_CHECKING:
     from costtui.models import Account, AccountHealth, QuotaSnapshot
+    from costtui.secrets import Credentials
     from costtui.store import Store
 
 NO_ACCOUNTS = (
@@ -75,18 +76,19 @@ class QuotasData:
     """Quotas of accounts that no longer exist (e.g. proxy-seen headers)."""
 
 
-def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
+def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credentials | None = None) -> QuotasData:
     """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
     from costtui import secrets
+    from costtui.analytics.health import account_health
     from costtui.models import MONEY_KINDS
+
+    cred = credentials or secrets.Credentials()
 
     accounts = store.billing.list_accounts()
     quotas = store.billing.latest_quotas()
     today = now.astimezone(UTC).date()
     since = today - timedelta(days=29)
     cards = []
-    usage_every = timedelta(minutes=settings.usage_interval_minutes)
-    quota_every = timedelta(minutes=settings.quota_interval_minutes)
     known = set()
     for a in accounts:
         mine = [q for q in quotas if (q.provider, q.account) == (a.provider, a.name)]
@@ -112,7 +114,7 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
         cards.append(
             AccountCard(
                 account=a,
-                health=store.billing.account_health(a, now=now, usage_interval=usage_every, quota_interval=quota_every),
+                health=account_health(store, a, settings, now),
                 quotas=mine,
                 history=history,
                 billed_30d=billed,
@@ -121,7 +123,8 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
         )
     summary = store.billing.billed_summary(since, today)
     try:
-        backend, locked = secrets.backend_name(), secrets.is_locked()
+        backend = cred.backend_name()
+        locked = cred.needs_passphrase([a.secret_name for a in accounts])
     except secrets.SecretsError as exc:
         backend, locked = f"unavailable: {exc}", False
     return QuotasData(
@@ -404,7 +407,7 @@ class QuotasScreen(DataScreen):
     @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
         app = self.cost_app
-        data = load_quotas(app.get_store(), app.settings.sync, app.now())
+        data = load_quotas(app.get_store(), app.settings.sync, app.now(), app.credentials)
         self.post_if_current(self.Loaded(data))
 
     @on(Loaded)

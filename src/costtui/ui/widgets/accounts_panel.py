@@ -9,7 +9,6 @@ block); they are never shown, logged or put in a message — only their fingerpr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group, RenderableType
@@ -27,6 +26,7 @@ from costtui.ui.screens.settings import SettingsSection
 
 if TYPE_CHECKING:
     from costtui.models import Account, AccountHealth
+    from costtui.services.accounts import AccountsService
     from costtui.store import Store
     from costtui.ui.app import CostApp
 
@@ -64,31 +64,18 @@ class AccountsPanel(SettingsSection):
 
     @classmethod
     def load(cls, app: CostApp, store: Store) -> AccountsData:
-        from costtui import secrets
         from costtui.providers import REGISTRY
 
-        s = app.settings.sync
-        accounts = store.billing.list_accounts()
-        try:
-            backend = secrets.describe_backend()
-        except secrets.SecretsError as exc:
-            backend = {"kind": "unavailable", "name": str(exc), "path": None, "locked": False, "reason": ""}
-        health = {
-            a.id: store.billing.account_health(
-                a,
-                now=app.now(),
-                usage_interval=timedelta(minutes=s.usage_interval_minutes),
-                quota_interval=timedelta(minutes=s.quota_interval_minutes),
-            )
-            for a in accounts
-            if a.id is not None
-        }
-        sources = {}
-        for a in accounts:
-            env = secrets.env_secret(a.secret_name)
-            sources[a.id] = f"env {env[0]}" if env else backend["kind"]
+        listing = accounts_service(app, store).list(now=app.now())
+        rows = [r for r in listing.rows if r.account.id is not None]
         no_api = [p.title for p in REGISTRY.values() if not p.has_api]
-        return AccountsData(accounts, health, sources, backend, no_api)  # type: ignore[arg-type]
+        return AccountsData(
+            [r.account for r in listing.rows],
+            {r.account.id: r.health for r in rows},  # type: ignore[misc]
+            {r.account.id: r.key_source.label for r in rows},  # type: ignore[misc]
+            listing.backend,
+            no_api,
+        )
 
     def show(self, data: AccountsData) -> None:
         self.data = data
@@ -186,7 +173,7 @@ class AccountsPanel(SettingsSection):
 
     @work(thread=True, group="accounts", exit_on_error=False)
     def _set_enabled(self, account: Account, enabled: bool) -> None:
-        self.app.get_store().billing.update_account(account.id, enabled=enabled)  # type: ignore[attr-defined]
+        accounts_service(self.app).set_enabled(account, enabled)
         self.app.call_from_thread(self.notify, f"{account.label} {'enabled' if enabled else 'disabled'}.")
         self.app.call_from_thread(self._changed)
 
@@ -209,14 +196,8 @@ class AccountsPanel(SettingsSection):
 
     @work(thread=True, group="accounts", exit_on_error=False)
     def _remove(self, account: Account) -> None:
-        from costtui import secrets
-
-        warning = ""
-        try:
-            secrets.delete_secret(account.secret_name)
-        except secrets.SecretsError as exc:
-            warning = f" (the key could not be deleted from the keyring: {exc})"
-        self.app.get_store().billing.remove_account(account.id)  # type: ignore[attr-defined]
+        problem = accounts_service(self.app).remove(account)
+        warning = f" ({problem})" if problem else ""
         self.app.call_from_thread(
             self.notify, f"Removed {account.label}{warning}.", severity="warning" if warning else "information"
         )
@@ -270,9 +251,7 @@ class PassphraseModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="passphrase.cancel")]
 
     def compose(self) -> ComposeResult:
-        from costtui import secrets
-
-        info = secrets.backend_info()
+        info = self.app.credentials.backend_info()  # type: ignore[attr-defined]
         new = info.path is not None and not info.path.exists()
         with Vertical(classes="dialog", id="passphrase-dialog"):
             yield Label(
@@ -308,7 +287,7 @@ class PassphraseModal(ModalScreen[bool]):
         from costtui import secrets
 
         try:
-            secrets.unlock(value)  # Argon2: ~0.3 s, off the UI thread
+            self.app.credentials.unlock(value)  # type: ignore[attr-defined]  # Argon2: ~0.3 s, off the UI thread
         except secrets.SecretsError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
@@ -423,8 +402,6 @@ class AddAccountModal(ModalScreen[bool]):
     @on(Button.Pressed, "#save-test")
     @on(Input.Submitted, "#key")
     def _save(self, event: Any) -> None:
-        from costtui import secrets
-
         provider = str(self.query_one("#provider", Select).value)
         name = self.query_one("#name", Input).value.strip() or "default"
         kind = str(self.query_one("#kind", Select).value)
@@ -434,11 +411,18 @@ class AddAccountModal(ModalScreen[bool]):
         if not key and self.editing is None:
             self._error("Paste the key first.")
             return
-        if base_url and not base_url.startswith(("http://", "https://")):
-            self._error("The base URL must start with https:// (or http:// for a local test server).")
+        from costtui.services.accounts import AccountError, AccountsService
+
+        try:
+            # The same checks as `costtui keys add`: a kind the provider's sync can use, a URL.
+            if self.editing is None or kind != self.editing.key_kind:
+                AccountsService.check_kind(provider, kind)
+            AccountsService.check_base_url(base_url)
+        except AccountError as exc:
+            self._error(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return
         test = isinstance(event, Button.Pressed) and event.button.id == "save-test"
-        if secrets.is_locked():
+        if key and self.app.credentials.is_locked():  # type: ignore[attr-defined]
 
             def unlocked(ok: bool | None) -> None:
                 if ok:
@@ -452,59 +436,27 @@ class AddAccountModal(ModalScreen[bool]):
     def _store_account(
         self, provider: str, name: str, kind: str, base_url: str | None, team: str, key: str, test: bool
     ) -> None:
-        from costtui import secrets
-        from costtui.formatting import fingerprint
-        from costtui.models import Account
-        from costtui.store import StoreError
+        from costtui.services.accounts import AccountError, KeyNotSaved
 
-        store = self.app.get_store()  # type: ignore[attr-defined]
-        if self.editing is not None:
-            self._update_existing(store, self.editing, kind, base_url, team, key, test)
-            return
-        account = Account(
-            provider=provider,
-            name=name,
-            key_kind=kind,
-            base_url=base_url,
-            options={"team_id": team} if team else {},
-            key_fp=fingerprint(key),
-        )
+        service = accounts_service(self.app)
         try:
-            saved = store.billing.add_account(account)
-        except StoreError as exc:
+            if self.editing is not None:
+                saved = service.update(
+                    self.editing, key=key or None, kind=kind, base_url=base_url, team_id=team or None
+                )
+            else:
+                saved = service.add(provider, name=name, kind=kind, key=key, base_url=base_url, team_id=team or None)
+        except KeyNotSaved as exc:
+            self.app.call_from_thread(
+                self._error, f"The key was not saved: {str(exc).removeprefix('the key was not saved: ')}"
+            )
+            return
+        except AccountError as exc:
             self.app.call_from_thread(self._error, str(exc))
             return
-        try:
-            secrets.set_secret(saved.secret_name, key)
-        except secrets.SecretsError as exc:
-            store.billing.remove_account(saved.id)
-            self.app.call_from_thread(self._error, f"The key was not saved: {exc}")
-            return
-        self.app.call_from_thread(self._saved, saved, test)
-
-    def _update_existing(
-        self, store: Any, account: Account, kind: str, base_url: str | None, team: str, key: str, test: bool
-    ) -> None:
-        """Runs in the ``_store_account`` thread worker."""
-        from costtui import secrets
-        from costtui.formatting import fingerprint
-
-        if key:
-            try:
-                secrets.set_secret(account.secret_name, key)
-            except secrets.SecretsError as exc:
-                self.app.call_from_thread(self._error, f"The key was not saved: {exc}")
-                return
-        options = dict(account.options)
-        if team:
-            options["team_id"] = team
-        else:
-            options.pop("team_id", None)
-        changes: dict[str, Any] = {"key_kind": kind, "base_url": base_url, "options": options}
-        if key:
-            changes["key_fp"] = fingerprint(key)
-        saved = store.billing.update_account(account.id, **changes)
-        self.app.call_from_thread(self._saved, saved, test)
+        if saved.warning:
+            self.app.call_from_thread(self.app.notify, f"Warning: {saved.warning}.", severity="warning", timeout=10)
+        self.app.call_from_thread(self._saved, saved.account, test)
 
     def _saved(self, account: Account, test: bool) -> None:
         verb = "Updated" if self.editing is not None else "Added"
@@ -524,5 +476,13 @@ async def check_key_and_notify(app: Any, account: Account) -> None:
     """Run ``keys test`` for one account and say the result (a worker in group fetch:<provider>)."""
     from costtui.services.sync import test_account
 
-    ok, message = await test_account(account, timeout=app.settings.sync.timeout_seconds)
-    app.notify(f"{account.label}: {message}", title="key test", severity="information" if ok else "error", timeout=8)
+    result = await test_account(account, timeout=app.settings.sync.timeout_seconds, credentials=app.credentials)
+    severity = {"ok": "information", "failed": "error"}.get(result.status, "warning")
+    app.notify(f"{result.mark} {account.label}: {result.message}", title="key test", severity=severity, timeout=8)
+
+
+def accounts_service(app: Any, store: Any = None) -> AccountsService:
+    """The accounts workflows with this app's store, credentials and sync settings (call it in a worker)."""
+    from costtui.services.accounts import AccountsService
+
+    return AccountsService(store if store is not None else app.get_store(), app.credentials, app.settings.sync)

@@ -160,20 +160,23 @@ class ListenerSection(SettingsSection):
 
     @classmethod
     def load(cls, app: CostApp, store: Store) -> ListenerInfo:
-        from costtui.listener.keys import INGEST_KEY, KeyUnavailable, get_key
+        from costtui.listener.keys import INGEST_KEY, KeyUnavailable, ListenerKeys
 
         s = app.settings.listener
         emb = _embedded(app)
         info = None
         key_text = "not generated yet (the listener creates it when it starts; or `costtui tokens key`)"
         if emb is not None and emb.listener is not None:
+            # The running listener's own key: what it checks is what this panel shows.
             url = emb.listener.url
             info = emb.listener.ingest_key
+            if info is None:
+                key_text = "none: the key file could not be written, so local apps push without a key"
         else:
             host = "127.0.0.1" if s.host in ("0.0.0.0", "::", "") else s.host
             url = emb.viewer_of if emb is not None and emb.viewer_of else f"http://{host}:{s.port}"
             try:
-                info = get_key(INGEST_KEY, generate=False)
+                info = ListenerKeys(app.credentials).get(INGEST_KEY, generate=False)
             except KeyUnavailable as exc:
                 key_text = f"unavailable: {exc}"
         if info is not None and info.generated:
@@ -356,13 +359,15 @@ class ListenerSection(SettingsSection):
         )
 
     def action_reveal_key(self) -> None:
-        from costtui.listener.keys import INGEST_KEY, get_key
+        from costtui.listener.keys import INGEST_KEY, ListenerKeys
 
         app = self.cost_app
+        emb = _embedded(app)
+        running = emb.listener.ingest_key if emb is not None and emb.listener is not None else None
 
         def run() -> None:
             try:
-                info = get_key(INGEST_KEY, generate=False)
+                info = running or ListenerKeys(app.credentials).get(INGEST_KEY, generate=False)
             except Exception as exc:
                 app.call_from_thread(app.notify, str(exc), title="ingest key", severity="error", markup=False)
                 return
