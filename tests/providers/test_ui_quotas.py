@@ -22,8 +22,11 @@ textual = pytest.importorskip("textual")
 from textual.widgets import Input  # noqa: E402
 
 from costtui.ui.app import make_app  # noqa: E402
+from costtui.ui.dialogs.account import AddAccountModal  # noqa: E402
+from costtui.ui.dialogs.confirm import ConfirmModal  # noqa: E402
+from costtui.ui.dialogs.passphrase import PassphraseModal  # noqa: E402
 from costtui.ui.screens.quotas import AccountCardWidget, QuotasScreen, render_card  # noqa: E402
-from costtui.ui.widgets.accounts_panel import AccountsPanel, AddAccountModal, ConfirmModal, PassphraseModal  # noqa: E402
+from costtui.ui.widgets.accounts_panel import AccountsPanel  # noqa: E402
 
 from .fakes import FakeAPI, js  # noqa: E402
 
@@ -241,7 +244,7 @@ def test_quotas_snapshot_80x24(snap_compare: Any, db_path: Path, monkeypatch: py
 
 
 async def test_manual_cost_form(db_path: Path) -> None:
-    from costtui.ui.widgets.manual_cost import ManualCostModal
+    from costtui.ui.dialogs.manual_cost import ManualCostModal
 
     app = app_for(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
