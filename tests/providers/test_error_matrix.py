@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -136,7 +137,10 @@ async def test_endpoint_failure(provider: str, path: str, call: Callable[[Any], 
         p.http.base_url = "https://api.test/v1"
     tolerated = provider == "openrouter" and path == "/credits" and failure == "403"
     if tolerated:
-        await call(p)  # only management keys may read credits: a 403 there is not an error
+        # Only management keys may read credits: a 403 there is no error, and what /key said stays.
+        snapshots = await call(p)
+        assert [(q.kind, q.used) for q in snapshots] == [("usage.day", Decimal(0))]
+        assert sleeps.calls == []  # refused for good, not retried
         return
     with pytest.raises(expected) as err:
         await call(p)

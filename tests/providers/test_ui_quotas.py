@@ -17,11 +17,14 @@ from costtui.store import Store
 
 textual = pytest.importorskip("textual")
 
-from textual.widgets import Input  # noqa: E402
+from textual.widgets import Button, Input  # noqa: E402
 
 from costtui.ui.app import make_app  # noqa: E402
+from costtui.ui.dialogs.account import AddAccountModal  # noqa: E402
+from costtui.ui.dialogs.confirm import ConfirmModal  # noqa: E402
+from costtui.ui.dialogs.passphrase import PassphraseModal  # noqa: E402
 from costtui.ui.screens.quotas import AccountCardWidget, QuotasScreen, render_card  # noqa: E402
-from costtui.ui.widgets.accounts_panel import AccountsPanel, AddAccountModal, ConfirmModal, PassphraseModal  # noqa: E402
+from costtui.ui.widgets.accounts_panel import AccountsPanel  # noqa: E402
 
 from .fakes import FakeAPI, js  # noqa: E402
 
@@ -144,7 +147,7 @@ async def test_add_account_with_password_field(db_path: Path, memory_keyring: An
         key_input.value = "sk-deepseek-TUIKEY-0001"
         await pilot.click("#save")
         await settle(pilot)
-        assert not isinstance(app.screen, AddAccountModal)
+        assert not isinstance(app.screen, AddAccountModal), str(app.screen.query_one("#account-error").render())
         assert memory_keyring.store[("costtui", "deepseek:default")] == "sk-deepseek-TUIKEY-0001"
         assert await wait_until(pilot, lambda: [a.label for a in panel.data.accounts] == ["deepseek/default"])
         # Remove, with confirmation.
@@ -182,9 +185,9 @@ async def test_add_account_checks_the_key_kind_and_warns_about_the_format(db_pat
         assert "not management" in str(app.screen.query_one("#account-error").render())
         assert memory_keyring.store == {}
         modal.query_one("#kind").value = "admin"
-        await pilot.click("#save")
+        modal.query_one("#save", Button).press()
         await settle(pilot)
-        assert not isinstance(app.screen, AddAccountModal)
+        assert not isinstance(app.screen, AddAccountModal), str(app.screen.query_one("#account-error").render())
         assert memory_keyring.store[("costtui", "openai:default")] == "sk-proj-TUIKEY-0000000001"
         assert any("does not look like an OpenAI Admin key" in n for n in notes)
 
@@ -268,7 +271,7 @@ def test_quotas_snapshot_80x24(snap_compare: Any, db_path: Path, monkeypatch: py
 
 
 async def test_manual_cost_form(db_path: Path) -> None:
-    from costtui.ui.widgets.manual_cost import ManualCostModal
+    from costtui.ui.dialogs.manual_cost import ManualCostModal
 
     app = app_for(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -317,7 +320,7 @@ async def test_edit_account_keeps_or_replaces_the_key(credentials, db_path: Path
         key.focus()
         await pilot.press("enter")  # empty key: keep the stored one
         await settle(pilot)
-        assert not isinstance(app.screen, AddAccountModal)
+        assert not isinstance(app.screen, AddAccountModal), str(app.screen.query_one("#account-error").render())
         assert memory_keyring.store[("costtui", "openrouter:default")] == "sk-or-v1-OLDKEY-0001"
         assert await wait_until(pilot, lambda: panel.data.accounts[0].base_url == "https://gateway.example/api/v1")
         panel.focus()

@@ -9,9 +9,9 @@ from textual.widgets import Input, Select
 from costtui.formatting import money_exact
 from costtui.models import EventFilter
 from costtui.store import Store
+from costtui.ui.dialogs.event_detail import EventDetailScreen, detail_rows
+from costtui.ui.dialogs.filters import FilterScreen, describe_filter
 from costtui.ui.screens.activity import PAGE_SIZE, ActivityScreen, Columns, EventsTable
-from costtui.ui.screens.event_detail import EventDetailScreen, detail_rows
-from costtui.ui.screens.filters import FilterScreen, describe_filter
 
 from .conftest import build_app, settle, text_of
 

@@ -11,9 +11,9 @@ from textual.widgets import Footer
 from costtui.demo import demo_events
 from costtui.store import Store
 from costtui.ui.app import MODE_TABLE, CostApp
+from costtui.ui.dialogs.help import HelpScreen
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.dashboard import DashboardScreen
-from costtui.ui.screens.help import HelpScreen
 from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.widgets.kpi import KpiCard
 
@@ -54,9 +54,9 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
 
 
 async def test_every_binding_has_an_id() -> None:
+    from costtui.ui.dialogs.event_detail import EventDetailScreen
+    from costtui.ui.dialogs.filters import FilterScreen
     from costtui.ui.screens.activity import EventsTable
-    from costtui.ui.screens.event_detail import EventDetailScreen
-    from costtui.ui.screens.filters import FilterScreen
 
     for owner in (CostApp, DashboardScreen, ActivityScreen, EventsTable, FilterScreen, EventDetailScreen, HelpScreen):
         for binding in owner.BINDINGS:

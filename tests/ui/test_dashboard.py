@@ -126,13 +126,34 @@ def test_ticks_are_round() -> None:
     assert labels[:2] == ["$0.00", "$2.00"]
 
 
-def test_model_bars_sorted_by_cost_then_name() -> None:
-    chart = ModelCostChart()
+async def test_model_bars_sorted_by_cost_then_name() -> None:
+    """The chart orders what it is given: most expensive on top, equal costs by name, $0 left out."""
+    from textual.app import App, ComposeResult
+
+    class ChartApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ModelCostChart()
+
     groups = [
-        GroupTotals(name="b", cost_usd=Decimal(1)),
-        GroupTotals(name="a", cost_usd=Decimal(1)),
-        GroupTotals(name="c", cost_usd=Decimal(5)),
+        GroupTotals(name="model-b", cost_usd=Decimal(1)),
+        GroupTotals(name="model-free", cost_usd=Decimal(0)),
+        GroupTotals(name="model-a", cost_usd=Decimal(1)),
+        GroupTotals(name="model-c", cost_usd=Decimal(5)),
     ]
-    chart.groups = sorted(groups, key=lambda g: (-g.cost_usd, g.name))
-    assert [g.name for g in chart.groups] == ["c", "a", "b"]
+    app = ChartApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        chart = app.query_one(ModelCostChart)
+        chart.update(groups)
+        await pilot.pause()
+        assert [g.name for g in chart.groups] == ["model-c", "model-a", "model-b", "model-free"]
+        shown = [line for line in text_of(chart).splitlines() if "model-" in line]
+        assert [line.split()[0] for line in shown] == ["model-c", "model-a", "model-b"]
+        # Fed the other way round, the bars come out the same.
+        chart.update(list(reversed(groups)))
+        await pilot.pause()
+        assert [line.split()[0] for line in text_of(chart).splitlines() if "model-" in line] == [
+            "model-c",
+            "model-a",
+            "model-b",
+        ]
     assert RANGES == (7, 30, 90)

@@ -11,7 +11,7 @@ from costtui.config import Settings
 from costtui.models import UsageEvent
 from costtui.store import Store
 from costtui.ui.app import make_app
-from costtui.ui.screens.price_form import PriceFormScreen
+from costtui.ui.dialogs.price_form import PriceFormScreen
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -83,11 +83,18 @@ def test_client_cost_is_kept() -> None:
 
 
 def test_historic_price_uses_the_request_date() -> None:
-    # The version string records which price data priced the row.
-    e = UsageEvent(ts=datetime(2025, 1, 10, tzinfo=UTC), provider="openai", model="gpt-4o", input_tokens=10**6)
-    priced = Pricer().apply(e)
-    assert priced.cost_usd is not None and priced.cost_usd > 0
-    assert isinstance(priced.cost_usd, Decimal)
+    # OpenAI cut o3 from $10 / $40 to $2 / $8 per 1M tokens on 2025-06-10 (genai-prices has both).
+    # One pricer prices both sides of the change: a cache keyed on the model alone would fail here.
+    pricer = Pricer()
+
+    def cost(ts: datetime) -> Decimal | None:
+        event = UsageEvent(ts=ts, provider="openai", model="o3", input_tokens=10**6, output_tokens=10**6)
+        return pricer.apply(event).cost_usd
+
+    assert cost(datetime(2025, 5, 1, tzinfo=UTC)) == Decimal(50)
+    assert cost(datetime(2025, 6, 9, 23, 59, tzinfo=UTC)) == Decimal(50)
+    assert cost(datetime(2025, 6, 10, 0, 1, tzinfo=UTC)) == Decimal(10)
+    assert cost(datetime(2025, 5, 2, tzinfo=UTC)) == Decimal(50)  # still the old price after a newer lookup
 
 
 def test_describe_reports_per_million_prices() -> None:

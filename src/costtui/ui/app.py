@@ -27,12 +27,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
 from costtui.secrets import Credentials
+from costtui.ui.dialogs.help import HelpScreen
+from costtui.ui.errors import describe_error, notify_error, worker_failure
 from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
-from costtui.ui.screens.help import HelpScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
 
@@ -253,24 +254,11 @@ class CostApp(App[None]):
             self._schedule_poll()
         if state != WorkerState.ERROR:
             return
-        what = {
-            "poll": "Checking the database for changes",
-            "reload": "Loading data",
-            "page": "Loading more events",
-            "prices": "Saving the price",
-        }.get(worker.group, "A background task")
         reason = describe_error(worker.error)
         if reason == self._last_error:
             return  # one cause, one notification (the poller and the screen often share it)
         self._last_error = reason
-        where = "" if str(self.db_path) in reason else f" (database {self.db_path})"
-        self.notify(
-            f"{what} failed: {reason}{where}. Press r to retry.",
-            title="error",
-            severity="error",
-            timeout=8,
-            markup=False,
-        )
+        notify_error(self, worker_failure(worker.group, reason, self.db_path))
 
     # ------------------------------------------------------------------ actions
 
@@ -298,7 +286,7 @@ class CostApp(App[None]):
             yield SystemCommand(
                 f"screen: {spec.name}",
                 f"{spec.description} (key {self.key_display(f'screen.{spec.name}', spec.key)})",
-                lambda name=spec.name: self.switch_mode(name),  # type: ignore[misc]
+                lambda name=spec.name: self.switch_mode(name),
             )
         yield SystemCommand(
             "theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme
@@ -312,7 +300,7 @@ class CostApp(App[None]):
             yield SystemCommand(
                 f"dashboard: range {days} days",
                 f"Show the last {days} days on the dashboard charts",
-                lambda days=days: self._dashboard_range(days),  # type: ignore[misc]
+                lambda days=days: self._dashboard_range(days),
             )
         yield from super().get_system_commands(screen)
         if isinstance(screen, DataScreen):
@@ -328,7 +316,7 @@ class CostApp(App[None]):
 
     def open_price_form(self, model: str = "", provider: str = "") -> None:
         """Ask for a price override (prefilled with an unpriced model), then save it in a worker."""
-        from costtui.ui.screens.price_form import PriceFormScreen, PriceRequest
+        from costtui.ui.dialogs.price_form import PriceFormScreen, PriceRequest
 
         def saved(request: PriceRequest | None) -> None:
             if request is not None:
@@ -358,25 +346,6 @@ class CostApp(App[None]):
         keys = self.settings.ui.keymap.get(binding_id or "")
         key = keys.split(",")[0].strip() if keys else default
         return self.get_key_display(Binding(key, ""))
-
-
-def describe_error(error: BaseException | None) -> str:
-    """One readable line for an exception (no traceback on screen).
-
-    Errors written for users (the store's, the OS's, SQLite's) speak for themselves; for anything
-    else the exception's name is kept, since its text alone (a KeyError's "'x'") says little.
-    """
-    import sqlite3
-
-    from costtui.store import StoreError
-
-    if error is None:
-        return "unknown error"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if text and isinstance(error, (StoreError, OSError, sqlite3.Error)):
-        return text
-    name = type(error).__name__
-    return f"{text} ({name})" if text else name
 
 
 def make_app(

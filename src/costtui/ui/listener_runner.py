@@ -76,7 +76,7 @@ class EmbeddedListener:
             )
             return
         except Exception as exc:  # never take the TUI down for the listener
-            from costtui.ui.app import describe_error
+            from costtui.ui.errors import describe_error
 
             self.error = describe_error(exc)
             app.listener_status = "listener off (error)"

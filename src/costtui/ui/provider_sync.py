@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker
 
+from costtui.ui.errors import notify_error
+
 if TYPE_CHECKING:
     from costtui.services.sync import SyncReport, SyncSchedule
     from costtui.ui.app import CostApp
@@ -117,10 +119,10 @@ class ProviderSyncRunner:
         failed = [r for r in reports if not r.ok]
         if notify:
             if failed:
-                self.app.notify(
+                notify_error(
+                    self.app,
                     "\n".join(f"{r.account} {r.plane}: {r.message}" for r in failed),
                     title=f"sync {provider} failed",
-                    severity="error",
                     timeout=10,
                 )
             else:

@@ -22,9 +22,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from costtui.formatting import local_time, money, tokens
 from costtui.models import EventFilter, StoredEvent
+from costtui.ui.dialogs.event_detail import EventDetailScreen
+from costtui.ui.dialogs.filters import FILTER_DIMENSIONS, FilterScreen, describe_filter
 from costtui.ui.screens.base import DataScreen
-from costtui.ui.screens.event_detail import EventDetailScreen
-from costtui.ui.screens.filters import FILTER_DIMENSIONS, FilterScreen, describe_filter
 from costtui.ui.widgets.empty import EmptyState
 
 if TYPE_CHECKING:

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
+
+from costtui.ui.errors import describe_error
 
 if TYPE_CHECKING:
     from costtui.ui.app import CostApp
@@ -29,13 +32,13 @@ class DataScreen(Screen[None]):
     def cost_app(self) -> CostApp:
         return self.app  # type: ignore[return-value]
 
-    def _on_mount(self) -> None:
+    def _on_mount(self, event: events.Mount) -> None:
         self.cost_app.register_data_screen(self)
 
     def _on_unmount(self) -> None:
         self.cost_app.unregister_data_screen(self)
 
-    def _on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.stale:
             self.reload()
 
@@ -60,8 +63,6 @@ class DataScreen(Screen[None]):
         # Worker.StateChanged does not bubble: hand it to the app's single handler.
         self.cost_app.report_worker_state(event)
         if event.state == WorkerState.ERROR and event.worker.group == "reload":
-            from costtui.ui.app import describe_error
-
             self.stale = True  # shown again later, it tries again
             self.show_load_error(
                 f"error: could not load this screen: {describe_error(event.worker.error)}. Press r to retry."

@@ -25,6 +25,9 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from costtui.formatting import local_time, money
+from costtui.ui.dialogs.account import AddAccountModal
+from costtui.ui.dialogs.manual_cost import ManualCostModal
+from costtui.ui.dialogs.passphrase import PassphraseModal
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
 
@@ -476,18 +479,12 @@ class QuotasScreen(DataScreen):
         return True
 
     def action_unlock(self) -> None:
-        from costtui.ui.widgets.accounts_panel import PassphraseModal
-
         self.app.push_screen(PassphraseModal(), lambda ok: self.reload() if ok else None)
 
     def action_add_account(self) -> None:
-        from costtui.ui.widgets.accounts_panel import AddAccountModal
-
         self.app.push_screen(AddAccountModal(), lambda ok: self.cost_app.data_changed() if ok else None)
 
     def action_add_cost(self) -> None:
-        from costtui.ui.widgets.manual_cost import ManualCostModal
-
         self.app.push_screen(
             ManualCostModal(self.cost_app.now().date()), lambda ok: self.cost_app.data_changed() if ok else None
         )

@@ -1,11 +1,12 @@
-"""Settings (key 0): one screen of sections. Other features add their own section (Accounts,
-Listener, ...) by appending a :class:`SettingsSection` subclass to :data:`SETTINGS_SECTIONS`.
+"""Settings (key 0): one screen of sections. A feature adds its own section (Accounts, Listener,
+...) as a :class:`~costtui.ui.sections.SettingsSection` subclass in its own module, listed in
+:data:`SETTINGS_SECTIONS` here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -15,41 +16,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header
 
 from costtui import paths
 from costtui.formatting import local_time, tokens
+from costtui.ui.errors import describe_error
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import FIX_PRICE
+from costtui.ui.sections import SettingsSection
+from costtui.ui.widgets.accounts_panel import AccountsPanel
 from costtui.ui.widgets.kv import kv_table
+from costtui.ui.widgets.listener_panel import ListenerSection
 
 if TYPE_CHECKING:
     from costtui.store import Store
     from costtui.ui.app import CostApp
-
-
-class SettingsSection(Static):
-    """A titled block on the Settings screen.
-
-    ``load`` runs in a worker thread (it may query the store); ``render_data`` turns its result
-    into something to show, on the UI thread.
-    """
-
-    TITLE: ClassVar[str] = ""
-
-    def __init__(self) -> None:
-        super().__init__("Loading…", classes="settings-section")
-        self.border_title = self.TITLE
-
-    @classmethod
-    def load(cls, app: CostApp, store: Store) -> Any:
-        return None
-
-    def render_data(self, data: Any) -> RenderableType:
-        raise NotImplementedError
-
-    def show(self, data: Any) -> None:
-        self.update(self.render_data(data))
 
 
 @dataclass(frozen=True)
@@ -181,16 +162,14 @@ class PricesSection(SettingsSection):
         return Group(*parts)
 
 
-SETTINGS_SECTIONS: list[type[SettingsSection]] = [DatabaseSection, PricesSection, DisplaySection]
-"""The sections, top to bottom. Append yours (Accounts, Listener, ...)."""
-
-# Accounts and keys. Imported here, after SettingsSection exists (the panel subclasses it).
-from costtui.ui.widgets.accounts_panel import AccountsPanel  # noqa: E402
-
-SETTINGS_SECTIONS.append(AccountsPanel)
-from costtui.ui.widgets.listener_panel import ListenerSection as _Listener  # noqa: E402
-
-SETTINGS_SECTIONS.append(_Listener)
+SETTINGS_SECTIONS: tuple[type[SettingsSection], ...] = (
+    DatabaseSection,
+    PricesSection,
+    DisplaySection,
+    AccountsPanel,
+    ListenerSection,
+)
+"""The sections, top to bottom."""
 
 
 class SettingsScreen(DataScreen):
@@ -233,8 +212,6 @@ class SettingsScreen(DataScreen):
             try:
                 results[section] = (True, section.load(app, store))
             except Exception as exc:  # noqa: BLE001 - shown to the user in that section
-                from costtui.ui.app import describe_error
-
                 results[section] = (False, describe_error(exc))
         self.post_if_current(self.Loaded(results))
 

@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
-from textual.widgets.option_list import Option
 
-from costtui.ui.screens.settings import SettingsSection
+from costtui.ui.dialogs.confirm import ConfirmScreen
+from costtui.ui.dialogs.tokens import PickTokenScreen, TokenNameScreen
+from costtui.ui.errors import notify_error_from_thread
+from costtui.ui.sections import SettingsSection
 from costtui.ui.widgets.kv import kv_table
 
 if TYPE_CHECKING:
@@ -27,100 +25,6 @@ if TYPE_CHECKING:
     from costtui.store import Store
     from costtui.ui.app import CostApp
     from costtui.ui.listener_runner import EmbeddedListener
-
-
-# --------------------------------------------------------------------------- dialogs
-
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > .dialog {{ width: 72; max-width: 95%; height: auto; max-height: 80%; border: thick $primary;
-    background: $surface; padding: 1 2; }}
-{name} .dialog-buttons {{ height: auto; margin-top: 1; }}
-{name} .dialog-buttons Button {{ margin-right: 2; }}
-{name} OptionList {{ height: auto; max-height: 16; }}
-"""
-
-
-class TokenNameScreen(ModalScreen[str | None]):
-    """Ask for the app name of a new tracking token."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="TokenNameScreen")
-    BINDINGS: ClassVar[list[Any]] = [Binding("escape", "cancel", "Cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("New tracking token: the app name its events are attributed to")
-            yield Input(placeholder="e.g. billing-bot", id="token-name", max_length=64)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Create", variant="primary", id="create")
-                yield Button("Cancel", id="cancel")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "create":
-            self.dismiss(self.query_one(Input).value.strip() or None)
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PickTokenScreen(ModalScreen[str | None]):
-    """Pick one tracking token (by app name)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="PickTokenScreen")
-    BINDINGS: ClassVar[list[Any]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, names: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.title_text = title
-        self.names = names
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text)
-            yield OptionList(
-                *(Option(Text(f"{name}  ({state})"), id=name) for name, state in self.names), id="token-pick"
-            )
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no before something that cannot be undone (No is focused)."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
-    BINDINGS: ClassVar[list[Any]] = [Binding("escape", "cancel", "Cancel"), Binding("y", "yes", "Yes", show=False)]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(Text(self.question))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Delete", variant="error", id="yes")
-                yield Button("Cancel", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_yes(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 # --------------------------------------------------------------------------- the Settings section
@@ -261,9 +165,7 @@ class ListenerSection(SettingsSection):
             try:
                 message = done_message(work())
             except Exception as exc:  # TokenError's message says what to do
-                app.call_from_thread(
-                    app.notify, str(exc), title="tracking tokens", severity="error", timeout=8, markup=False
-                )
+                notify_error_from_thread(app, str(exc), title="tracking tokens")
                 return
             emb = _embedded(app)
             if emb is not None:
@@ -300,7 +202,7 @@ class ListenerSection(SettingsSection):
                     (t.name, "enabled" if t.enabled else "disabled") for t in self.cost_app.get_store().tokens.list()
                 ]
             except Exception as exc:
-                app.call_from_thread(app.notify, str(exc), title="tracking tokens", severity="error", markup=False)
+                notify_error_from_thread(app, str(exc), title="tracking tokens")
                 return
             if not names:
                 app.call_from_thread(
@@ -369,7 +271,7 @@ class ListenerSection(SettingsSection):
             try:
                 info = running or ListenerKeys(app.credentials).get(INGEST_KEY, generate=False)
             except Exception as exc:
-                app.call_from_thread(app.notify, str(exc), title="ingest key", severity="error", markup=False)
+                notify_error_from_thread(app, str(exc), title="ingest key")
                 return
             if info is None:
                 app.call_from_thread(

@@ -37,9 +37,9 @@ class HelpScreen(ModalScreen[None]):
 
     def sections(self) -> list[tuple[str, list[Binding]]]:
         from costtui.ui.app import MODE_TABLE, CostApp
+        from costtui.ui.dialogs.event_detail import EventDetailScreen
+        from costtui.ui.dialogs.filters import FilterScreen
         from costtui.ui.screens.activity import ActivityScreen, EventsTable
-        from costtui.ui.screens.event_detail import EventDetailScreen
-        from costtui.ui.screens.filters import FilterScreen
 
         app_bindings = _bindings(CostApp.BINDINGS)
         palette = Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette: every action by name")
