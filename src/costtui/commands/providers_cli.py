@@ -593,11 +593,13 @@ def add_cost(
     from costtui.billing import ManualCost
     from costtui.store.billing import add_manual_cost
 
+    if not provider.strip():
+        raise click.BadParameter("name the provider, e.g. --provider groq", param_hint="--provider")
     first, last = _range(on, start, end)
     entry = add_manual_cost(
         app_ctx.store(),
         ManualCost(
-            provider=provider.lower(),
+            provider=provider,  # the store records it under its canonical id (google → gemini)
             account=account,
             start=first,
             end=last,
@@ -608,7 +610,7 @@ def add_cost(
         ),
     )
     span = f"{first}" if first == last else f"{first} → {last} ({entry.days} days)"
-    click.echo(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {provider}/{account} on {span}.")
+    click.echo(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {entry.provider}/{account} on {span}.")
 
 
 def _range(on: str | None, start: str | None, end: str | None) -> tuple[date, date]:
@@ -698,7 +700,7 @@ def costs_edit(
         ("note", note),
     ):
         if v is not None:
-            changes[k] = v.lower() if k == "provider" else v
+            changes[k] = v
     if amount is not None:
         changes["amount_usd"] = parse_amount(amount, "--amount")
     if not changes:

@@ -30,6 +30,7 @@ from costtui.providers.base import (
     expect_list,
     unix,
 )
+from costtui.vocabulary import base_model
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ ADMIN_HINT = (
 
 class OpenAIProvider(Provider):
     id = "openai"
-    title = "OpenAI"
     default_base_url = "https://api.openai.com/v1"
     key_kinds = ("admin",)
+    key_hint = "Admin key sk-admin-… (platform.openai.com → Settings → Admin keys)"
+    what = "costs, usage by model/project/key, spend limit, project rate limits"
     supports_usage = True
     supports_quotas = True
 
@@ -242,9 +244,11 @@ class OpenAIProvider(Provider):
                 limits = await self._project_rate_limits(project)
             except NotAvailable:
                 continue
+            # Usage names dated snapshots (gpt-4o-mini-2024-07-18), the limits often the base model.
+            wanted = {base_model(self.id, m) for m in models}
             for item in limits:
                 model = item.get("model")
-                if models and model not in models:
+                if wanted and (not isinstance(model, str) or base_model(self.id, model) not in wanted):
                     continue
                 for field, kind, unit in (
                     ("max_requests_per_1_minute", "configured_rate_limit.requests", "requests/min"),

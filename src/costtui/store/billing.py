@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from costtui.billing import (
     HEALTH_ORDER,
@@ -26,10 +26,25 @@ from costtui.billing import (
     StoredBilledLine,
 )
 from costtui.store.db import Store, StoreError, from_nusd, to_nusd
+from costtui.vocabulary import canonical_provider
 
 PLANES = ("usage", "quota")
 MONEY_KINDS = ("cost", "manual")
 """Kinds that are money owed; ``usage`` and ``estimate`` rows never add to billed totals."""
+
+_R = TypeVar("_R", Account, BilledLine, BilledWindow, ManualCost, QuotaSnapshot)
+
+
+def canonical(record: _R) -> _R:
+    """The record under its provider's canonical id: every write of this plane goes through it,
+    so billed rows, quotas, manual costs and accounts meet the metered events of that provider."""
+    pid = canonical_provider(record.provider)
+    return record if pid == record.provider else record.model_copy(update={"provider": pid})
+
+
+def _provider(name: str | None) -> str | None:
+    """A provider filter, in the spelling rows are stored under."""
+    return canonical_provider(name) if name else None
 
 
 def _now() -> datetime:
@@ -78,6 +93,7 @@ def _account_from_row(r: dict[str, Any]) -> Account:
 
 
 def add_account(store: Store, account: Account) -> Account:
+    account = canonical(account)
     now = _iso(_now())
     with store.transaction() as conn:
         exists = conn.execute(
@@ -113,6 +129,7 @@ def get_account_by_id(store: Store, account_id: int) -> Account:
 
 def find_account(store: Store, provider: str, name: str | None = None) -> Account:
     """The account ``provider/name``; with no name, the provider's only account (or ``default``)."""
+    provider = canonical_provider(provider)
     if name:
         rows = store.query("SELECT * FROM accounts WHERE provider = ? AND name = ?", [provider, name])
     else:
@@ -127,6 +144,7 @@ def find_account(store: Store, provider: str, name: str | None = None) -> Accoun
 
 
 def list_accounts(store: Store, provider: str | None = None, *, enabled_only: bool = False) -> list[Account]:
+    provider = _provider(provider)
     clauses, params = [], []
     if provider:
         clauses.append("provider = ?")
@@ -392,7 +410,8 @@ def record_billed(
     stream inside the window that are absent from ``lines`` are deleted: the window was re-read
     completely, so the provider's current answer replaces the old one.
     """
-    batch = _merge(lines)
+    batch = _merge(canonical(line) for line in lines)
+    windows = [canonical(w) for w in windows]
     stamp = _iso(now or _now()) or ""
     result = BilledResult()
     with store.transaction() as conn:
@@ -469,6 +488,7 @@ def _where(
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    provider = _provider(provider)
     if provider:
         clauses.append("provider = ?")
         params.append(provider)
@@ -548,7 +568,7 @@ def record_quotas(store: Store, snapshots: Iterable[QuotaSnapshot]) -> int:
     """
     n = 0
     with store.transaction() as conn:
-        for s in snapshots:
+        for s in map(canonical, snapshots):
             key = (s.provider, s.account, s.kind, s.scope)
             prev = conn.execute(
                 "SELECT used, limit_value, remaining, unit, taken_at FROM quota_latest"
@@ -615,6 +635,7 @@ def _quota_from_row(r: dict[str, Any]) -> QuotaSnapshot:
 
 
 def latest_quotas(store: Store, provider: str | None = None, account: str | None = None) -> list[QuotaSnapshot]:
+    provider = _provider(provider)
     clauses, params = [], []
     if provider:
         clauses.append("provider = ?")
@@ -630,7 +651,7 @@ def latest_quotas(store: Store, provider: str | None = None, account: str | None
 def quota_history(
     store: Store, provider: str, account: str, kind: str, scope: str = "", since: datetime | None = None
 ) -> list[QuotaSnapshot]:
-    params: list[Any] = [provider, account, kind, scope]
+    params: list[Any] = [canonical_provider(provider), account, kind, scope]
     extra = ""
     if since:
         extra = " AND taken_at >= ?"
@@ -709,6 +730,7 @@ def _manual_columns(entry: ManualCost) -> tuple[Any, ...]:
 
 
 def add_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
+    entry = canonical(entry)
     _check_manual(entry)
     now = _iso(_now())
     with store.transaction() as conn:
@@ -732,7 +754,9 @@ def get_manual_cost(store: Store, entry_id: int) -> ManualCost:
 
 def list_manual_costs(store: Store, provider: str | None = None) -> list[ManualCost]:
     if provider:
-        rows = store.query("SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [provider])
+        rows = store.query(
+            "SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [canonical_provider(provider)]
+        )
     else:
         rows = store.query("SELECT * FROM manual_costs ORDER BY start_day, id")
     return [_manual_from_row(r) for r in rows]
@@ -740,8 +764,9 @@ def list_manual_costs(store: Store, provider: str | None = None) -> list[ManualC
 
 def update_manual_cost(store: Store, entry: ManualCost) -> ManualCost:
     assert entry.id is not None
-    _check_manual(entry)
     get_manual_cost(store, entry.id)
+    entry = canonical(entry)
+    _check_manual(entry)
     now = _iso(_now())
     with store.transaction() as conn:
         conn.execute(
