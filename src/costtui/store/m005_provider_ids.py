@@ -7,7 +7,7 @@ a key, they are merged so that no total changes:
 
 * ``daily`` (day, provider, model): the sums are added;
 * ``billed_costs`` (the upsert key): money, tokens, requests and quantities are added;
-* ``quota_latest`` / ``quota_history``: the same limit at the same moment; the canonical row stays;
+* ``quota_latest``: the newest snapshot of the limit stays; ``quota_history``: one row per moment;
 * ``accounts`` (provider, name): an account that would collide keeps its rows and is renamed
   ``<name>-<old spelling>`` (two accounts are never silently joined).
 
@@ -60,6 +60,13 @@ def rename_providers(conn: sqlite3.Connection, canonical: Callable[[str], str]) 
             conn.execute(f"UPDATE {table} SET provider = ? WHERE provider = ?", (new, old))
         _merge_daily(conn, old, new)
         _merge_billed(conn, old, new)
+        # The latest value of a limit is the newest of the two spellings' snapshots.
+        conn.execute(
+            "DELETE FROM quota_latest AS q WHERE provider = ? AND EXISTS (SELECT 1 FROM quota_latest AS o"
+            " WHERE o.provider = ? AND o.account = q.account AND o.kind = q.kind AND o.scope = q.scope"
+            " AND o.taken_at > q.taken_at)",
+            (new, old),
+        )
         for table in ("quota_latest", "quota_history"):
             conn.execute(f"UPDATE OR IGNORE {table} SET provider = ? WHERE provider = ?", (new, old))
             conn.execute(f"DELETE FROM {table} WHERE provider = ?", (old,))
