@@ -34,7 +34,7 @@ from costtui.models import (
 from costtui.pricing import Price, Pricer, quantize
 from costtui.store.migrations import migrate
 from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
-from costtui.vocabulary import canonical_provider
+from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 NANO_PER_USD = 1_000_000_000
 US = 1_000_000
@@ -103,6 +103,8 @@ def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
     sent, nothing un-normalised is stored. Events already canonical are not copied."""
     batch = list(events)
     for i, e in enumerate(batch):
+        if e.provider in CANONICAL_IDS:
+            continue
         pid = canonical_provider(e.provider)
         if pid != e.provider:
             batch[i] = e.model_copy(update={"provider": pid})
