@@ -150,7 +150,8 @@ class OpenAIProvider(Provider):
         return result
 
     def _cost_line(self, r: dict[str, Any], day: date) -> Any:
-        amount = r.get("amount") if isinstance(r.get("amount"), dict) else {}
+        raw_amount = r.get("amount")
+        amount: dict[str, Any] = raw_amount if isinstance(raw_amount, dict) else {}
         value = amount.get("value")
         try:
             cost = money(value) if value is not None else None
@@ -226,7 +227,8 @@ class OpenAIProvider(Provider):
         except ProviderError as exc:
             raise self._key_type_error(exc) from None
         if isinstance(body, dict) and body.get("threshold_amount") is not None:
-            enforcement = body.get("enforcement") if isinstance(body.get("enforcement"), dict) else {}
+            raw_enforcement = body.get("enforcement")
+            enforcement: dict[str, Any] = raw_enforcement if isinstance(raw_enforcement, dict) else {}
             out.append(
                 self.quota(
                     kind="spend_limit",
