@@ -33,8 +33,8 @@ MODELS = [
     DemoModel("anthropic", "claude-sonnet-4-5", "messages", 10, (1000, 20000), (200, 3000), "anthropic"),
     DemoModel("anthropic", "claude-haiku-4-5", "messages", 9, (300, 6000), (50, 1000), "anthropic"),
     DemoModel("anthropic", "claude-opus-4-1", "messages", 1.2, (2000, 30000), (300, 4000), "anthropic"),
-    DemoModel("google", "gemini-2.5-flash", "chat", 9, (300, 8000), (50, 1500), "openai"),
-    DemoModel("google", "gemini-2.5-pro", "chat", 2.5, (1000, 15000), (200, 3000), "openai", True),
+    DemoModel("gemini", "gemini-2.5-flash", "chat", 9, (300, 8000), (50, 1500), "openai"),
+    DemoModel("gemini", "gemini-2.5-pro", "chat", 2.5, (1000, 15000), (200, 3000), "openai", True),
     DemoModel("openrouter", "meta-llama/llama-3.3-70b-instruct", "chat", 4, (300, 4000), (50, 900), "none"),
     DemoModel("groq", "llama-3.3-70b-versatile", "chat", 5, (200, 3000), (50, 700), "none"),
     DemoModel("groq", "llama-3.1-8b-instant", "chat", 5, (100, 2000), (30, 400), "none"),
@@ -53,7 +53,7 @@ APPS = [
 KEYS = {
     "openai": ["sk-proj…7f3a", "sk-proj…c21e"],
     "anthropic": ["sk-ant-…9d04"],
-    "google": ["AIza…Qx8w"],
+    "gemini": ["AIza…Qx8w"],
     "openrouter": ["sk-or-v…51bb"],
     "groq": ["gsk_…a7c2"],
 }

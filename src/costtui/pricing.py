@@ -19,28 +19,11 @@ from genai_prices import __version__ as GENAI_PRICES_VERSION
 from genai_prices.types import TieredPrices
 
 from costtui.models import PriceOverride, UsageEvent
+from costtui.vocabulary import canonical_provider, pricing_provider
 
 MTOK = Decimal(1_000_000)
 # Stored costs keep 9 decimal places (nano-dollars): exact integer sums in SQLite.
 NANO = Decimal("0.000000001")
-
-# Providers a client may name differently from genai-prices' ids.
-PROVIDER_ALIASES = {
-    "gemini": "google",
-    "google-gla": "google",
-    "google-vertex": "google",
-    "vertex": "google",
-    "vertex_ai": "google",
-    "azure_openai": "azure",
-    "az.ai.openai": "azure",
-    "aws.bedrock": "aws",
-    "bedrock": "aws",
-    "x_ai": "x-ai",
-    "xai": "x-ai",
-    "mistral_ai": "mistral",
-    "moonshot": "moonshotai",
-    "kimi": "moonshotai",
-}
 
 
 @dataclass(frozen=True)
@@ -73,13 +56,6 @@ class PriceInfo:
 
 def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(NANO, rounding=ROUND_HALF_EVEN)
-
-
-def genai_provider(provider: str | None) -> str | None:
-    if not provider:
-        return None
-    p = provider.strip().lower()
-    return PROVIDER_ALIASES.get(p, p)
 
 
 def _genai_usage(input_total: int, cache_read: int, cache_write: int, cache_write_1h: int, output: int) -> Usage:
@@ -242,7 +218,7 @@ class Pricer:
         for o in self._overrides:
             if o.model != model:
                 continue
-            if o.provider and provider and genai_provider(o.provider) != genai_provider(provider):
+            if o.provider and provider and canonical_provider(o.provider) != canonical_provider(provider):
                 continue
             if o.effective_from and day < o.effective_from:
                 continue
@@ -260,7 +236,7 @@ class Pricer:
             return Price(override_cost(override, event), override.version, "override")
         found = _genai_price(
             event.model,
-            genai_provider(event.provider),
+            pricing_provider(event.provider),
             day,
             event.total_input_tokens,
             event.cache_read_tokens,
@@ -306,7 +282,7 @@ class Pricer:
             base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0}
             base.update(tokens)
             input_total = base.pop("input_total", 0)
-            return _genai_price(model, genai_provider(provider), day, input_total, **base)
+            return _genai_price(model, pricing_provider(provider), day, input_total, **base)
 
         inp = probe(input_total=1_000_000)
         if inp is None:

@@ -11,6 +11,7 @@ from costtui.listener import ingest, otlp
 from costtui.listener.keys import is_loopback, same_key
 from costtui.listener.ratelimit import RateLimiter, retry_after
 from costtui.listener.tokens import snippets
+from costtui.vocabulary import infer_provider
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -41,15 +42,19 @@ def test_rate_limiter_memory_is_bounded() -> None:
         ("gpt-4o-mini", "openai"),
         ("o3-mini", "openai"),
         ("claude-sonnet-4-5", "anthropic"),
-        ("gemini-2.5-pro", "google"),
-        ("grok-4", "x-ai"),
+        ("gemini-2.5-pro", "gemini"),
+        ("grok-4", "xai"),
+        ("kimi-k2-0905-preview", "moonshot"),
+        ("x-ai/grok-4", "xai"),
+        ("moonshotai/kimi-k2", "moonshot"),
+        ("google/gemini-2.5-flash", "gemini"),
         ("deepseek-chat", "deepseek"),
         ("openrouter/auto", "openrouter"),
         ("my-local-model", "unknown"),
     ],
 )
 def test_provider_inferred_from_model(model: str, provider: str) -> None:
-    assert ingest.infer_provider(model) == provider
+    assert infer_provider(model) == provider
 
 
 @pytest.mark.parametrize(
@@ -120,7 +125,7 @@ def test_span_openlit_cost_and_providers() -> None:
     e = otlp.span_to_event(
         otlp.Span("ab", "cd", "chat", 1_785_750_000_000_000_000, 1_785_750_001_000_000_000, attrs, {}), app="x"
     )
-    assert e is not None and e.provider == "google" and e.cost_usd == Decimal("0.25") and e.latency_ms == 1000
+    assert e is not None and e.provider == "gemini" and e.cost_usd == Decimal("0.25") and e.latency_ms == 1000
     assert e.event_id == "otlp:ab:cd"
 
 

@@ -324,6 +324,54 @@ async def test_quotas_spend_limit_and_project_rate_limits() -> None:
     }
 
 
+async def test_configured_rate_limits_match_dated_usage_models() -> None:
+    """Usage names the dated snapshot the requests ran on; the project's limits name the base model
+    (and sometimes the reverse). Both spellings of one model meet; other models stay out."""
+    api = FakeAPI()
+    api.add("GET", "/v1/organization/spend_limit", js({}, 404))
+    api.add(
+        "GET",
+        "/v1/organization/projects/proj_7QnXb2kL/rate_limits",
+        js(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "object": "project.rate_limit",
+                        "id": "rl-gpt-4o-mini",
+                        "model": "gpt-4o-mini",
+                        "max_requests_per_1_minute": 10000,
+                        "max_tokens_per_1_minute": 10000000,
+                        "max_requests_per_1_day": 14400,
+                    },
+                    {
+                        "object": "project.rate_limit",
+                        "id": "rl-o3-mini",
+                        "model": "o3-mini-2025-01-31",
+                        "max_requests_per_1_minute": 30,
+                    },
+                    {
+                        "object": "project.rate_limit",
+                        "id": "rl-gpt-4o",
+                        "model": "gpt-4o",
+                        "max_requests_per_1_minute": 500,
+                    },
+                ],
+                "first_id": "rl-gpt-4o-mini",
+                "last_id": "rl-gpt-4o",
+                "has_more": False,
+            }
+        ),
+    )
+    snaps = await provider(api).fetch_quotas({"proj_7QnXb2kL": {"gpt-4o-mini-2024-07-18", "o3-mini"}})
+    assert {(s.kind, s.scope): s.limit for s in snaps} == {
+        ("configured_rate_limit.requests", "proj_7QnXb2kL/gpt-4o-mini"): Decimal(10000),
+        ("configured_rate_limit.tokens", "proj_7QnXb2kL/gpt-4o-mini"): Decimal(10000000),
+        ("configured_rate_limit.requests_day", "proj_7QnXb2kL/gpt-4o-mini"): Decimal(14400),
+        ("configured_rate_limit.requests", "proj_7QnXb2kL/o3-mini-2025-01-31"): Decimal(30),
+    }
+
+
 async def test_quotas_tolerate_missing_spend_limit_endpoint() -> None:
     api = FakeAPI().add("GET", "/v1/organization/spend_limit", js({}, 404))
     assert await provider(api).fetch_quotas({}) == []

@@ -100,7 +100,7 @@ def test_demo_fills_the_database(db_path: Path) -> None:
     assert "demo events" in out
     s = json.loads(run("status", "--json"))
     assert s["totals"]["events"] > 1000
-    assert {r["name"] for r in s["by_provider"]} >= {"openai", "anthropic", "google", "openrouter", "groq"}
+    assert {r["name"] for r in s["by_provider"]} >= {"openai", "anthropic", "gemini", "openrouter", "groq"}
     assert len(s["by_model"]) >= 12
     assert s["totals"]["unpriced_events"] > 0 and s["totals"]["errors"] > 0
     # Running it twice adds nothing: demo ids are stable.

@@ -506,10 +506,12 @@ def add_cost(
     """Record a cost by hand (providers with no billing API). Marked as manual."""
     from costtui.models import ManualCost
 
+    if not provider.strip():
+        raise click.BadParameter("name the provider, e.g. --provider groq", param_hint="--provider")
     first, last = _range(on, start, end)
     entry = app_ctx.store().billing.add_manual_cost(
         ManualCost(
-            provider=provider.lower(),
+            provider=provider,  # the store records it under its canonical id (google → gemini)
             account=account,
             start=first,
             end=last,
@@ -520,7 +522,7 @@ def add_cost(
         ),
     )
     span = f"{first}" if first == last else f"{first} → {last} ({entry.days} days)"
-    click.echo(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {provider}/{account} on {span}.")
+    click.echo(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {entry.provider}/{account} on {span}.")
 
 
 def _range(on: str | None, start: str | None, end: str | None) -> tuple[date, date]:
@@ -608,7 +610,7 @@ def costs_edit(
         ("note", note),
     ):
         if v is not None:
-            changes[k] = v.lower() if k == "provider" else v
+            changes[k] = v
     if amount is not None:
         changes["amount_usd"] = parse_amount(amount, "--amount")
     if not changes:

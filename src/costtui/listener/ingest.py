@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from costtui.models import UsageEvent, anthropic_usage, openai_usage
+from costtui.vocabulary import canonical_provider, infer_provider
 
 MAX_COUNT = 10**12
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -75,35 +76,6 @@ KNOWN_FIELDS = frozenset(
     }
 )
 SERVER_FIELDS = frozenset({"source", "cost_source", "price_version", "unpriced", "api_key_fp"})
-
-# Model-name prefixes → provider, for clients (Cost Guardian) that do not say.
-MODEL_PROVIDERS: tuple[tuple[str, str], ...] = (
-    ("gpt-", "openai"),
-    ("chatgpt", "openai"),
-    ("o1", "openai"),
-    ("o3", "openai"),
-    ("o4", "openai"),
-    ("text-embedding", "openai"),
-    ("davinci", "openai"),
-    ("babbage", "openai"),
-    ("whisper", "openai"),
-    ("tts-", "openai"),
-    ("dall-e", "openai"),
-    ("claude", "anthropic"),
-    ("gemini", "google"),
-    ("gemma", "google"),
-    ("grok", "x-ai"),
-    ("mistral", "mistral"),
-    ("mixtral", "mistral"),
-    ("codestral", "mistral"),
-    ("magistral", "mistral"),
-    ("ministral", "mistral"),
-    ("deepseek", "deepseek"),
-    ("command", "cohere"),
-    ("kimi", "moonshotai"),
-    ("moonshot", "moonshotai"),
-    ("qwen", "alibaba"),
-)
 
 
 class BodyError(Exception):
@@ -249,18 +221,6 @@ def parse_ts(value: Any, now: datetime) -> datetime:
     return ts
 
 
-def infer_provider(model: str) -> str:
-    m = model.strip().lower()
-    if "/" in m:
-        head = m.split("/", 1)[0]
-        if head:
-            return head
-    for prefix, provider in MODEL_PROVIDERS:
-        if m.startswith(prefix):
-            return provider
-    return "unknown"
-
-
 def _tokens(obj: dict[str, Any], provider: str) -> dict[str, int]:
     """Token fields in the costtui convention (input = uncached), whatever shape was sent."""
     prompt = count(obj, "prompt_tokens") if "prompt_tokens" in obj else None
@@ -364,7 +324,7 @@ def parse_event(
         provider = infer_provider(model)
     elif not isinstance(provider, str):
         raise EventInvalid(f"provider must be a string, got {_type(provider)}")
-    provider = provider.strip().lower()
+    provider = canonical_provider(provider)
 
     if "ts" in obj and "timestamp" in obj:
         raise EventInvalid("give ts or timestamp, not both")

@@ -29,8 +29,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from pydantic import ValidationError
 
-from costtui.listener.ingest import BodyError, EventError, EventInvalid, infer_provider
+from costtui.listener.ingest import BodyError, EventError, EventInvalid
 from costtui.models import UsageEvent, to_decimal
+from costtui.vocabulary import canonical_provider, infer_provider
 
 INFERENCE_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
 LEGACY_REQUEST_TYPES = {
@@ -38,19 +39,6 @@ LEGACY_REQUEST_TYPES = {
     "completion": "text_completion",
     "embedding": "embeddings",
     "embeddings": "embeddings",
-}
-PROVIDER_NAMES = {
-    "gcp.gemini": "google",
-    "gcp.vertex_ai": "google",
-    "gcp.gen_ai": "google",
-    "vertex_ai": "google",
-    "gemini": "google",
-    "azure.ai.openai": "azure",
-    "azure.ai.inference": "azure",
-    "aws.bedrock": "aws",
-    "x_ai": "x-ai",
-    "xai": "x-ai",
-    "mistral_ai": "mistral",
 }
 TRACKING_TOKEN_ATTR = "costtui.tracking_token"
 MAX_COUNT = 10**12
@@ -303,11 +291,8 @@ def span_to_event(span: Span, *, app: str | None) -> UsageEvent | None:
     if not isinstance(model, str) or not model.strip():
         raise EventInvalid("GenAI span without a model (gen_ai.request.model / gen_ai.response.model)")
     _, provider = _first(attrs, "provider")
-    if isinstance(provider, str) and provider.strip():
-        p = provider.strip().lower()
-        provider = PROVIDER_NAMES.get(p, p)
-    else:
-        provider = infer_provider(model)
+    has_provider = isinstance(provider, str) and provider.strip()
+    provider = canonical_provider(provider) if has_provider else infer_provider(model)
 
     total_in = _count(attrs, "input")
     cache_read = _count(attrs, "cache_read")

@@ -6,10 +6,10 @@ Everything here imports without Textual. A provider with no billing or usage API
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from costtui.providers.anthropic import AnthropicProvider
 from costtui.providers.base import (
     BadResponse,
     NoNetwork,
@@ -23,16 +23,25 @@ from costtui.providers.base import (
     Unauthorized,
     WrongKeyType,
 )
+from costtui.providers.deepseek import DeepSeekProvider
+from costtui.providers.moonshot import MoonshotProvider
+from costtui.providers.no_api import GeminiProvider, GroqProvider, MistralProvider, PerplexityProvider
+from costtui.providers.openai import OpenAIProvider
+from costtui.providers.openrouter import OpenRouterProvider
+from costtui.providers.ratelimit_probe import PROBE_MODELS
+from costtui.providers.xai import XAIProvider
+from costtui.vocabulary import canonical_provider
 
 
 @dataclass(frozen=True)
 class ProviderInfo:
+    """What the UI and the CLI show of a provider one can add an account for (from its class)."""
+
     id: str
     title: str
     has_api: bool
     """False: no billing/usage/balance API; manual entry and metering only."""
-    module: str | None = None
-    cls: str | None = None
+    cls: type[Provider]
     key_kinds: tuple[str, ...] = ("inference",)
     key_hint: str = ""
     what: str = ""
@@ -40,12 +49,25 @@ class ProviderInfo:
     probe: bool = False
     """Supports the opt-in rate-limit probe."""
 
+    @classmethod
+    def of(cls, provider: type[Provider]) -> ProviderInfo:
+        return cls(
+            id=provider.id,
+            title=provider.title,
+            has_api=provider.has_api,
+            cls=provider,
+            key_kinds=provider.key_kinds,
+            key_hint=provider.key_hint,
+            what=provider.what,
+            probe=provider.id in PROBE_MODELS,
+        )
+
     def provider_class(self) -> type[Provider]:
-        if not self.module or not self.cls:
+        if not self.has_api:
             raise NotAvailable(
                 f"{self.title} has no billing or usage API; use `costtui add-cost` or the listener/proxy"
             )
-        return getattr(importlib.import_module(self.module), self.cls)  # type: ignore[no-any-return]
+        return self.cls
 
 
 NO_API_NOTE = (
@@ -53,84 +75,26 @@ NO_API_NOTE = (
     "and meter requests through the listener or the proxy."
 )
 
-REGISTRY: dict[str, ProviderInfo] = {
-    p.id: p
-    for p in (
-        ProviderInfo(
-            "openai",
-            "OpenAI",
-            True,
-            "costtui.providers.openai",
-            "OpenAIProvider",
-            ("admin",),
-            "Admin key sk-admin-… (platform.openai.com → Settings → Admin keys)",
-            "costs, usage by model/project/key, spend limit, project rate limits",
-            probe=True,
-        ),
-        ProviderInfo(
-            "anthropic",
-            "Anthropic",
-            True,
-            "costtui.providers.anthropic",
-            "AnthropicProvider",
-            ("admin",),
-            "Admin key sk-ant-admin… (console.anthropic.com → Settings → Admin keys)",
-            "cost report, usage by model/key/workspace, Claude Code, rate limits",
-            probe=True,
-        ),
-        ProviderInfo(
-            "openrouter",
-            "OpenRouter",
-            True,
-            "costtui.providers.openrouter",
-            "OpenRouterProvider",
-            ("inference", "management"),
-            "API key sk-or-v1-… (a management key also gives credits and activity)",
-            "key limit and usage (day/week/month); credits and daily activity with a management key",
-        ),
-        ProviderInfo(
-            "deepseek",
-            "DeepSeek",
-            True,
-            "costtui.providers.deepseek",
-            "DeepSeekProvider",
-            ("inference",),
-            "API key sk-…",
-            "balance",
-        ),
-        ProviderInfo(
-            "moonshot",
-            "Moonshot / Kimi",
-            True,
-            "costtui.providers.moonshot",
-            "MoonshotProvider",
-            ("inference",),
-            "API key (api.moonshot.ai: USD; --base-url https://api.moonshot.cn: CNY)",
-            "balance",
-        ),
-        ProviderInfo(
-            "xai",
-            "xAI",
-            True,
-            "costtui.providers.xai",
-            "XAIProvider",
-            ("management",),
-            "Management key (console.x.ai → Settings → Management Keys), plus --team-id",
-            "prepaid balance",
-        ),
-        ProviderInfo("groq", "Groq", False, key_hint="API key gsk_… (only for the rate-limit probe)", probe=True),
-        ProviderInfo("gemini", "Google Gemini", False),
-        ProviderInfo("mistral", "Mistral", False),
-        ProviderInfo("perplexity", "Perplexity", False),
-    )
-}
-ALIASES = {"google": "gemini", "kimi": "moonshot", "x-ai": "xai", "x_ai": "xai", "grok": "xai"}
+# In the order the UI and `keys add` list them.
+PROVIDER_CLASSES: tuple[type[Provider], ...] = (
+    OpenAIProvider,
+    AnthropicProvider,
+    OpenRouterProvider,
+    DeepSeekProvider,
+    MoonshotProvider,
+    XAIProvider,
+    GroqProvider,
+    GeminiProvider,
+    MistralProvider,
+    PerplexityProvider,
+)
+REGISTRY: dict[str, ProviderInfo] = {p.id: ProviderInfo.of(p) for p in PROVIDER_CLASSES}
 
 
 def get_info(provider: str) -> ProviderInfo:
-    pid = ALIASES.get(provider.lower(), provider.lower())
+    """A provider's info, whatever the spelling of its name (``x-ai``, ``google``, ``kimi``...)."""
     try:
-        return REGISTRY[pid]
+        return REGISTRY[canonical_provider(provider)]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
         raise KeyError(f"unknown provider {provider!r}; known: {known}") from None
@@ -145,7 +109,7 @@ def make_provider(account: Any, key: Any, client: Any, **kw: Any) -> Provider:
 
 
 __all__ = [
-    "ALIASES",
+    "PROVIDER_CLASSES",
     "REGISTRY",
     "BadResponse",
     "NoNetwork",

@@ -48,9 +48,10 @@ ADMIN_HINT = (
 
 class AnthropicProvider(Provider):
     id = "anthropic"
-    title = "Anthropic"
     default_base_url = "https://api.anthropic.com"
     key_kinds = ("admin",)
+    key_hint = "Admin key sk-ant-admin… (console.anthropic.com → Settings → Admin keys)"
+    what = "cost report, usage by model/key/workspace, Claude Code, rate limits"
     supports_usage = True
     supports_quotas = True
 

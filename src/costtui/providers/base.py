@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from costtui import __version__
 from costtui.models import Account, BilledLine, BilledWindow, QuotaSnapshot
+from costtui.vocabulary import canonical_provider, provider_name
 
 log = logging.getLogger("costtui.providers")
 
@@ -317,12 +318,27 @@ class Provider:
     """Base class of a provider module. Subclasses implement the ``fetch_*`` methods they support."""
 
     id: ClassVar[str] = ""
+    """The canonical id in :mod:`costtui.vocabulary` (a class naming an unknown id fails at import)."""
     title: ClassVar[str] = ""
+    """Taken from the vocabulary, never written here."""
+    has_api: ClassVar[bool] = True
+    """False: no billing/usage/balance API; manual entry and metering only."""
     default_base_url: ClassVar[str] = ""
     key_kinds: ClassVar[tuple[str, ...]] = ("inference",)
     """Kinds of key the module can use; the first is the default for ``keys add``."""
+    key_hint: ClassVar[str] = ""
+    """Which key to create, and where (one line for the UI and ``keys add``)."""
+    what: ClassVar[str] = ""
+    """What a sync brings (one line for the UI and ``keys add``)."""
     supports_usage: ClassVar[bool] = False
     supports_quotas: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.id:
+            if canonical_provider(cls.id) != cls.id:
+                raise TypeError(f"{cls.__name__}.id {cls.id!r} is not a canonical provider id")
+            cls.title = provider_name(cls.id).title
 
     def __init__(
         self,

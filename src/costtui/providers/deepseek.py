@@ -10,9 +10,10 @@ from costtui.providers.base import BadResponse, Progress, Provider, UsageResult,
 
 class DeepSeekProvider(Provider):
     id = "deepseek"
-    title = "DeepSeek"
     default_base_url = "https://api.deepseek.com"
     key_kinds = ("inference",)
+    key_hint = "API key sk-…"
+    what = "balance"
     supports_quotas = True
 
     async def _balances(self) -> tuple[bool, list[dict[str, object]]]:

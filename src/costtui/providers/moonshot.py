@@ -13,9 +13,10 @@ from costtui.providers.base import BadResponse, Provider, expect_dict
 
 class MoonshotProvider(Provider):
     id = "moonshot"
-    title = "Moonshot / Kimi"
     default_base_url = "https://api.moonshot.ai"
     key_kinds = ("inference",)
+    key_hint = "API key (api.moonshot.ai: USD; --base-url https://api.moonshot.cn: CNY)"
+    what = "balance"
     supports_quotas = True
 
     @property

@@ -30,6 +30,7 @@ from costtui.providers.base import (
     expect_list,
     unix,
 )
+from costtui.vocabulary import base_model
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ ADMIN_HINT = (
 
 class OpenAIProvider(Provider):
     id = "openai"
-    title = "OpenAI"
     default_base_url = "https://api.openai.com/v1"
     key_kinds = ("admin",)
+    key_hint = "Admin key sk-admin-… (platform.openai.com → Settings → Admin keys)"
+    what = "costs, usage by model/project/key, spend limit, project rate limits"
     supports_usage = True
     supports_quotas = True
 
@@ -148,7 +150,8 @@ class OpenAIProvider(Provider):
         return result
 
     def _cost_line(self, r: dict[str, Any], day: date) -> Any:
-        amount = r.get("amount") if isinstance(r.get("amount"), dict) else {}
+        raw_amount = r.get("amount")
+        amount: dict[str, Any] = raw_amount if isinstance(raw_amount, dict) else {}
         value = amount.get("value")
         try:
             cost = to_decimal(value) if value is not None else None
@@ -224,7 +227,8 @@ class OpenAIProvider(Provider):
         except ProviderError as exc:
             raise self._key_type_error(exc) from None
         if isinstance(body, dict) and body.get("threshold_amount") is not None:
-            enforcement = body.get("enforcement") if isinstance(body.get("enforcement"), dict) else {}
+            raw_enforcement = body.get("enforcement")
+            enforcement: dict[str, Any] = raw_enforcement if isinstance(raw_enforcement, dict) else {}
             out.append(
                 self.quota(
                     kind="spend_limit",
@@ -242,9 +246,11 @@ class OpenAIProvider(Provider):
                 limits = await self._project_rate_limits(project)
             except NotAvailable:
                 continue
+            # Usage names dated snapshots (gpt-4o-mini-2024-07-18), the limits often the base model.
+            wanted = {base_model(self.id, m) for m in models}
             for item in limits:
                 model = item.get("model")
-                if models and model not in models:
+                if wanted and (not isinstance(model, str) or base_model(self.id, model) not in wanted):
                     continue
                 for field, kind, unit in (
                     ("max_requests_per_1_minute", "configured_rate_limit.requests", "requests/min"),

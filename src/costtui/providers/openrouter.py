@@ -46,9 +46,10 @@ def _num(value: Any) -> Any:
 
 class OpenRouterProvider(Provider):
     id = "openrouter"
-    title = "OpenRouter"
     default_base_url = "https://openrouter.ai/api/v1"
     key_kinds = ("inference", "management")
+    key_hint = "API key sk-or-v1-… (a management key also gives credits and activity)"
+    what = "key limit and usage (day/week/month); credits and daily activity with a management key"
     supports_usage = True
     supports_quotas = True
 

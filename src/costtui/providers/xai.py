@@ -17,9 +17,10 @@ VALIDATION = "/auth/management-keys/validation"
 
 class XAIProvider(Provider):
     id = "xai"
-    title = "xAI"
     default_base_url = "https://management-api.x.ai"
     key_kinds = ("management",)
+    key_hint = "Management key (console.x.ai → Settings → Management Keys), plus --team-id"
+    what = "prepaid balance"
     supports_quotas = True
 
     async def team_id(self) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from costtui.models import (
     HEALTH_ORDER,
@@ -28,6 +28,7 @@ from costtui.models import (
     StoredBilledLine,
 )
 from costtui.store.db import Store, StoreError, from_nusd, to_nusd
+from costtui.vocabulary import canonical_provider
 
 
 def _now() -> datetime:
@@ -211,6 +212,7 @@ def _line_from_row(r: dict[str, Any]) -> StoredBilledLine:
 def _where(
     provider: str | None, account: str | None, kinds: Sequence[str] | None, start: date | None, end: date | None
 ) -> tuple[str, list[Any]]:
+    provider = _provider(provider)
     clauses: list[str] = []
     params: list[Any] = []
     if provider:
@@ -339,6 +341,21 @@ def _manual_columns(entry: ManualCost) -> tuple[Any, ...]:
     )
 
 
+_R = TypeVar("_R", Account, BilledLine, BilledWindow, ManualCost, QuotaSnapshot)
+
+
+def canonical(record: _R) -> _R:
+    """The record under its provider's canonical id: every write of this plane goes through it,
+    so billed rows, quotas, manual costs and accounts meet the metered events of that provider."""
+    pid = canonical_provider(record.provider)
+    return record if pid == record.provider else record.model_copy(update={"provider": pid})
+
+
+def _provider(name: str | None) -> str | None:
+    """A provider filter, in the spelling rows are stored under."""
+    return canonical_provider(name) if name else None
+
+
 # --------------------------------------------------------------------------- the API: ``store.billing``
 
 
@@ -351,6 +368,7 @@ class BillingStore:
     # ------------------------------------------------------------------ accounts
 
     def add_account(self, account: Account) -> Account:
+        account = canonical(account)
         now = _iso(_now())
         with self.store.transaction() as conn:
             exists = conn.execute(
@@ -386,6 +404,7 @@ class BillingStore:
 
     def find_account(self, provider: str, name: str | None = None) -> Account:
         """The account ``provider/name``; with no name, the provider's only account (or ``default``)."""
+        provider = canonical_provider(provider)
         if name:
             rows = self.store.query("SELECT * FROM accounts WHERE provider = ? AND name = ?", [provider, name])
         else:
@@ -401,6 +420,7 @@ class BillingStore:
         return _account_from_row(rows[0])
 
     def list_accounts(self, provider: str | None = None, *, enabled_only: bool = False) -> list[Account]:
+        provider = _provider(provider)
         clauses, params = [], []
         if provider:
             clauses.append("provider = ?")
@@ -561,7 +581,8 @@ class BillingStore:
         stream inside the window that are absent from ``lines`` are deleted: the window was re-read
         completely, so the provider's current answer replaces the old one.
         """
-        batch = _merge(lines)
+        batch = _merge(canonical(line) for line in lines)
+        windows = [canonical(w) for w in windows]
         stamp = _iso(now or _now()) or ""
         result = BilledResult()
         with self.store.transaction() as conn:
@@ -640,7 +661,7 @@ class BillingStore:
         """
         n = 0
         with self.store.transaction() as conn:
-            for s in snapshots:
+            for s in map(canonical, snapshots):
                 key = (s.provider, s.account, s.kind, s.scope)
                 prev = conn.execute(
                     "SELECT used, limit_value, remaining, unit, taken_at FROM quota_latest"
@@ -690,6 +711,7 @@ class BillingStore:
         return n
 
     def latest_quotas(self, provider: str | None = None, account: str | None = None) -> list[QuotaSnapshot]:
+        provider = _provider(provider)
         clauses, params = [], []
         if provider:
             clauses.append("provider = ?")
@@ -726,7 +748,7 @@ class BillingStore:
     def quota_history(
         self, provider: str, account: str, kind: str, scope: str = "", since: datetime | None = None
     ) -> list[QuotaSnapshot]:
-        params: list[Any] = [provider, account, kind, scope]
+        params: list[Any] = [canonical_provider(provider), account, kind, scope]
         extra = ""
         if since:
             extra = " AND taken_at >= ?"
@@ -741,6 +763,7 @@ class BillingStore:
     # ------------------------------------------------------------------ manual costs
 
     def add_manual_cost(self, entry: ManualCost) -> ManualCost:
+        entry = canonical(entry)
         _check_manual(entry)
         now = _iso(_now())
         with self.store.transaction() as conn:
@@ -762,15 +785,18 @@ class BillingStore:
 
     def list_manual_costs(self, provider: str | None = None) -> list[ManualCost]:
         if provider:
-            rows = self.store.query("SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [provider])
+            rows = self.store.query(
+                "SELECT * FROM manual_costs WHERE provider = ? ORDER BY start_day, id", [canonical_provider(provider)]
+            )
         else:
             rows = self.store.query("SELECT * FROM manual_costs ORDER BY start_day, id")
         return [_manual_from_row(r) for r in rows]
 
     def update_manual_cost(self, entry: ManualCost) -> ManualCost:
         assert entry.id is not None
-        _check_manual(entry)
         self.get_manual_cost(entry.id)
+        entry = canonical(entry)
+        _check_manual(entry)
         now = _iso(_now())
         with self.store.transaction() as conn:
             conn.execute(

@@ -35,6 +35,7 @@ from costtui.models import (
 from costtui.pricing import Price, Pricer, quantize
 from costtui.store.migrations import migrate
 from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
+from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
@@ -102,6 +103,19 @@ def day_of(ts: datetime) -> str:
     return ts.astimezone(UTC).date().isoformat()
 
 
+def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
+    """The events, each under its provider's canonical id (``x-ai`` → ``xai``): whatever a source
+    sent, nothing un-normalised is stored. Events already canonical are not copied."""
+    batch = list(events)
+    for i, e in enumerate(batch):
+        if e.provider in CANONICAL_IDS:
+            continue
+        pid = canonical_provider(e.provider)
+        if pid != e.provider:
+            batch[i] = e.model_copy(update={"provider": pid})
+    return batch
+
+
 class StoreError(Exception):
     """A store operation failed for a reason the user can act on."""
 
@@ -166,6 +180,8 @@ def _aggregate_source(
     only covers events that retention has not pruned).
     """
     active = {k: v for k, v in filters.items() if v is not None}
+    if active.get("provider"):
+        active["provider"] = canonical_provider(active["provider"])
     for column in active:
         _check_dimension(column)
     if dimension is not None:
@@ -313,7 +329,7 @@ class Store:
         An event whose ``event_id`` is already stored (or appears twice in the batch) is stored
         once and reported as a duplicate. Every source comes through here.
         """
-        batch = list(events)
+        batch = with_canonical_providers(events)
         result = RecordResult()
         if not batch:
             return result
@@ -531,6 +547,8 @@ class Store:
             params.append(ts_to_us(flt.end))
         for column in ("provider", "model", "app", "user", "source", "status"):
             value = getattr(flt, column)
+            if value and column == "provider":
+                value = canonical_provider(value)
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -639,7 +657,7 @@ class Store:
                 " cache_write_per_mtok, effective_from, effective_to, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     override.model,
-                    override.provider,
+                    canonical_provider(override.provider) if override.provider else None,
                     str(override.input_per_mtok),
                     str(override.output_per_mtok),
                     dec(override.cache_read_per_mtok),
@@ -651,7 +669,9 @@ class Store:
             )
             new_id = cur.lastrowid
         self.reload_overrides()
-        return override.model_copy(update={"id": new_id})
+        return override.model_copy(
+            update={"id": new_id, "provider": canonical_provider(override.provider) if override.provider else None}
+        )
 
     def remove_price_override(self, override_id: int) -> bool:
         with self.transaction() as conn:

@@ -115,8 +115,9 @@ def _later_steps() -> list[Migration]:
     # Each feature keeps its own migration module; the order here is the schema's history.
     from costtui.store.m003_listener import m003_listener
     from costtui.store.m004_providers import m004_providers
+    from costtui.store.m005_provider_ids import m005_provider_ids
 
-    return [m003_listener, m004_providers]
+    return [m003_listener, m004_providers, m005_provider_ids]
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
