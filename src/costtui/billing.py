@@ -17,6 +17,7 @@ invoice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -239,6 +240,16 @@ class Credential(BaseModel):
 
     account: Account
     key: SecretStr
+
+
+def billed_notes(lines: Iterable[BilledLine]) -> list[str]:
+    """The distinct caveats a provider attached to its billed lines (what its figure leaves out,
+    how a day was estimated), in first-seen order. Manual entries' notes are the user's own text."""
+    notes: list[str] = []
+    for line in lines:
+        if line.kind != "manual" and line.note and line.note not in notes:
+            notes.append(line.note)
+    return notes
 
 
 def quota_amount(value: Decimal | None, unit: str) -> str:

@@ -535,13 +535,17 @@ def sync_cmd(
 @pass_ctx
 def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     """Balances, spend limits and rate limits from the last sync."""
+    from costtui.store.billing import account_health, list_accounts
     from costtui.store.billing import quotas_report as quotas_json
 
-    rows = quotas_json(app_ctx.store(), app_ctx.settings.sync)
+    store = app_ctx.read_store()
+    rows = quotas_json(store, app_ctx.settings.sync)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    if not rows:
+    settings = app_ctx.settings.sync
+    accounts = list_accounts(store)
+    if not rows and not accounts:
         click.echo("No quotas yet. Add a key (`costtui keys add PROVIDER`) and run `costtui sync`.")
         return
     from costtui.billing import quota_amount
@@ -561,6 +565,44 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
             parts.append(f"resets {local_time(datetime.fromisoformat(r['resets_at']), '%Y-%m-%d %H:%M')}")
         label = r["kind"] + (f" [{r['scope']}]" if r["scope"] else "")
         click.echo(f"  {r['provider'] + '/' + r['account']:<22} {label:<40} {' · '.join(parts)}  ({r['health']})")
+        if r.get("detail"):
+            click.echo(f"  {'':<22} {r['detail']}")
+    # What went wrong, per account: an offline or failed sync leaves the last error here.
+    with_rows = {(r["provider"], r["account"]) for r in rows}
+    for a in accounts:
+        h = account_health(
+            store,
+            a,
+            usage_interval=_minutes(settings.usage_interval_minutes),
+            quota_interval=_minutes(settings.quota_interval_minutes),
+        )
+        if h.health == "error" and h.last_error:
+            when = local_time(h.last_error_at, "%Y-%m-%d %H:%M") if h.last_error_at else ""
+            click.echo(f"  {a.label:<22} last sync failed {when}: {h.last_error}")
+        elif (a.provider, a.name) not in with_rows:
+            state = "disabled" if not a.enabled else "never synced: run `costtui sync`" if h.health == "never" else ""
+            click.echo(f"  {a.label:<22} no limits reported{f' ({state})' if state else ''}")
+        for note in _billed_notes(store, a):
+            click.echo(f"  {a.label:<22} note: {note}")
+
+
+def _billed_notes(store: Any, account: Account) -> list[str]:
+    """Notes the provider attached to its billed figures (e.g. what they leave out), last 90 days."""
+    from datetime import timedelta
+
+    from costtui.billing import billed_notes
+    from costtui.store.billing import MONEY_KINDS, billed_lines
+
+    today = datetime.now(UTC).date()
+    lines = billed_lines(
+        store,
+        provider=account.provider,
+        account=account.name,
+        kinds=list(MONEY_KINDS),
+        start=today - timedelta(days=90),
+        end=today,
+    )
+    return billed_notes(lines)
 
 
 # --------------------------------------------------------------------------- manual costs
@@ -639,7 +681,7 @@ def costs_list(app_ctx: AppContext, provider: str | None, as_json: bool) -> None
     """List manual costs."""
     from costtui.store.billing import list_manual_costs
 
-    entries = list_manual_costs(app_ctx.store(), provider)
+    entries = list_manual_costs(app_ctx.read_store(), provider)
     if as_json:
         click.echo(json.dumps([json.loads(e.model_dump_json()) for e in entries], indent=2))
         return

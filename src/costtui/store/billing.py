@@ -795,6 +795,7 @@ def quotas_report(store: Store, settings: Any = None) -> list[dict[str, Any]]:
                 "health": h.health if h else "removed",
                 "refreshed_at": _iso(q.taken_at),
                 "source": q.source,
+                "detail": q.detail,
             }
         )
     return out

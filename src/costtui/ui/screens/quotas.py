@@ -62,6 +62,8 @@ class AccountCard:
     history: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
     billed_30d: Decimal = Decimal(0)
     key_source: str = ""
+    billed_notes: list[str] = field(default_factory=list)
+    """Caveats the provider attached to the billed figure (e.g. what it leaves out)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class QuotasData:
 def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
     """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
     from costtui import secrets
+    from costtui.billing import billed_notes
     from costtui.store import billing as b
 
     accounts = b.list_accounts(store)
@@ -97,15 +100,10 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
                 points = b.quota_history(store, q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30))
                 values = [p.remaining if p.remaining is not None else p.used for p in points]
                 history[(q.kind, q.scope)] = [v for v in values if v is not None]
-        billed = sum(
-            (
-                ln.cost_usd or Decimal(0)
-                for ln in b.billed_lines(
-                    store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today
-                )
-            ),
-            start=Decimal(0),
+        lines = b.billed_lines(
+            store, provider=a.provider, account=a.name, kinds=list(b.MONEY_KINDS), start=since, end=today
         )
+        billed = sum((ln.cost_usd or Decimal(0) for ln in lines), start=Decimal(0))
         env = secrets.env_secret(a.secret_name)
         cards.append(
             AccountCard(
@@ -115,6 +113,7 @@ def load_quotas(store: Store, settings: Any, now: datetime) -> QuotasData:
                 history=history,
                 billed_30d=billed,
                 key_source=f"env {env[0]}" if env else "",
+                billed_notes=billed_notes(lines),
             )
         )
     summary = b.billed_summary(store, since, today)
@@ -234,6 +233,8 @@ def quota_row(
     spark = sparkline(history)
     if spark:
         line.append(f"  {spark}", style="cyan")
+    if q.detail and not q.kind.startswith("configured_rate_limit"):
+        line.append(f"\n{q.detail}", style="dim italic")
     return Text(label, style="dim"), line
 
 
@@ -277,6 +278,7 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
     if card.key_source:
         footer.append(f" · key from {card.key_source}", style="dim")
     parts: list[RenderableType] = [grid, footer]
+    parts.extend(Text(f"billed: {note}", style="dim italic") for note in card.billed_notes)
     if h.health == "error" and h.last_error:
         parts.append(Text(f"last error: {h.last_error}", style="red"))
     return Group(*parts)
