@@ -33,7 +33,7 @@ from costtui import secrets
 from costtui.billing import Account, QuotaSnapshot
 from costtui.config import SyncSettings
 from costtui.providers import get_info, make_provider
-from costtui.providers.base import ProviderError, Sleep, make_http_client
+from costtui.providers.base import NoNetwork, ProviderError, Sleep, make_http_client
 from costtui.store import Store
 from costtui.store import billing as bstore
 
@@ -184,10 +184,16 @@ async def sync_account(
     provider = make_provider(
         account, key, client, sleep=sleep, max_retries=settings.max_retries, timeout=settings.timeout_seconds, now=clock
     )
+    unreachable: str | None = None
     for plane in planes:
         if plane == "usage" and not provider.supports_usage:
             continue
         if plane == "quota" and not provider.supports_quotas:
+            continue
+        if unreachable is not None:
+            # The host could not be reached a moment ago: the other planes fail the same way, at once.
+            await asyncio.to_thread(bstore.mark_error, store, account.id, plane, unreachable, clock())
+            reports.append(SyncReport(account.label, plane, False, unreachable))
             continue
         try:
             if plane == "usage":
@@ -198,12 +204,16 @@ async def sync_account(
             raise
         except ProviderError as exc:
             message = _redact(str(exc), key)
-            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            # Info, not warning: the failure reaches people once, through the reports
+            # (`costtui sync` prints them, `serve` logs them, the TUI shows them).
+            log.info("sync %s %s failed: %s", account.label, plane, message)
             await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message, clock())
             reports.append(SyncReport(account.label, plane, False, message))
+            if isinstance(exc, NoNetwork):
+                unreachable = message
         except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
             message = _redact(f"unexpected {type(exc).__name__}: {exc}", key)
-            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            log.info("sync %s %s failed: %s", account.label, plane, message, exc_info=True)
             await asyncio.to_thread(bstore.mark_error, store, account.id, plane, message[:500], clock())
             reports.append(SyncReport(account.label, plane, False, message))
     return reports

@@ -84,10 +84,20 @@ async def test_timeout_is_retried_then_provider_down() -> None:
     assert sleeps.calls == [1.0]
 
 
-async def test_connect_error_is_no_network() -> None:
-    api = FakeAPI().add("GET", "/v1/x", httpx.ConnectError("refused"))
-    with pytest.raises(NoNetwork, match="cannot reach api.test"):
-        await make(api, Sleeps(), retries=0).get_json("/x")
+async def test_connect_error_is_no_network_and_not_retried() -> None:
+    """Offline (DNS failure, refused connection) one attempt is enough: no 1+2+4+8 s of retries."""
+    api = FakeAPI().add("GET", "/v1/x", httpx.ConnectError("[Errno -2] Name or service not known"))
+    sleeps = Sleeps()
+    with pytest.raises(NoNetwork, match=r"cannot reach api.test \(Name or service not known\)"):
+        await make(api, sleeps, retries=4).get_json("/x")
+    assert len(api.requests) == 1 and sleeps.calls == []
+
+
+async def test_a_connection_that_breaks_midway_is_retried() -> None:
+    api = FakeAPI().add("GET", "/v1/x", httpx.ReadError("reset by peer"), js({"ok": True}))
+    sleeps = Sleeps()
+    assert await make(api, sleeps, retries=2).get_json("/x") == {"ok": True}
+    assert sleeps.calls == [1.0]
 
 
 @pytest.mark.parametrize(

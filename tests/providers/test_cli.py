@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -179,3 +180,44 @@ def test_keys_update_rotates_the_key(runner: CliRunner, memory_keyring) -> None:
     data = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
     assert data["accounts"][0]["base_url"] == "https://ds.example"
     assert runner.invoke(cli, ["keys", "update", "deepseek"]).exit_code != 0
+
+
+def test_offline_sync_is_quick_says_each_failure_once_and_quotas_says_what_failed(
+    runner: CliRunner, monkeypatch, memory_keyring
+) -> None:
+    attempts: list[str] = []
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.url.host)
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(
+        "costtui.sync.make_http_client", lambda timeout=30: httpx.AsyncClient(transport=httpx.MockTransport(offline))
+    )
+    slept: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("costtui.providers.base.asyncio.sleep", no_sleep)
+    runner.invoke(cli, ["keys", "add", "openai", "--admin"], input=ADMIN + "\n")
+    runner.invoke(cli, ["keys", "add", "anthropic", "--admin"], input="sk-ant-admin01-OFFLINEOFFLINE\n")
+    runner.invoke(cli, ["keys", "add", "openrouter"], input="sk-or-v1-OFFLINEOFFLINE\n")
+    res = runner.invoke(cli, ["sync"])
+    assert res.exit_code == 1
+    # One connection attempt per account (no retries, no second plane), and no waiting.
+    assert sorted(attempts) == ["api.anthropic.com", "api.openai.com", "openrouter.ai"] and slept == []
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 3, res.output
+    for label, host in (
+        ("anthropic", "api.anthropic.com"),
+        ("openai", "api.openai.com"),
+        ("openrouter", "openrouter.ai"),
+    ):
+        assert sum(f"{label}/default" in line for line in lines) == 1
+        assert f"cannot reach {host} (Temporary failure in name resolution)" in res.output
+    quotas = runner.invoke(cli, ["quotas"])
+    assert quotas.exit_code == 0
+    assert "Add a key" not in quotas.output
+    assert quotas.output.count("last sync failed") == 3
+    assert "cannot reach openrouter.ai (Temporary failure in name resolution)" in quotas.output

@@ -28,7 +28,7 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 class SuggestingGroup(click.Group):
     """A group whose unknown-command error names the nearest command."""
 
-    group_class = type  # subgroups made with @group.group() suggest too
+    group_class: type[click.Group] | type[type] | None = type  # subgroups made with @group.group() suggest too
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

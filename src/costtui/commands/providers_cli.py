@@ -521,8 +521,12 @@ def sync_cmd(
             )
         )
     else:
+        # One line per outcome: an unreachable provider fails every plane with the same message.
+        merged: dict[tuple[str, bool, str], list[str]] = {}
         for r in reports:
-            click.echo(f"{'✓' if r.ok else '✗'} {r.account} {r.plane}: {r.message}")
+            merged.setdefault((r.account, r.ok, r.message), []).append(r.plane)
+        for (label, ok, message), planes_done in merged.items():
+            click.echo(f"{'✓' if ok else '✗'} {label} {', '.join(planes_done)}: {message}")
     if any(not r.ok for r in reports):
         sys.exit(1)
 

@@ -3,7 +3,9 @@
 Rules kept here so each provider module stays a thin translation of providers.md:
 
 * one ``httpx.AsyncClient`` (a shared connection pool) is passed in; modules never create their own;
-* a timeout, a 5xx (and Anthropic's 529) or a 429 is retried up to ``max_retries`` times, waiting
+* a connection that cannot be made (DNS failure, refused, no route) is not retried: it raises
+  :class:`NoNetwork` at once;
+* a timeout, a broken connection, a 5xx (and Anthropic's 529) or a 429 is retried up to ``max_retries`` times, waiting
   ``Retry-After`` when the server sends it (seconds or an HTTP date), else 1, 2, 4, 8… s; the
   sleep function is injectable so tests never sleep;
 * errors are one of the classes below, with a message that says what to do next and never holds
@@ -114,6 +116,14 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    """A short reason from a connect error ("Name or service not known", "Connection refused")."""
+    text = str(exc).strip()
+    if "] " in text:  # "[Errno -2] Name or service not known"
+        text = text.split("] ", 1)[1]
+    return text[:80] or type(exc).__name__
+
+
 def make_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
     """The shared client for provider calls (one pool for all accounts)."""
     return httpx.AsyncClient(
@@ -203,11 +213,15 @@ class ProviderHTTP:
             except httpx.TimeoutException:
                 error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
                 wait = None
-            except (httpx.ConnectError, httpx.NetworkError) as exc:
-                error = self._fail(
+            except httpx.ConnectError as exc:
+                # DNS failure, refused connection, no route: retrying within seconds does not help
+                # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
+                raise self._fail(
                     NoNetwork,
-                    f"cannot reach {httpx.URL(url).host} ({type(exc).__name__}); check the network or --base-url",
-                )
+                    f"cannot reach {httpx.URL(url).host} ({_connect_reason(exc)}); check the network or --base-url",
+                ) from None
+            except httpx.NetworkError as exc:
+                error = self._fail(ProviderDown, f"{shown}: the connection broke ({type(exc).__name__})")
                 wait = None
             except httpx.HTTPError as exc:
                 error = self._fail(ProviderDown, f"{shown} failed ({type(exc).__name__})")

@@ -200,9 +200,7 @@ LABELS = {
 }
 
 
-def quota_row(
-    q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH
-) -> tuple[Text, RenderableType]:
+def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH) -> tuple[Text, Text]:
     label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
         label += f" ({q.window})"
