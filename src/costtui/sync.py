@@ -246,6 +246,11 @@ async def _sync_usage(
         report.written += written.written
         report.deleted += written.deleted
         report.skipped = sorted(set(report.skipped) | set(result.skipped))
+        if result.errors:
+            # What was fetched is stored; the watermark stays, so the next sync reads these days again.
+            raise ProviderError(
+                f"{'; '.join(result.errors)} (what was already fetched is kept; the next sync reads these days again)"
+            )
         # Today is still moving: the watermark is the last *complete* day.
         through = min(hi, today - timedelta(days=1))
         await asyncio.to_thread(

@@ -179,6 +179,8 @@ async def test_xai_negative_cents_and_team_discovery() -> None:
     )
     snaps = await make(XAIProvider, api, "management").fetch_quotas()
     assert snaps[0].remaining == Decimal("42.50") and snaps[0].kind == "balance"
+    # The posted ledger lags the console mid-cycle: the balance says so wherever it shows.
+    assert snaps[0].detail and "posted" in snaps[0].detail and "lags the console" in snaps[0].detail
     api2 = FakeAPI().add("GET", "/v1/billing/teams/t1/prepaid/balance", js({"total": {"val": "-799"}}))
     assert (await make(XAIProvider, api2, "management", team_id="t1").fetch_quotas())[0].remaining == Decimal("7.99")
     assert api2.calls("/auth/management-keys/validation") == []

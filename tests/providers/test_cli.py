@@ -221,3 +221,45 @@ def test_offline_sync_is_quick_says_each_failure_once_and_quotas_says_what_faile
     assert "Add a key" not in quotas.output
     assert quotas.output.count("last sync failed") == 3
     assert "cannot reach openrouter.ai (Temporary failure in name resolution)" in quotas.output
+
+
+def test_quotas_show_the_xai_posted_label_and_the_anthropic_priority_tier_note(runner: CliRunner, db_path) -> None:
+    from datetime import UTC, datetime
+
+    from costtui.billing import Account, BilledLine, QuotaSnapshot
+    from costtui.providers.anthropic import PRIORITY_TIER_NOTE
+    from costtui.providers.xai import POSTED_NOTE
+    from costtui.store import Store
+    from costtui.store import billing as b
+
+    today = datetime.now(UTC).date()
+    with Store(db_path) as store:
+        b.add_account(store, Account(provider="xai", key_kind="management"))
+        b.add_account(store, Account(provider="anthropic", key_kind="admin"))
+        b.record_quotas(
+            store,
+            [
+                QuotaSnapshot(
+                    provider="xai", account="default", kind="balance", scope="prepaid", remaining=42, detail=POSTED_NOTE
+                )
+            ],
+        )
+        b.record_billed(
+            store,
+            [
+                BilledLine(
+                    provider="anthropic",
+                    account="default",
+                    stream="anthropic.cost_report",
+                    kind="cost",
+                    day=today,
+                    cost_usd="1.5",
+                    note=PRIORITY_TIER_NOTE,
+                )
+            ],
+        )
+    out = runner.invoke(cli, ["quotas"]).output
+    assert "posted balance: lags the console" in out
+    assert "anthropic/default" in out and "excludes Priority Tier spend" in out
+    rows = json.loads(runner.invoke(cli, ["quotas", "--json"]).output)
+    assert rows[0]["detail"] == POSTED_NOTE

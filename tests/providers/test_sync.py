@@ -318,3 +318,28 @@ async def test_anthropic_sync_twice_same_rows(store: Store) -> None:
     await run(store, api, since=date(2026, 8, 1))
     assert dump(store) == first and len(first) == 5  # 3 cost lines, 1 usage line, 1 Claude Code estimate
     assert b.billed_summary(store).cost_usd == Decimal("0.435165")  # the estimate is not money owed
+
+
+async def test_a_failing_claude_code_day_keeps_cost_and_usage_in_the_store(store: Store) -> None:
+    from .test_anthropic import full_api
+
+    secrets.set_secret("anthropic:default", "sk-ant-admin01-PARTIALPARTIAL")
+    acc = b.add_account(store, Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    api = full_api().add(
+        "GET",
+        "/v1/organizations/usage_report/claude_code",
+        lambda r: (
+            js({"error": {"type": "rate_limit_error", "message": "slow down"}}, 429)
+            if r.url.params["starting_at"] == "2026-08-02"
+            else js({"data": [], "has_more": False, "next_page": None})
+        ),
+    )
+    api.add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
+    reports = await run(store, api, planes=["usage"], since=date(2026, 8, 1), settings=SyncSettings(max_retries=0))
+    assert not reports[0].ok and "Claude Code report of 2026-08-02 failed" in reports[0].message
+    assert "rate limited" in reports[0].message and "kept" in reports[0].message
+    assert b.billed_summary(store).cost_usd == Decimal("0.435165")  # the cost report is stored
+    assert {r["kind"] for r in dump(store)} == {"cost", "usage"}
+    health = b.account_health(store, acc)
+    assert health.health == "error" and "Claude Code" in (health.last_error or "")
+    assert health.usage_synced_through is None  # the days are read again next time

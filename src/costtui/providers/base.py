@@ -325,6 +325,9 @@ class UsageResult:
     """Streams re-read completely (their absent rows are deleted)."""
     skipped: list[str] = field(default_factory=list)
     """Endpoints not available on this deployment (404) — not an error."""
+    errors: list[str] = field(default_factory=list)
+    """Parts that failed after others were fetched: what was fetched is kept, and the sync reports
+    the failure and reads the same days again next time."""
 
 
 class Provider:
@@ -402,13 +405,24 @@ def day_from_unix(ts: Any) -> date:
     return datetime.fromtimestamp(ts, UTC).date()
 
 
+def parse_utc(text: str) -> datetime:
+    """A provider's ISO 8601 / RFC 3339 time as an aware UTC datetime.
+
+    A time without a zone (``"2026-01-16 00:00:00"``) is UTC: provider APIs count in UTC, and
+    reading it as the machine's local time would move buckets to the wrong day. Raises ValueError.
+    """
+    ts = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
 def day_from_iso(text: Any) -> date:
+    """The UTC day of a provider's bucket date (``2026-08-05``, ``2026-08-05T00:00:00Z``, ``2026-08-05 00:00:00``)."""
     if not isinstance(text, str):
         raise BadResponse("bucket date is not a string")
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
+        return parse_utc(text).date()
     except ValueError:
         raise BadResponse(f"bucket date {text[:40]!r} is not ISO 8601") from None
 
