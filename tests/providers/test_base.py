@@ -122,3 +122,25 @@ async def test_echoed_key_is_redacted() -> None:
     with pytest.raises(Unauthorized) as err:
         await make(api, Sleeps()).get_json("/x")
     assert KEY not in str(err.value) and "[key]" in str(err.value)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Los_Angeles"])
+def test_a_provider_date_without_a_zone_is_utc(monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    """OpenRouter /activity has been seen answering "2026-01-16 00:00:00"; far from UTC the machine's
+    zone must not move it to another day."""
+    import time
+    from datetime import UTC, date, datetime
+
+    from costtui.providers.base import day_from_iso, parse_utc
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert day_from_iso("2026-01-16 00:00:00") == date(2026, 1, 16)
+        assert day_from_iso("2026-01-16T23:30:00") == date(2026, 1, 16)
+        assert day_from_iso("2026-01-16T23:30:00-08:00") == date(2026, 1, 17)
+        assert parse_utc("2026-01-16T10:00:00") == datetime(2026, 1, 16, 10, tzinfo=UTC)
+        assert parse_utc("2026-01-16T10:00:00Z") == datetime(2026, 1, 16, 10, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
