@@ -30,7 +30,7 @@ import httpx
 from pydantic import SecretStr
 
 from costtui import secrets
-from costtui.billing import Account, QuotaSnapshot
+from costtui.billing import Account, BilledLine, QuotaSnapshot
 from costtui.config import SyncSettings
 from costtui.providers import get_info, make_provider
 from costtui.providers.base import NoNetwork, ProviderError, Sleep, make_http_client
@@ -105,6 +105,12 @@ def _quota_hints(store: Store, account: Account, today: date) -> dict[str, set[s
         if r["model"]:
             hints[r["project"]].add(r["model"])
     return hints
+
+
+def _history(store: Store, account: Account, streams: Sequence[str]) -> list[BilledLine]:
+    """The account's stored lines of ``streams`` (what a provider of running totals read before)."""
+    lines = bstore.billed_lines(store, provider=account.provider, account=account.name)
+    return [line for line in lines if line.stream in streams]
 
 
 CONFIGURED_EVERY = timedelta(hours=6)
@@ -241,6 +247,8 @@ async def _sync_usage(
             if progress:
                 progress(f"{account.label}: {msg} [part {_i}/{len(chunks)}]")
 
+        if provider.history_streams:
+            provider.history = await asyncio.to_thread(_history, store, account, provider.history_streams)
         result = await provider.fetch_usage(lo, hi, step)
         written = await asyncio.to_thread(bstore.record_billed, store, result.lines, result.windows, now=clock())
         report.written += written.written

@@ -340,6 +340,9 @@ class Provider:
     """Kinds of key the module can use; the first is the default for ``keys add``."""
     supports_usage: ClassVar[bool] = False
     supports_quotas: ClassVar[bool] = False
+    history_streams: ClassVar[tuple[str, ...]] = ()
+    """Streams whose stored lines the sync hands to :meth:`fetch_usage` as ``self.history``
+    (a provider that only reports running totals works from the difference between readings)."""
 
     def __init__(
         self,
@@ -354,6 +357,7 @@ class Provider:
     ) -> None:
         self.account = account
         self.key = key
+        self.history: list[BilledLine] = []
         self.now = now or (lambda: datetime.now(UTC))
         self.http = ProviderHTTP(
             self.id,

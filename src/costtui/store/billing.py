@@ -494,6 +494,8 @@ class BilledSummary:
     first_day: date | None = None
     last_day: date | None = None
     manual_usd: Decimal = Decimal(0)
+    unknown_days: int = 0
+    """Days with a money line whose cost the provider could not tell (NULL): not $0, unknown."""
 
 
 def billed_summary(store: Store, start: date | None = None, end: date | None = None) -> BilledSummary:
@@ -514,15 +516,19 @@ def billed_summary(store: Store, start: date | None = None, end: date | None = N
         lo, hi = date.fromisoformat(r["lo"]), date.fromisoformat(r["hi"])
         out.first_day = lo if out.first_day is None else min(out.first_day, lo)
         out.last_day = hi if out.last_day is None else max(out.last_day, hi)
+    out.unknown_days = int(
+        store.scalar(f"SELECT COUNT(DISTINCT day) FROM billed_costs {where} AND cost_nusd IS NULL", params) or 0
+    )
     return out
 
 
-def billed_by_day(store: Store, start: date, end: date, provider: str | None = None) -> dict[date, Decimal]:
+def billed_by_day(store: Store, start: date, end: date, provider: str | None = None) -> dict[date, Decimal | None]:
+    """Money owed per day; None for a day whose only lines have an unknown cost (absent: nothing billed)."""
     where, params = _where(provider, None, MONEY_KINDS, start, end)
     rows = store.query(
         f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params
     )
-    return {date.fromisoformat(r["day"]): from_nusd(r["nusd"]) for r in rows}
+    return {date.fromisoformat(r["day"]): None if r["nusd"] is None else from_nusd(r["nusd"]) for r in rows}
 
 
 # --------------------------------------------------------------------------- quotas
@@ -808,6 +814,7 @@ def billed_report(store: Store, start: date | None = None, end: date | None = No
         "cost_usd": str(s.cost_usd),
         "manual_usd": str(s.manual_usd),
         "by_provider": [{"name": p, "cost_usd": str(v)} for p, v in sorted(s.by_provider.items())],
+        "unknown_days": s.unknown_days,
         "period": {
             "from": s.first_day.isoformat() if s.first_day else None,
             "to": s.last_day.isoformat() if s.last_day else None,
