@@ -60,6 +60,14 @@ class AppContext:
             self._store = Store(":memory:")
         return self.store()
 
+    def prepare_db(self) -> None:
+        """Create the database's folder now, for commands that open the database in another thread
+        (``serve``, the TUI): a path that cannot be created is then a one-line error up front."""
+        try:
+            self.db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot create the database {self.db}: {exc.strerror or exc}") from exc
+
     @property
     def database_exists(self) -> bool:
         return self.db.exists()
@@ -125,6 +133,8 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
         removed = app_ctx.store().prune(app_ctx.settings.retention_days)
         if removed:
             click.echo(f"Pruned {removed:,} events older than {app_ctx.settings.retention_days} days.", err=True)
+    if not demo:
+        app_ctx.prepare_db()
     from costtui.ui.app import make_app
 
     app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener)

@@ -235,9 +235,11 @@ def test_read_only_command_at_the_usual_place_reads_an_empty_database(db_path: P
 def test_a_path_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = CliRunner().invoke(cli, ["demo", "--days", "1", "--db", str(blocker / "sub" / "c.db")])
-    assert result.exit_code == 1
-    assert result.output.startswith("Error: cannot create the database") and result.output.count("\n") == 1
+    for args in (["demo", "--days", "1"], ["serve", "--no-sync"], ["tui", "--no-listener"], ["--no-listener"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(blocker / "sub" / "c.db")])
+        assert result.exit_code == 1, args
+        assert result.output.startswith("Error: cannot create the database"), result.output
+        assert result.output.count("\n") == 1
 
 
 def test_a_named_config_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
