@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click_default_group import DefaultGroup
 
 from costtui import __version__, paths
+from costtui.commands.groups import RootGroup, arrange_args
 from costtui.commands.params import parse_amount, parse_date
 from costtui.config import ConfigError, Settings, load_settings
 from costtui.formatting import money, tokens
@@ -31,6 +31,8 @@ class AppContext:
     settings: Settings
     db: Path
     config_file: Path
+    db_source: str = "default"
+    """Where ``db`` came from: ``flag``, ``env``, ``config`` or ``default`` (see ``paths``)."""
     _store: Any = field(default=None, repr=False)
     _credentials: Any = field(default=None, repr=False)
 
@@ -43,22 +45,59 @@ class AppContext:
         return self._credentials
 
     def store(self) -> Any:
+        """The database, created (with its folder) if it does not exist yet."""
         if self._store is None:
-            from costtui.store import Store, StoreError
-
-            try:
-                self._store = Store(self.db)
-            except StoreError as exc:
-                raise click.ClickException(str(exc)) from exc
+            self._store = open_store(self.db)
         return self._store
+
+    def read_store(self) -> Any:
+        """The database for a command that only reads (``status``, ``quotas``, reports, exports).
+
+        It never creates a file or a folder. A database named with ``--db`` that does not exist
+        is an error (most likely a typo); at the usual location (or ``COSTTUI_DB``, or the config
+        file's ``db_path``) a missing database means nothing was recorded yet, and the command
+        reads an empty one.
+        """
+        if self._store is None and not self.db.exists():
+            if self.db_source == "flag":
+                raise click.ClickException(
+                    f"no database at {self.db}: --db names a file that does not exist"
+                    " (`costtui paths` shows where costtui keeps its data)"
+                )
+            from costtui.store import Store
+
+            self._store = Store(":memory:")
+        return self.store()
+
+    def prepare_db(self) -> None:
+        """Create the database's folder now, for commands that open the database in another thread
+        (``serve``, the TUI): a path that cannot be created is then a one-line error up front."""
+        try:
+            self.db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.ClickException(f"cannot create the database {self.db}: {exc.strerror or exc}") from exc
+
+    @property
+    def database_exists(self) -> bool:
+        return self.db.exists()
+
+
+def open_store(db: Path) -> Any:
+    """Open (creating if needed) the database at ``db``; any failure is a one-line error."""
+    from costtui.store import Store, StoreError
+
+    try:
+        return Store(db)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the database {db}: {exc.strerror or exc}") from exc
 
 
 pass_ctx = click.make_pass_decorator(AppContext)
 
 
-@click.group(
-    cls=DefaultGroup, default="tui", default_if_no_args=True, context_settings={"help_option_names": ["-h", "--help"]}
-)
+@click.group(cls=RootGroup, default="tui", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="costtui")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (env COSTTUI_DB).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (env COSTTUI_CONFIG).")
@@ -66,17 +105,17 @@ pass_ctx = click.make_pass_decorator(AppContext)
 def cli(ctx: click.Context, db_path: str | None, config_file: str | None) -> None:
     """costtui: what your AI APIs cost, and how close you are to every limit.
 
-    Run without a command to open the terminal UI.
+    Run without a command to open the terminal UI. --db and --config may also follow the command.
     """
+    if config_file and not Path(config_file).expanduser().is_file():
+        # A file named on the command line must exist; COSTTUI_CONFIG and the XDG path may not yet.
+        raise click.ClickException(f"config file {config_file} does not exist")
     try:
         settings = load_settings(config_file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    ctx.obj = AppContext(
-        settings=settings,
-        db=paths.db_path(db_path, settings.db_path),
-        config_file=paths.config_path(config_file),
-    )
+    db, db_source = paths.db_path_and_source(db_path, settings.db_path)
+    ctx.obj = AppContext(settings=settings, db=db, config_file=paths.config_path(config_file), db_source=db_source)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store is not None else None)
 
 
@@ -93,9 +132,8 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
     if demo:
         db = paths.demo_db_path()
         from costtui.demo import demo_events
-        from costtui.store import Store
 
-        with Store(db) as store:
+        with open_store(db) as store:
             if store.count_events() == 0:
                 click.echo(f"Filling the demo database {db} with 90 days of demo usage…", err=True)
                 _record_in_batches(store, demo_events(90))
@@ -104,42 +142,21 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
         removed = app_ctx.store().prune(app_ctx.settings.retention_days)
         if removed:
             click.echo(f"Pruned {removed:,} events older than {app_ctx.settings.retention_days} days.", err=True)
+    if not demo:
+        app_ctx.prepare_db()
     from costtui.ui.app import make_app
 
     app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
     app.run()
 
 
-# `costtui --demo` (a flag on the bare command) is rewritten to `costtui tui --demo`.
-
-
-GLOBAL_OPTIONS_WITH_VALUE = {"--db", "--config"}
-
-
 def _with_default_command(args: list[str]) -> list[str]:
-    """Insert ``tui`` before the first argument that is neither a global option nor a command,
-    so that the TUI's own options work on the bare command (``costtui --demo``)."""
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in GLOBAL_OPTIONS_WITH_VALUE:
-            i += 2
-            continue
-        if arg.split("=", 1)[0] in GLOBAL_OPTIONS_WITH_VALUE or arg in ("--help", "-h", "--version"):
-            i += 1
-            continue
-        if arg in cli.commands:
-            return args
-        return [*args[:i], "tui", *args[i:]]
-    # Only global options (`costtui --db FILE`): open the TUI, unless help or version was asked.
-    if args and not {"--help", "-h", "--version"} & set(args):
-        return [*args, "tui"]
-    return args
+    """``costtui --demo`` → ``costtui tui --demo``; ``costtui status --db X`` → ``costtui --db X status``."""
+    return arrange_args(args, cli.commands, "tui")
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    cli.main(args=_with_default_command(args), prog_name="costtui")
+    cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="costtui")
 
 
 # --------------------------------------------------------------------------- paths, demo, status
@@ -198,12 +215,15 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
     """Spend today, this month and in total, by provider and by model."""
     from costtui.analytics.summary import status_report
 
-    report = status_report(app_ctx.store(), sync=app_ctx.settings.sync)
+    report = status_report(app_ctx.read_store(), sync=app_ctx.settings.sync)
+    report["database"] = str(app_ctx.db)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     t, today, mtd = report["totals"], report["today"], report["month_to_date"]
     click.echo(f"costtui {__version__} · {report['database']}")
+    if not app_ctx.database_exists:
+        click.echo(f"No database yet at {app_ctx.db}: nothing recorded.", err=True)
     if t["events"] == 0:
         click.echo("No usage recorded yet. Try `costtui demo`, point an app at the listener, or add a provider key.")
         return

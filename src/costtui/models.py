@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -597,3 +598,13 @@ class TrackingToken(BaseModel):
             "disabled_at": self.disabled_at.isoformat() if self.disabled_at else None,
             "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
         }
+
+
+def billed_notes(lines: Iterable[BilledLine]) -> list[str]:
+    """The distinct caveats a provider attached to its billed lines (what its figure leaves out,
+    how a day was estimated), in first-seen order. Manual entries' notes are the user's own text."""
+    notes: list[str] = []
+    for line in lines:
+        if line.kind != "manual" and line.note and line.note not in notes:
+            notes.append(line.note)
+    return notes

@@ -53,11 +53,22 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None, configured: str | None = None) -> Path:
+    return db_path_and_source(explicit, configured)[0]
+
+
+def db_path_and_source(
+    explicit: str | os.PathLike[str] | None = None, configured: str | None = None
+) -> tuple[Path, str]:
+    """The database path and where it came from: ``flag``, ``env``, ``config`` or ``default``.
+
+    The source matters to read-only commands: a file named on the command line that does not
+    exist is a mistake (a typo), while the other sources say where costtui *will* keep its data.
+    """
     if explicit:
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser(), "flag"
     env = os.environ.get("COSTTUI_DB")
     if env:
-        return Path(env).expanduser()
+        return Path(env).expanduser(), "env"
     if configured:
-        return Path(configured).expanduser()
-    return default_db_path()
+        return Path(configured).expanduser(), "config"
+    return default_db_path(), "default"

@@ -248,3 +248,34 @@ async def test_rate_limits_as_quotas() -> None:
         ("configured_rate_limit.input_tokens_per_minute", "claude-sonnet-4-5", "input_tokens/min"): Decimal(2000000),
         ("configured_rate_limit.enqueued_batch_requests", "batch", "enqueued_batch_requests"): Decimal(500000),
     }
+
+
+@pytest.mark.parametrize("status", [401, 403, 429])
+async def test_a_failing_claude_code_day_keeps_what_was_fetched(status: int) -> None:
+    """Day 1 of Claude Code answers, day 2 fails: the cost and usage reports and day 1 stay."""
+    api = full_api().add(
+        "GET",
+        "/v1/organizations/usage_report/claude_code",
+        lambda r: (
+            js(CLAUDE_CODE)
+            if r.url.params["starting_at"] == "2026-08-01"
+            else js({"type": "error", "error": {"type": "x", "message": "not now"}}, status)
+        ),
+    )
+    p = provider(api)
+    p.http.max_retries = 0
+    result = await p.fetch_usage(date(2026, 8, 1), date(2026, 8, 3))
+    kinds = [ln.kind for ln in result.lines]
+    assert kinds.count("cost") == 3 and kinds.count("usage") == 1 and kinds.count("estimate") == 1
+    assert len(result.errors) == 1 and "Claude Code report of 2026-08-02 failed" in result.errors[0]
+    assert f"({status})" in result.errors[0]
+    windows = {w.stream: (w.start, w.end) for w in result.windows}
+    # Only the day read completely is replaced; the failed days keep what was stored before.
+    assert windows["anthropic.claude_code"] == (date(2026, 8, 1), date(2026, 8, 1))
+    assert windows["anthropic.cost_report"] == (date(2026, 8, 1), date(2026, 8, 3))
+
+
+async def test_cost_lines_say_priority_tier_is_left_out() -> None:
+    result = await provider(full_api()).fetch_usage(date(2026, 8, 1), date(2026, 8, 1))
+    costs = [ln for ln in result.lines if ln.kind == "cost"]
+    assert costs and all("excludes Priority Tier" in (ln.note or "") for ln in costs)

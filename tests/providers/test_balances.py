@@ -69,10 +69,65 @@ async def test_openrouter_credits_with_management_key() -> None:
 
 
 async def test_openrouter_daily_line_with_inference_key() -> None:
+    """First reading: today's spend so far, the running total at 00:00 UTC, and the days before
+    marked unknown (an ordinary key has no daily history), not $0."""
     api = FakeAPI().add("GET", "/key", js(KEY_INFO))
-    result = await make(OpenRouterProvider, api).fetch_usage(date(2026, 7, 1), date(2026, 8, 5))
-    assert [(ln.day, ln.cost_usd, ln.kind) for ln in result.lines] == [(date(2026, 8, 5), Decimal("0.84"), "cost")]
-    assert result.windows == []
+    result = await make(OpenRouterProvider, api).fetch_usage(date(2026, 8, 1), date(2026, 8, 5))
+    today = [ln for ln in result.lines if ln.day == date(2026, 8, 5)]
+    assert [(ln.cost_usd, ln.kind, ln.quantity) for ln in today] == [(Decimal("0.84"), "cost", Decimal("117.83"))]
+    before = sorted((ln for ln in result.lines if ln.day < date(2026, 8, 5)), key=lambda ln: ln.day)
+    assert [ln.day for ln in before] == [date(2026, 8, d) for d in (1, 2, 3, 4)]
+    assert all(ln.cost_usd is None and "unknown" in (ln.note or "") for ln in before)
+    assert [(w.stream, w.start, w.end) for w in result.windows] == [
+        ("openrouter.key_daily", date(2026, 8, 5), date(2026, 8, 5))
+    ]
+
+
+def _reading(day: date, cost: str, running: str, note: str | None = None):
+    from costtui.models import BilledLine
+
+    return BilledLine(
+        provider="openrouter",
+        account="default",
+        stream="openrouter.key_daily",
+        kind="cost",
+        day=day,
+        line_item="key usage",
+        cost_usd=Decimal(cost),
+        quantity=Decimal(running),
+        note=note,
+    )
+
+
+async def test_openrouter_yesterday_is_completed_from_the_running_total() -> None:
+    """Yesterday's sync read $0.50 so far at a running total of $100 at midnight; today the running
+    total at midnight is 118.67 - 0.84 = 117.83, so yesterday cost $17.83, all of it."""
+    api = FakeAPI().add("GET", "/key", js(KEY_INFO))
+    p = make(OpenRouterProvider, api)
+    p.history = [_reading(date(2026, 8, 4), "0.50", "100")]
+    result = await p.fetch_usage(date(2026, 8, 1), date(2026, 8, 5))
+    by_day = {ln.day: ln for ln in result.lines}
+    assert set(by_day) == {date(2026, 8, 4), date(2026, 8, 5)}
+    assert by_day[date(2026, 8, 4)].cost_usd == Decimal("17.83") and by_day[date(2026, 8, 4)].note is None
+    assert by_day[date(2026, 8, 4)].quantity == Decimal("100")  # its own reading is kept
+    assert result.windows[0].start == date(2026, 8, 4)
+
+
+async def test_openrouter_days_without_a_sync_share_the_total() -> None:
+    api = FakeAPI().add("GET", "/key", js(KEY_INFO))
+    p = make(OpenRouterProvider, api)
+    p.history = [_reading(date(2026, 8, 2), "2", "100")]
+    result = await p.fetch_usage(date(2026, 7, 30), date(2026, 8, 5))
+    gap = sorted((ln for ln in result.lines if ln.day < date(2026, 8, 5)), key=lambda ln: ln.day)
+    assert [ln.day for ln in gap] == [date(2026, 8, 2), date(2026, 8, 3), date(2026, 8, 4)]
+    # 117.83 - 100 = 17.83 over three days: nothing lost, the first day keeps what was read on it.
+    assert sum(ln.cost_usd for ln in gap) == Decimal("17.83")
+    assert gap[0].cost_usd > Decimal("2") and gap[1].cost_usd == Decimal("5.276666666")
+    assert all("spread evenly" in (ln.note or "") for ln in gap)
+    # Syncing again the same day keeps the same split.
+    p.history = [*gap, result.lines[0]]
+    again = await p.fetch_usage(date(2026, 7, 30), date(2026, 8, 5))
+    assert sorted((ln.day, ln.cost_usd) for ln in again.lines) == sorted((ln.day, ln.cost_usd) for ln in result.lines)
 
 
 async def test_openrouter_activity_with_management_key() -> None:
@@ -179,6 +234,8 @@ async def test_xai_negative_cents_and_team_discovery() -> None:
     )
     snaps = await make(XAIProvider, api, "management").fetch_quotas()
     assert snaps[0].remaining == Decimal("42.50") and snaps[0].kind == "balance"
+    # The posted ledger lags the console mid-cycle: the balance says so wherever it shows.
+    assert snaps[0].detail and "posted" in snaps[0].detail and "lags the console" in snaps[0].detail
     api2 = FakeAPI().add("GET", "/v1/billing/teams/t1/prepaid/balance", js({"total": {"val": "-799"}}))
     assert (await make(XAIProvider, api2, "management", team_id="t1").fetch_quotas())[0].remaining == Decimal("7.99")
     assert api2.calls("/auth/management-keys/validation") == []

@@ -84,10 +84,20 @@ async def test_timeout_is_retried_then_provider_down() -> None:
     assert sleeps.calls == [1.0]
 
 
-async def test_connect_error_is_no_network() -> None:
-    api = FakeAPI().add("GET", "/v1/x", httpx.ConnectError("refused"))
-    with pytest.raises(NoNetwork, match="cannot reach api.test"):
-        await make(api, Sleeps(), retries=0).get_json("/x")
+async def test_connect_error_is_no_network_and_not_retried() -> None:
+    """Offline (DNS failure, refused connection) one attempt is enough: no 1+2+4+8 s of retries."""
+    api = FakeAPI().add("GET", "/v1/x", httpx.ConnectError("[Errno -2] Name or service not known"))
+    sleeps = Sleeps()
+    with pytest.raises(NoNetwork, match=r"cannot reach api.test \(Name or service not known\)"):
+        await make(api, sleeps, retries=4).get_json("/x")
+    assert len(api.requests) == 1 and sleeps.calls == []
+
+
+async def test_a_connection_that_breaks_midway_is_retried() -> None:
+    api = FakeAPI().add("GET", "/v1/x", httpx.ReadError("reset by peer"), js({"ok": True}))
+    sleeps = Sleeps()
+    assert await make(api, sleeps, retries=2).get_json("/x") == {"ok": True}
+    assert sleeps.calls == [1.0]
 
 
 @pytest.mark.parametrize(
@@ -112,3 +122,25 @@ async def test_echoed_key_is_redacted() -> None:
     with pytest.raises(Unauthorized) as err:
         await make(api, Sleeps()).get_json("/x")
     assert KEY not in str(err.value) and "[key]" in str(err.value)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/Los_Angeles"])
+def test_a_provider_date_without_a_zone_is_utc(monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    """OpenRouter /activity has been seen answering "2026-01-16 00:00:00"; far from UTC the machine's
+    zone must not move it to another day."""
+    import time
+    from datetime import UTC, date, datetime
+
+    from costtui.providers.base import day_from_iso, parse_utc
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert day_from_iso("2026-01-16 00:00:00") == date(2026, 1, 16)
+        assert day_from_iso("2026-01-16T23:30:00") == date(2026, 1, 16)
+        assert day_from_iso("2026-01-16T23:30:00-08:00") == date(2026, 1, 17)
+        assert parse_utc("2026-01-16T10:00:00") == datetime(2026, 1, 16, 10, tzinfo=UTC)
+        assert parse_utc("2026-01-16T10:00:00Z") == datetime(2026, 1, 16, 10, tzinfo=UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

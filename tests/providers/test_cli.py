@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -191,3 +192,84 @@ def test_keys_test_never_ticks_a_key_it_did_not_check(runner: CliRunner, memory_
     res = runner.invoke(cli, ["keys", "test", "deepseek"])
     assert res.exit_code == 1 and "✓" not in res.output
     assert "? deepseek/default: not checked" in res.output and "locked" in res.output
+
+
+def test_offline_sync_is_quick_says_each_failure_once_and_quotas_says_what_failed(
+    runner: CliRunner, monkeypatch, memory_keyring
+) -> None:
+    attempts: list[str] = []
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        attempts.append(request.url.host)
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(
+        "costtui.services.sync.make_http_client",
+        lambda timeout=30: httpx.AsyncClient(transport=httpx.MockTransport(offline)),
+    )
+    slept: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr("costtui.providers.base.asyncio.sleep", no_sleep)
+    runner.invoke(cli, ["keys", "add", "openai", "--admin"], input=ADMIN + "\n")
+    runner.invoke(cli, ["keys", "add", "anthropic", "--admin"], input="sk-ant-admin01-OFFLINEOFFLINE\n")
+    runner.invoke(cli, ["keys", "add", "openrouter"], input="sk-or-v1-OFFLINEOFFLINE\n")
+    res = runner.invoke(cli, ["sync"])
+    assert res.exit_code == 1
+    # One connection attempt per account (no retries, no second plane), and no waiting.
+    assert sorted(attempts) == ["api.anthropic.com", "api.openai.com", "openrouter.ai"] and slept == []
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 3, res.output
+    for label, host in (
+        ("anthropic", "api.anthropic.com"),
+        ("openai", "api.openai.com"),
+        ("openrouter", "openrouter.ai"),
+    ):
+        assert sum(f"{label}/default" in line for line in lines) == 1
+        assert f"cannot reach {host} (Temporary failure in name resolution)" in res.output
+    quotas = runner.invoke(cli, ["quotas"])
+    assert quotas.exit_code == 0
+    assert "Add a key" not in quotas.output
+    assert quotas.output.count("last sync failed") == 3
+    assert "cannot reach openrouter.ai (Temporary failure in name resolution)" in quotas.output
+
+
+def test_quotas_show_the_xai_posted_label_and_the_anthropic_priority_tier_note(runner: CliRunner, db_path) -> None:
+    from datetime import UTC, datetime
+
+    from costtui.models import Account, BilledLine, QuotaSnapshot
+    from costtui.providers.anthropic import PRIORITY_TIER_NOTE
+    from costtui.providers.xai import POSTED_NOTE
+    from costtui.store import Store
+
+    today = datetime.now(UTC).date()
+    with Store(db_path) as store:
+        store.billing.add_account(Account(provider="xai", key_kind="management"))
+        store.billing.add_account(Account(provider="anthropic", key_kind="admin"))
+        store.billing.record_quotas(
+            [
+                QuotaSnapshot(
+                    provider="xai", account="default", kind="balance", scope="prepaid", remaining=42, detail=POSTED_NOTE
+                )
+            ],
+        )
+        store.billing.record_billed(
+            [
+                BilledLine(
+                    provider="anthropic",
+                    account="default",
+                    stream="anthropic.cost_report",
+                    kind="cost",
+                    day=today,
+                    cost_usd="1.5",
+                    note=PRIORITY_TIER_NOTE,
+                )
+            ],
+        )
+    out = runner.invoke(cli, ["quotas"]).output
+    assert "posted balance: lags the console" in out
+    assert "anthropic/default" in out and "excludes Priority Tier spend" in out
+    rows = json.loads(runner.invoke(cli, ["quotas", "--json"]).output)
+    assert rows[0]["detail"] == POSTED_NOTE

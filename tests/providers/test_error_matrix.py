@@ -142,9 +142,17 @@ async def test_endpoint_failure(provider: str, path: str, call: Callable[[Any], 
         assert [(q.kind, q.used) for q in snapshots] == [("usage.day", Decimal(0))]
         assert sleeps.calls == []  # refused for good, not retried
         return
-    with pytest.raises(expected) as err:
-        await call(p)
-    assert key not in str(err.value)
+    if provider == "anthropic" and path.endswith("/claude_code"):
+        # A failing Claude Code day keeps the cost and usage reports fetched before it.
+        result = await call(p)
+        assert len(result.errors) == 1 and key not in result.errors[0]
+        streams = {w.stream for w in result.windows}
+        assert {"anthropic.cost_report", "anthropic.usage.messages"} <= streams
+        assert "anthropic.claude_code" not in streams
+    else:
+        with pytest.raises(expected) as err:
+            await call(p)
+        assert key not in str(err.value)
     if failure == "429":
         assert sleeps.calls == [3.0]
     if failure in ("500", "timeout"):

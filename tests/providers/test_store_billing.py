@@ -131,6 +131,7 @@ def test_status_json_has_billed_and_quotas(store: Store) -> None:
         "cost_usd": "1.25",
         "manual_usd": "0",
         "by_provider": [{"name": "openai", "cost_usd": "1.25"}],
+        "unknown_days": 0,
         "period": {"from": "2026-08-01", "to": "2026-08-01"},
     }
     (q,) = report["quotas"]

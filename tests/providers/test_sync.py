@@ -316,3 +316,64 @@ async def test_anthropic_sync_twice_same_rows(credentials, store: Store) -> None
     await run(store, api, since=date(2026, 8, 1))
     assert dump(store) == first and len(first) == 5  # 3 cost lines, 1 usage line, 1 Claude Code estimate
     assert store.billing.billed_summary().cost_usd == Decimal("0.435165")  # the estimate is not money owed
+
+
+async def test_a_failing_claude_code_day_keeps_cost_and_usage_in_the_store(credentials, store: Store) -> None:
+    from .test_anthropic import full_api
+
+    credentials.set_secret("anthropic:default", "sk-ant-admin01-PARTIALPARTIAL")
+    acc = store.billing.add_account(Account(provider="anthropic", key_kind="admin", base_url="https://anthropic.test"))
+    api = full_api().add(
+        "GET",
+        "/v1/organizations/usage_report/claude_code",
+        lambda r: (
+            js({"error": {"type": "rate_limit_error", "message": "slow down"}}, 429)
+            if r.url.params["starting_at"] == "2026-08-02"
+            else js({"data": [], "has_more": False, "next_page": None})
+        ),
+    )
+    api.add("GET", "/v1/organizations/rate_limits", js({"data": [], "next_page": None}))
+    reports = await run(store, api, planes=["usage"], since=date(2026, 8, 1), settings=SyncSettings(max_retries=0))
+    assert not reports[0].ok and "Claude Code report of 2026-08-02 failed" in reports[0].message
+    assert "rate limited" in reports[0].message and "kept" in reports[0].message
+    assert store.billing.billed_summary().cost_usd == Decimal("0.435165")  # the cost report is stored
+    assert {r["kind"] for r in dump(store)} == {"cost", "usage"}
+    health = store.billing.account_health(acc)
+    assert health.health == "error" and "Claude Code" in (health.last_error or "")
+    assert health.usage_synced_through is None  # the days are read again next time
+
+
+async def test_openrouter_ordinary_key_loses_no_spend_between_syncs(credentials, store: Store) -> None:
+    """The shape of GET /key (providers.md 4.1): `usage` is a running total, `usage_daily` today's
+    spend so far. Spend after a day's last sync is found from the next sync's running total."""
+    credentials.set_secret("openrouter:default", "sk-or-v1-RUNNINGTOTALRUNNING")
+    store.billing.add_account(Account(provider="openrouter", base_url="https://openrouter.test/api/v1"))
+    key = {"label": "sk-or-v1-5d2...9af", "limit": None, "is_management_key": False}
+    api = FakeAPI()
+
+    async def sync_at(when: datetime, usage: str, daily: str) -> None:
+        api.add("GET", "/api/v1/key", js({"data": {**key, "usage": float(usage), "usage_daily": float(daily)}}))
+        settings = SyncSettings(backfill_days=4)
+        async with api.client() as client:
+            reports = await sync(store, client=client, planes=["usage"], settings=settings, now=lambda: when)
+        assert all(r.ok for r in reports), reports
+
+    def day_costs() -> dict:
+        return store.billing.billed_by_day(date(2026, 7, 1), date(2026, 8, 31), "openrouter")
+
+    # Aug 3, 10:00: $2 spent so far today, $100 in all. The days before are unknown, not $0.
+    await sync_at(datetime(2026, 8, 3, 10, tzinfo=UTC), "100", "2")
+    assert day_costs() == {date(2026, 7, 31): None, date(2026, 8, 1): None, date(2026, 8, 2): None, date(2026, 8, 3): 2}
+    assert store.billing.billed_summary().unknown_days == 3
+    # Aug 4, 09:00: $1 today, $110 in all → Aug 3 cost 109 - 98 = $11, not the $2 seen at 10:00.
+    await sync_at(datetime(2026, 8, 4, 9, tzinfo=UTC), "110", "1")
+    assert day_costs()[date(2026, 8, 3)] == Decimal(11) and day_costs()[date(2026, 8, 4)] == Decimal(1)
+    # No sync on Aug 5 and 6; Aug 7: $4 today, $140 in all → Aug 4-6 share 136 - 109 = $27.
+    await sync_at(datetime(2026, 8, 7, 12, tzinfo=UTC), "140", "4")
+    days = day_costs()
+    assert sum(days[date(2026, 8, d)] for d in (4, 5, 6)) == Decimal(27) and days[date(2026, 8, 4)] >= 1
+    # Every dollar since the first reading is billed once: 140 - 98 = 42.
+    assert store.billing.billed_summary().cost_usd == Decimal(42)
+    rows = dump(store)
+    await sync_at(datetime(2026, 8, 7, 13, tzinfo=UTC), "140", "4")
+    assert [(r["day"], r["cost_nusd"]) for r in dump(store)] == [(r["day"], r["cost_nusd"]) for r in rows]

@@ -333,3 +333,45 @@ async def test_edit_account_keeps_or_replaces_the_key(credentials, db_path: Path
         await settle(pilot)
         assert memory_keyring.store[("costtui", "openrouter:default")] == "sk-or-v1-NEWKEY-0002"
         assert await wait_until(pilot, lambda: panel.data.accounts[0].key_fp == "sk-or-v…0002")
+
+
+def test_card_shows_the_xai_posted_label_and_billed_notes(db_path: Path) -> None:
+    from rich.console import Console
+
+    from costtui.providers.anthropic import PRIORITY_TIER_NOTE
+    from costtui.providers.xai import POSTED_NOTE
+    from costtui.ui.screens.quotas import load_quotas
+
+    with Store(db_path) as store:
+        store.billing.add_account(Account(provider="anthropic", key_kind="admin"))
+        store.billing.add_account(Account(provider="xai", key_kind="management"))
+        store.billing.record_quotas(
+            [
+                QuotaSnapshot(
+                    provider="xai",
+                    account="default",
+                    kind="balance",
+                    scope="prepaid",
+                    remaining=Decimal("42.5"),
+                    detail=POSTED_NOTE,
+                    taken_at=NOW,
+                )
+            ],
+        )
+        line = BilledLine(
+            provider="anthropic",
+            account="default",
+            stream="anthropic.cost_report",
+            kind="cost",
+            day=date(2026, 8, 1),
+            cost_usd=Decimal("2"),
+            note=PRIORITY_TIER_NOTE,
+        )
+        store.billing.record_billed([line])
+        data = load_quotas(store, Settings().sync, NOW)
+    console = Console(width=120, record=True)
+    for card in data.cards:
+        console.print(render_card(card, NOW))
+    text = console.export_text()
+    assert "billed 30 days $2.00" in text and "billed: excludes Priority Tier spend" in text
+    assert "$42.50 left" in text and "posted balance: lags the console" in text

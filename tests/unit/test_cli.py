@@ -90,6 +90,7 @@ def test_status_human_lists_unpriced(known: Path) -> None:
 
 def test_db_flag_beats_environment(tmp_path: Path, known: Path) -> None:
     other = tmp_path / "other.db"
+    Store(other).close()
     out = run("--db", str(other), "paths")
     assert str(other) in out
     assert json.loads(run("--db", str(other), "status", "--json"))["totals"]["events"] == 0
@@ -183,9 +184,77 @@ def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
         (["--help"], ["--help"]),
         (["--db", "x.db"], ["--db", "x.db", "tui"]),
         (["--db", "x.db", "--version"], ["--db", "x.db", "--version"]),
+        # Global options after the command are moved in front of it.
+        (["status", "--json", "--db", "x.db"], ["--db", "x.db", "status", "--json"]),
+        (["keys", "list", "--config=c.toml"], ["--config=c.toml", "keys", "list"]),
+        (["--demo", "--db", "x.db"], ["--db", "x.db", "tui", "--demo"]),
+        (["add-cost", "--note", "x", "--", "--db"], ["add-cost", "--note", "x", "--", "--db"]),
+        # An unknown word stays put, so that the group can say it is not a command.
+        (["stauts", "--json"], ["stauts", "--json"]),
     ],
 )
 def test_tui_options_work_on_the_bare_command(argv: list[str], expected: list[str]) -> None:
     from costtui.cli import _with_default_command
 
     assert _with_default_command(argv) == expected
+
+
+def test_global_options_after_the_command(known: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    Store(other).close()
+    assert json.loads(run("status", "--json", "--db", str(other)))["totals"]["events"] == 0
+    assert json.loads(run("status", "--db", str(known), "--json"))["totals"]["events"] == 4
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("retention_days = 30\n")
+    assert "Removed 1 raw events" in run("db", "prune", "--config", str(cfg))
+
+
+def test_read_only_command_on_a_missing_named_database_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "costtui.db"
+    for args in (["status", "--json"], ["status"], ["quotas"], ["quotas", "--json"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(missing)])
+        assert result.exit_code == 1, result.output
+        assert f"no database at {missing}" in result.output
+        assert result.output.count("\n") == 1  # one line, no traceback
+    assert not (tmp_path / "no").exists()  # nothing created
+
+
+def test_read_only_command_at_the_usual_place_reads_an_empty_database(db_path: Path) -> None:
+    """COSTTUI_DB (and the XDG default) say where data will go: status reports nothing recorded,
+    and creates nothing."""
+    assert not db_path.exists()
+    result = CliRunner().invoke(cli, ["status", "--json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["totals"]["events"] == 0 and report["database"] == str(db_path)
+    human = CliRunner().invoke(cli, ["status"])
+    assert human.exit_code == 0 and "No database yet" in human.output
+    assert not db_path.exists()
+
+
+def test_a_path_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for args in (["demo", "--days", "1"], ["serve", "--no-sync"], ["tui", "--no-listener"], ["--no-listener"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(blocker / "sub" / "c.db")])
+        assert result.exit_code == 1, args
+        assert result.output.startswith("Error: cannot create the database"), result.output
+        assert result.output.count("\n") == 1
+
+
+def test_a_named_config_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["paths", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 1 and "config file" in result.output and "does not exist" in result.output
+
+
+@pytest.mark.parametrize("argv,nearest", [(["stauts"], "status"), (["keys", "lst"], "list"), (["synk"], "sync")])
+def test_unknown_command_names_the_nearest(argv: list[str], nearest: str) -> None:
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2
+    assert f"No such command '{argv[-1]}'" in result.output and f"Did you mean '{nearest}'" in result.output
+    assert "unexpected extra argument" not in result.output
+
+
+def test_help_shows_the_tui_options() -> None:
+    out = run("--help")
+    assert "--demo" in out and "--no-listener" in out and "status" in out

@@ -159,6 +159,7 @@ def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[s
                 "health": h.health if h else "removed",
                 "refreshed_at": _iso(q.taken_at),
                 "source": q.source,
+                "detail": q.detail,
             }
         )
     return out
@@ -171,6 +172,7 @@ def billed_report(store: Store, start: date | None = None, end: date | None = No
         "cost_usd": str(s.cost_usd),
         "manual_usd": str(s.manual_usd),
         "by_provider": [{"name": p, "cost_usd": str(v)} for p, v in sorted(s.by_provider.items())],
+        "unknown_days": s.unknown_days,
         "period": {
             "from": s.first_day.isoformat() if s.first_day else None,
             "to": s.last_day.isoformat() if s.last_day else None,

@@ -51,6 +51,7 @@ def serve(
     Logs go to stderr; SIGINT and SIGTERM stop it cleanly.
     """
     _setup_logging(verbose)
+    app_ctx.prepare_db()
     from costtui.listener import Listener, ListenerError
 
     log = logging.getLogger("costtui.serve")

@@ -435,8 +435,12 @@ def sync_cmd(
             )
         )
     else:
+        # One line per outcome: an unreachable provider fails every plane with the same message.
+        merged: dict[tuple[str, bool, str], list[str]] = {}
         for r in reports:
-            click.echo(f"{'✓' if r.ok else '✗'} {r.account} {r.plane}: {r.message}")
+            merged.setdefault((r.account, r.ok, r.message), []).append(r.plane)
+        for (label, ok, message), planes_done in merged.items():
+            click.echo(f"{'✓' if ok else '✗'} {label} {', '.join(planes_done)}: {message}")
     if any(not r.ok for r in reports):
         sys.exit(1)
 
@@ -451,11 +455,16 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     """Balances, spend limits and rate limits from the last sync."""
     from costtui.analytics.summary import quotas_report
 
-    rows = quotas_report(app_ctx.store(), app_ctx.settings.sync)
+    store = app_ctx.read_store()
+    rows = quotas_report(store, app_ctx.settings.sync)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    if not rows:
+    from costtui.analytics.health import health_map
+
+    accounts = store.billing.list_accounts()
+    health = health_map(store, app_ctx.settings.sync, accounts=accounts)
+    if not rows and not accounts:
         click.echo("No quotas yet. Add a key (`costtui keys add PROVIDER`) and run `costtui sync`.")
         return
     from costtui.formatting import quota_amount
@@ -475,6 +484,37 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
             parts.append(f"resets {local_time(datetime.fromisoformat(r['resets_at']), '%Y-%m-%d %H:%M')}")
         label = r["kind"] + (f" [{r['scope']}]" if r["scope"] else "")
         click.echo(f"  {r['provider'] + '/' + r['account']:<22} {label:<40} {' · '.join(parts)}  ({r['health']})")
+        if r.get("detail"):
+            click.echo(f"  {'':<22} {r['detail']}")
+    # What went wrong, per account: an offline or failed sync leaves the last error here.
+    with_rows = {(r["provider"], r["account"]) for r in rows}
+    for a in accounts:
+        h = health[(a.provider, a.name)]
+        if h.health == "error" and h.last_error:
+            when = local_time(h.last_error_at, "%Y-%m-%d %H:%M") if h.last_error_at else ""
+            click.echo(f"  {a.label:<22} last sync failed {when}: {h.last_error}")
+        elif (a.provider, a.name) not in with_rows:
+            state = "disabled" if not a.enabled else "never synced: run `costtui sync`" if h.health == "never" else ""
+            click.echo(f"  {a.label:<22} no limits reported{f' ({state})' if state else ''}")
+        for note in _billed_notes(store, a):
+            click.echo(f"  {a.label:<22} note: {note}")
+
+
+def _billed_notes(store: Any, account: Account) -> list[str]:
+    """Notes the provider attached to its billed figures (e.g. what they leave out), last 90 days."""
+    from datetime import timedelta
+
+    from costtui.models import MONEY_KINDS, billed_notes
+
+    today = datetime.now(UTC).date()
+    lines = store.billing.billed_lines(
+        provider=account.provider,
+        account=account.name,
+        kinds=list(MONEY_KINDS),
+        start=today - timedelta(days=90),
+        end=today,
+    )
+    return billed_notes(lines)
 
 
 # --------------------------------------------------------------------------- manual costs
@@ -552,7 +592,7 @@ def costs() -> None:
 def costs_list(app_ctx: AppContext, provider: str | None, as_json: bool) -> None:
     """List manual costs."""
 
-    entries = app_ctx.store().billing.list_manual_costs(provider)
+    entries = app_ctx.read_store().billing.list_manual_costs(provider)
     if as_json:
         click.echo(json.dumps([json.loads(e.model_dump_json()) for e in entries], indent=2))
         return

@@ -2,7 +2,8 @@
 
 * Messages usage report → ``kind="usage"`` lines by model, API key and workspace, with the cache
   split (5-minute and 1-hour writes, reads).
-* Cost report → ``kind="cost"`` lines; ``amount`` is a decimal **string in cents**.
+* Cost report → ``kind="cost"`` lines; ``amount`` is a decimal **string in cents**. It leaves out
+  Priority Tier spend (Anthropic's docs say so), and every line carries a note saying so.
 * Claude Code usage report → ``kind="estimate"`` lines (``estimated_cost.amount`` is a number in
   cents; an estimate, already inside the cost report for API customers, so never summed as billed).
 * Organisation rate limits (configured, not live) → quotas.
@@ -39,6 +40,9 @@ COSTS = "/v1/organizations/cost_report"
 CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
 RATE_LIMITS = "/v1/organizations/rate_limits"
 PAGE_LIMIT = 31
+
+PRIORITY_TIER_NOTE = "excludes Priority Tier spend (Anthropic's cost report leaves it out)"
+"""Carried on every cost-report line so that wherever the billed figure shows, this shows beside it."""
 
 ADMIN_HINT = (
     "the Anthropic usage and cost reports need an Admin key (sk-ant-admin…), created by an organisation "
@@ -125,7 +129,9 @@ class AnthropicProvider(Provider):
                     result.lines.append(self._usage_line(r, day))
         result.windows.append(self.window("anthropic.usage.messages", start, end))
 
-        # Claude Code: one UTC day per request.
+        # Claude Code: one UTC day per request. A day that fails (401/403/429, an outage) keeps
+        # what was fetched so far, the cost and usage reports included; only the days read
+        # completely are replaced, and the sync reads the rest again next time.
         day = start
         n_days = (end - start).days + 1
         try:
@@ -139,9 +145,13 @@ class AnthropicProvider(Provider):
                     if isinstance(rec, dict):
                         result.lines.extend(self._claude_code_lines(rec, day))
                 day += timedelta(days=1)
-            result.windows.append(self.window("anthropic.claude_code", start, end))
         except NotAvailable:
             result.skipped.append("claude_code")
+            return result
+        except ProviderError as exc:
+            result.errors.append(f"Claude Code report of {day} failed: {exc}")
+        if day > start:
+            result.windows.append(self.window("anthropic.claude_code", start, day - timedelta(days=1)))
         return result
 
     def _cost_line(self, r: dict[str, Any], day: date) -> Any:
@@ -163,6 +173,7 @@ class AnthropicProvider(Provider):
             project=r.get("workspace_id") or "",
             cost_usd=cost,
             currency=r.get("currency") or "usd",
+            note=PRIORITY_TIER_NOTE,
         )
 
     def _usage_line(self, r: dict[str, Any], day: date) -> Any:

@@ -3,7 +3,9 @@
 Rules kept here so each provider module stays a thin translation of providers.md:
 
 * one ``httpx.AsyncClient`` (a shared connection pool) is passed in; modules never create their own;
-* a timeout, a 5xx (and Anthropic's 529) or a 429 is retried up to ``max_retries`` times, waiting
+* a connection that cannot be made (DNS failure, refused, no route) is not retried: it raises
+  :class:`NoNetwork` at once;
+* a timeout, a broken connection, a 5xx (and Anthropic's 529) or a 429 is retried up to ``max_retries`` times, waiting
   ``Retry-After`` when the server sends it (seconds or an HTTP date), else 1, 2, 4, 8… s; the
   sleep function is injectable so tests never sleep;
 * errors are one of the classes below, with a message that says what to do next and never holds
@@ -115,6 +117,14 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    """A short reason from a connect error ("Name or service not known", "Connection refused")."""
+    text = str(exc).strip()
+    if "] " in text:  # "[Errno -2] Name or service not known"
+        text = text.split("] ", 1)[1]
+    return text[:80] or type(exc).__name__
+
+
 def make_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
     """The shared client for provider calls (one pool for all accounts)."""
     return httpx.AsyncClient(
@@ -204,11 +214,15 @@ class ProviderHTTP:
             except httpx.TimeoutException:
                 error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
                 wait = None
-            except (httpx.ConnectError, httpx.NetworkError) as exc:
-                error = self._fail(
+            except httpx.ConnectError as exc:
+                # DNS failure, refused connection, no route: retrying within seconds does not help
+                # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
+                raise self._fail(
                     NoNetwork,
-                    f"cannot reach {httpx.URL(url).host} ({type(exc).__name__}); check the network or --base-url",
-                )
+                    f"cannot reach {httpx.URL(url).host} ({_connect_reason(exc)}); check the network or --base-url",
+                ) from None
+            except httpx.NetworkError as exc:
+                error = self._fail(ProviderDown, f"{shown}: the connection broke ({type(exc).__name__})")
                 wait = None
             except httpx.HTTPError as exc:
                 error = self._fail(ProviderDown, f"{shown} failed ({type(exc).__name__})")
@@ -312,6 +326,9 @@ class UsageResult:
     """Streams re-read completely (their absent rows are deleted)."""
     skipped: list[str] = field(default_factory=list)
     """Endpoints not available on this deployment (404) — not an error."""
+    errors: list[str] = field(default_factory=list)
+    """Parts that failed after others were fetched: what was fetched is kept, and the sync reports
+    the failure and reads the same days again next time."""
 
 
 class Provider:
@@ -332,6 +349,9 @@ class Provider:
     """What a sync brings (one line for the UI and ``keys add``)."""
     supports_usage: ClassVar[bool] = False
     supports_quotas: ClassVar[bool] = False
+    history_streams: ClassVar[tuple[str, ...]] = ()
+    """Streams whose stored lines the sync hands to :meth:`fetch_usage` as ``self.history``
+    (a provider that only reports running totals works from the difference between readings)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -353,6 +373,7 @@ class Provider:
     ) -> None:
         self.account = account
         self.key = key
+        self.history: list[BilledLine] = []
         self.now = now or (lambda: datetime.now(UTC))
         self.http = ProviderHTTP(
             self.id,
@@ -404,13 +425,24 @@ def day_from_unix(ts: Any) -> date:
     return datetime.fromtimestamp(ts, UTC).date()
 
 
+def parse_utc(text: str) -> datetime:
+    """A provider's ISO 8601 / RFC 3339 time as an aware UTC datetime.
+
+    A time without a zone (``"2026-01-16 00:00:00"``) is UTC: provider APIs count in UTC, and
+    reading it as the machine's local time would move buckets to the wrong day. Raises ValueError.
+    """
+    ts = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
 def day_from_iso(text: Any) -> date:
+    """The UTC day of a provider's bucket date (``2026-08-05``, ``2026-08-05T00:00:00Z``, ``2026-08-05 00:00:00``)."""
     if not isinstance(text, str):
         raise BadResponse("bucket date is not a string")
     try:
         if len(text) == 10:
             return date.fromisoformat(text)
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).date()
+        return parse_utc(text).date()
     except ValueError:
         raise BadResponse(f"bucket date {text[:40]!r} is not ISO 8601") from None
 

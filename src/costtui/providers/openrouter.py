@@ -1,8 +1,15 @@
 """OpenRouter (``sk-or-v1-…``); providers.md section 4.1. All amounts are numbers in USD.
 
 * ``GET /key`` (any key): the key's limit, what remains, and usage today/this week/this month → quotas.
-  With an inference key the day's usage is also kept as a ``cost`` line for that day
-  (``openrouter.key_daily``), updated in place by each sync of the day.
+* With an ordinary (inference) key, ``GET /key`` is also the only source of daily spend, and it
+  has no history: ``usage_daily`` covers the current UTC day only and resets at midnight, while
+  ``usage`` is a running total that never resets. Each sync therefore records, on the day's
+  ``openrouter.key_daily`` line, today's spend so far (``usage_daily``) and the running total at
+  00:00 UTC (``usage - usage_daily``, in ``quantity``). The next sync on a later day takes the
+  difference of the two running totals: that is the exact spend of the days in between, so
+  nothing spent between the last sync and midnight is lost. One day in between gets it exactly;
+  several days share it evenly (with a note saying so). Days before the first reading have no
+  data: they are stored with an unknown cost (NULL), not $0.
 * ``GET /credits`` (management key): purchased vs used credits → a ``credits`` quota.
 * ``GET /activity`` (management key): the last 30 completed UTC days by model → ``cost`` lines.
   A management account replaces the per-key daily line: do not add both for the same money.
@@ -11,9 +18,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from costtui.models import QuotaSnapshot, to_decimal
+from costtui.models import BilledLine, QuotaSnapshot, to_decimal
 from costtui.providers.base import (
     NotAvailable,
     Progress,
@@ -25,6 +33,14 @@ from costtui.providers.base import (
     expect_dict,
     expect_list,
 )
+
+KEY_DAILY = "openrouter.key_daily"
+KEY_LINE_ITEM = "key usage"
+RUNNING_TOTAL_UNIT = "usd_total_at_day_start"
+"""``quantity`` of a key_daily line: the key's running ``usage`` at 00:00 UTC of that day."""
+SPREAD_NOTE = "estimated: OpenRouter gave one total for the days between two syncs; it is spread evenly over them"
+UNKNOWN_NOTE = "unknown: an ordinary OpenRouter key keeps no daily history before costtui's first sync"
+NANO = Decimal("0.000000001")
 
 
 def _next_reset(period: str | None, now: datetime) -> datetime | None:
@@ -52,6 +68,7 @@ class OpenRouterProvider(Provider):
     what = "key limit and usage (day/week/month); credits and daily activity with a management key"
     supports_usage = True
     supports_quotas = True
+    history_streams = (KEY_DAILY,)
 
     async def _key_info(self) -> dict[str, Any]:
         body = expect_dict(await self.http.get_json("/key"), "/key response", self.id)
@@ -151,14 +168,71 @@ class OpenRouterProvider(Provider):
         if progress:
             progress("openrouter: key usage today")
         data = await self._key_info()
-        if data.get("usage_daily") is not None:
-            result.lines.append(
-                self.line(
-                    stream="openrouter.key_daily",
-                    kind="cost",
-                    day=today,
-                    line_item="key usage (today so far)",
-                    cost_usd=_num(data["usage_daily"]),
-                )
-            )
+        daily, total = _num(data.get("usage_daily")), _num(data.get("usage"))
+        if daily is None:
+            return result
+        at_midnight = total - daily if total is not None else None
+        lines, first_day = self._key_daily_lines(start, today, daily, at_midnight)
+        result.lines.extend(lines)
+        # first_day..today are written completely (this also replaces an older label of those days).
+        result.windows.append(self.window(KEY_DAILY, first_day, today))
         return result
+
+    def _key_line(
+        self, day: date, cost: Decimal | None, running: Decimal | None = None, note: str | None = None
+    ) -> BilledLine:
+        return self.line(
+            stream=KEY_DAILY,
+            kind="cost",
+            day=day,
+            line_item=KEY_LINE_ITEM,
+            cost_usd=cost,
+            quantity=running,
+            quantity_unit=RUNNING_TOTAL_UNIT if running is not None else None,
+            note=note,
+        )
+
+    def _key_daily_lines(
+        self, start: date, today: date, daily: Decimal, at_midnight: Decimal | None
+    ) -> tuple[list[BilledLine], date]:
+        """Today's line plus what the difference of running totals says about the days before,
+        and the first day from which every day is in the list."""
+        stored = [ln for ln in self.history if ln.stream == KEY_DAILY and ln.day < today]
+        readings = [ln for ln in stored if ln.quantity is not None]
+        previous = max(readings, key=lambda ln: ln.day) if readings and at_midnight is not None else None
+        lines = [self._key_line(today, daily, at_midnight)]
+        if previous is None:
+            # No earlier reading: what the days before today cost is unknown (not $0).
+            known = {ln.day for ln in stored}
+            day = start
+            while day < today:
+                if day not in known:
+                    lines.append(self._key_line(day, None, note=UNKNOWN_NOTE))
+                day += timedelta(days=1)
+            return lines, today
+        assert at_midnight is not None and previous.quantity is not None
+        spent = at_midnight - previous.quantity  # exact spend of previous.day .. today - 1
+        n = (today - previous.day).days
+        if n == 1:
+            lines.append(self._key_line(previous.day, spent, previous.quantity))
+            return lines, previous.day
+        gap = sorted((ln for ln in stored if ln.day >= previous.day), key=lambda ln: ln.day)
+        if previous.note == SPREAD_NOTE and len(gap) == n:
+            # An earlier sync today already shared this total out: keep its split (so that syncing
+            # again changes nothing); a late correction of the total goes to the last day.
+            diff = spent - sum((ln.cost_usd or Decimal(0) for ln in gap), start=Decimal(0))
+            gap[-1] = gap[-1].model_copy(update={"cost_usd": (gap[-1].cost_usd or Decimal(0)) + diff})
+            return [
+                *lines,
+                *(BilledLine(**ln.model_dump(include=set(BilledLine.model_fields))) for ln in gap),
+            ], previous.day
+        # Several days without a sync: the first one had at least what was read that day; the
+        # rest of the total is shared evenly, the rounding remainder on the last day.
+        first = previous.cost_usd or Decimal(0)
+        rest = spent - first
+        share = (rest / n).quantize(NANO, rounding=ROUND_DOWN)
+        for i in range(n):
+            day = previous.day + timedelta(days=i)
+            cost = share + (first if i == 0 else Decimal(0)) + (rest - share * n if i == n - 1 else Decimal(0))
+            lines.append(self._key_line(day, cost, previous.quantity if i == 0 else None, SPREAD_NOTE))
+        return lines, previous.day

@@ -21,7 +21,7 @@ import httpx
 from pydantic import SecretStr
 
 from costtui.models import QuotaSnapshot
-from costtui.providers.base import USER_AGENT, ProviderHTTP, Sleep
+from costtui.providers.base import USER_AGENT, ProviderHTTP, Sleep, parse_utc
 
 _DUR = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 PROBE_MODELS = {
@@ -64,10 +64,9 @@ def _rfc3339(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_utc(value)
     except ValueError:
         return None
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
 
 
 def _lower(headers: Mapping[str, str]) -> dict[str, str]:

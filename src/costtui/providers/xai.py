@@ -2,7 +2,8 @@
 
 The team id comes from the account option ``team_id``; without it the key-validation endpoint
 (``/auth/management-keys/validation`` → ``scopeId``) is asked. Amounts are USD **cents** in
-``{"val": "..."}`` strings, and remaining prepaid credit is a **negative** accounting value.
+``{"val": "..."}`` strings, and remaining prepaid credit is a **negative** accounting value. It is
+the *posted* ledger, which lags the console mid-cycle; the quota's detail says so.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from costtui.models import QuotaSnapshot, cents_to_usd
 from costtui.providers.base import BadResponse, Provider, expect_dict
 
 VALIDATION = "/auth/management-keys/validation"
+POSTED_NOTE = "posted balance: lags the console mid-cycle by spend not yet posted"
+"""The prepaid balance is the posted ledger; the console's live figure can be lower until the
+cycle's spend is posted."""
 
 
 class XAIProvider(Provider):
@@ -54,4 +58,4 @@ class XAIProvider(Provider):
             remaining = -cents_to_usd(total["val"])  # negative accounting value = credit left
         except ValueError:
             raise BadResponse("xai: total.val is not a number") from None
-        return [self.quota(kind="balance", scope="prepaid", remaining=remaining, unit="usd")]
+        return [self.quota(kind="balance", scope="prepaid", remaining=remaining, unit="usd", detail=POSTED_NOTE)]

@@ -34,9 +34,9 @@ from pydantic import SecretStr
 
 from costtui import secrets
 from costtui.config import SyncSettings
-from costtui.models import Account, QuotaSnapshot
+from costtui.models import Account, BilledLine, QuotaSnapshot
 from costtui.providers import get_info, make_provider
-from costtui.providers.base import ProviderError, Sleep, make_http_client
+from costtui.providers.base import NoNetwork, ProviderError, Sleep, make_http_client
 from costtui.secrets import Credentials
 from costtui.store import Store
 
@@ -94,6 +94,12 @@ def usage_window(
     if synced_through is None:
         return today - timedelta(days=settings.backfill_days - 1), today
     return min(today, synced_through - timedelta(days=settings.overlap_days)), today
+
+
+def _history(store: Store, account: Account, streams: Sequence[str]) -> list[BilledLine]:
+    """The account's stored lines of ``streams`` (what a provider of running totals read before)."""
+    lines = store.billing.billed_lines(provider=account.provider, account=account.name)
+    return [line for line in lines if line.stream in streams]
 
 
 CONFIGURED_EVERY = timedelta(hours=6)
@@ -162,10 +168,16 @@ async def sync_account(
     provider = make_provider(
         account, key, client, sleep=sleep, max_retries=settings.max_retries, timeout=settings.timeout_seconds, now=clock
     )
+    unreachable: str | None = None
     for plane in planes:
         if plane == "usage" and not provider.supports_usage:
             continue
         if plane == "quota" and not provider.supports_quotas:
+            continue
+        if unreachable is not None:
+            # The host could not be reached a moment ago: the other planes fail the same way, at once.
+            await asyncio.to_thread(store.billing.mark_error, account.id, plane, unreachable, clock())
+            reports.append(SyncReport(account.label, plane, False, unreachable))
             continue
         try:
             if plane == "usage":
@@ -176,12 +188,16 @@ async def sync_account(
             raise
         except ProviderError as exc:
             message = _redact(str(exc), key)
-            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            # Info, not warning: the failure reaches people once, through the reports
+            # (`costtui sync` prints them, `serve` logs them, the TUI shows them).
+            log.info("sync %s %s failed: %s", account.label, plane, message)
             await asyncio.to_thread(store.billing.mark_error, account.id, plane, message, clock())
             reports.append(SyncReport(account.label, plane, False, message))
+            if isinstance(exc, NoNetwork):
+                unreachable = message
         except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
             message = _redact(f"unexpected {type(exc).__name__}: {exc}", key)
-            log.warning("sync %s %s failed: %s", account.label, plane, message)
+            log.info("sync %s %s failed: %s", account.label, plane, message, exc_info=True)
             await asyncio.to_thread(store.billing.mark_error, account.id, plane, message[:500], clock())
             reports.append(SyncReport(account.label, plane, False, message))
     return reports
@@ -211,11 +227,18 @@ async def _sync_usage(
             if progress:
                 progress(f"{account.label}: {msg} [part {_i}/{len(chunks)}]")
 
+        if provider.history_streams:
+            provider.history = await asyncio.to_thread(_history, store, account, provider.history_streams)
         result = await provider.fetch_usage(lo, hi, step)
         written = await asyncio.to_thread(store.billing.record_billed, result.lines, result.windows, now=clock())
         report.written += written.written
         report.deleted += written.deleted
         report.skipped = sorted(set(report.skipped) | set(result.skipped))
+        if result.errors:
+            # What was fetched is stored; the watermark stays, so the next sync reads these days again.
+            raise ProviderError(
+                f"{'; '.join(result.errors)} (what was already fetched is kept; the next sync reads these days again)"
+            )
         # Today is still moving: the watermark is the last *complete* day.
         through = min(hi, today - timedelta(days=1))
         await asyncio.to_thread(store.billing.mark_success, account_id, "usage", synced_through=through, now=clock())

@@ -240,6 +240,8 @@ class BilledSummary:
     first_day: date | None = None
     last_day: date | None = None
     manual_usd: Decimal = Decimal(0)
+    unknown_days: int = 0
+    """Days with a money line whose cost the provider could not tell (NULL): not $0, unknown."""
 
 
 # --------------------------------------------------------------------------- quotas
@@ -643,14 +645,19 @@ class BillingStore:
             lo, hi = date.fromisoformat(r["lo"]), date.fromisoformat(r["hi"])
             out.first_day = lo if out.first_day is None else min(out.first_day, lo)
             out.last_day = hi if out.last_day is None else max(out.last_day, hi)
+        out.unknown_days = int(
+            self.store.scalar(f"SELECT COUNT(DISTINCT day) FROM billed_costs {where} AND cost_nusd IS NULL", params)
+            or 0
+        )
         return out
 
-    def billed_by_day(self, start: date, end: date, provider: str | None = None) -> dict[date, Decimal]:
+    def billed_by_day(self, start: date, end: date, provider: str | None = None) -> dict[date, Decimal | None]:
+        """Money owed per day; None for a day whose only lines have an unknown cost (absent: nothing billed)."""
         where, params = _where(provider, None, MONEY_KINDS, start, end)
         rows = self.store.query(
             f"SELECT day, SUM(cost_nusd) AS nusd FROM billed_costs {where} GROUP BY day ORDER BY day", params
         )
-        return {date.fromisoformat(r["day"]): from_nusd(r["nusd"]) for r in rows}
+        return {date.fromisoformat(r["day"]): None if r["nusd"] is None else from_nusd(r["nusd"]) for r in rows}
 
     # ------------------------------------------------------------------ quotas
 

@@ -66,6 +66,8 @@ class AccountCard:
     history: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
     billed_30d: Decimal = Decimal(0)
     key_source: str = ""
+    billed_notes: list[str] = field(default_factory=list)
+    """Caveats the provider attached to the billed figure (e.g. what it leaves out)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
     """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
     from costtui import secrets
     from costtui.analytics.health import account_health
-    from costtui.models import MONEY_KINDS
+    from costtui.models import MONEY_KINDS, billed_notes
 
     cred = credentials or secrets.Credentials()
 
@@ -104,15 +106,10 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
                 )
                 values = [p.remaining if p.remaining is not None else p.used for p in points]
                 history[(q.kind, q.scope)] = [v for v in values if v is not None]
-        billed = sum(
-            (
-                ln.cost_usd or Decimal(0)
-                for ln in store.billing.billed_lines(
-                    provider=a.provider, account=a.name, kinds=list(MONEY_KINDS), start=since, end=today
-                )
-            ),
-            start=Decimal(0),
+        lines = store.billing.billed_lines(
+            provider=a.provider, account=a.name, kinds=list(MONEY_KINDS), start=since, end=today
         )
+        billed = sum((ln.cost_usd or Decimal(0) for ln in lines), start=Decimal(0))
         env = secrets.env_secret(a.secret_name)
         cards.append(
             AccountCard(
@@ -122,6 +119,7 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
                 history=history,
                 billed_30d=billed,
                 key_source=f"env {env[0]}" if env else "",
+                billed_notes=billed_notes(lines),
             )
         )
     summary = store.billing.billed_summary(since, today)
@@ -209,9 +207,7 @@ LABELS = {
 }
 
 
-def quota_row(
-    q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH
-) -> tuple[Text, RenderableType]:
+def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH) -> tuple[Text, Text]:
     label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
         label += f" ({q.window})"
@@ -242,6 +238,8 @@ def quota_row(
     spark = sparkline(history)
     if spark:
         line.append(f"  {spark}", style="cyan")
+    if q.detail and not q.kind.startswith("configured_rate_limit"):
+        line.append(f"\n{q.detail}", style="dim italic")
     return Text(label, style="dim"), line
 
 
@@ -285,6 +283,7 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
     if card.key_source:
         footer.append(f" · key from {card.key_source}", style="dim")
     parts: list[RenderableType] = [grid, footer]
+    parts.extend(Text(f"billed: {note}", style="dim italic") for note in card.billed_notes)
     if h.health == "error" and h.last_error:
         parts.append(Text(f"last error: {h.last_error}", style="red"))
     return Group(*parts)
