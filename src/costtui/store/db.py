@@ -278,9 +278,7 @@ class Store:
                     result.duplicate_ids.append(event_id)
                     continue
                 existing.add(event_id)  # a second copy later in the batch is a duplicate too
-                row = event_row(
-                    e, to_nusd(price.cost_usd), price.source, self._price_version_id(conn, price.version)
-                )
+                row = event_row(e, to_nusd(price.cost_usd), price.source, self._price_version_id(conn, price.version))
                 rows.append(row)
                 accepted_ids.append(event_id)
                 rollup.add_event(row)
