@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from genai_prices import Usage, data_snapshot
 from genai_prices import __version__ as GENAI_PRICES_VERSION
@@ -43,9 +43,8 @@ PROVIDER_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class Price:
-    """The outcome of pricing one event."""
+class Price(NamedTuple):
+    """The outcome of pricing one event (a tuple: one is made per event)."""
 
     cost_usd: Decimal | None
     version: str | None
@@ -267,14 +266,13 @@ class _GenaiPlan:
                     self.rates[bucket] = found_rates
             return UNPRICED if found is None else Price(found[0], found[1], "priced")
         r_in, r_read, r_w5, r_w1, r_out = rates
-        write_1h = event.cache_write_1h_tokens
-        exact = (
-            event.input_tokens * r_in
-            + event.cache_read_tokens * r_read
-            + (event.cache_write_tokens - write_1h) * r_w5
-            + write_1h * r_w1
-            + event.output_tokens * r_out
-        )
+        exact = event.input_tokens * r_in + event.output_tokens * r_out
+        # Most events have no cache tokens: skip the Decimal products that would add zero.
+        if event.cache_read_tokens:
+            exact += event.cache_read_tokens * r_read
+        if event.cache_write_tokens:
+            write_1h = event.cache_write_1h_tokens
+            exact += (event.cache_write_tokens - write_1h) * r_w5 + write_1h * r_w1
         return Price(exact.quantize(NANO, rounding=ROUND_HALF_EVEN), self.resolved.version, "priced")
 
 

@@ -52,6 +52,10 @@ PASS_THROUGH = tuple(name for name in CLIENT_FIELDS if name not in _READ_HERE)
 PASS_THROUGH_SET = frozenset(PASS_THROUGH)
 
 
+# The model's own compiled validator (UsageEvent.model_validate without its per-call Python).
+_validate_event = UsageEvent.__pydantic_validator__.validate_python
+
+
 def _string_fields() -> tuple[str, ...]:
     """Pass-through fields that only a string (or null) can fill: checked here so that the message
     says what was sent ("got a number")."""
@@ -411,7 +415,7 @@ def parse_event(
             raise EventInvalid(f"cost_usd must be a number or a decimal string, got {_type(data['cost_usd'])}")
         data["cost_source"] = "client"
     try:
-        return UsageEvent.model_validate(data)
+        return _validate_event(data)
     except ValidationError as exc:
         raise EventInvalid(format_validation(exc)) from None
 
