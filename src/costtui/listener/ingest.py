@@ -203,9 +203,10 @@ def count(obj: dict[str, Any], name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         raise EventInvalid(f"{name} must be a non-negative integer, got {_type(value)}")
     if not isinstance(value, int):
-        if not value.is_finite() or value != value.to_integral_value():
+        number = Decimal(value)  # exact for a float too
+        if not number.is_finite() or number != number.to_integral_value():
             raise EventInvalid(f"{name} must be a whole number, got {value}")
-        value = int(value)
+        value = int(number)
     if value < 0:
         raise EventInvalid(f"{name} must not be negative, got {value}")
     if value > MAX_TOKENS:
@@ -301,9 +302,9 @@ def _tokens(obj: dict[str, Any], provider: str) -> dict[str, int]:
         if completion is not None and given.get("output_tokens") is not None and completion != given["output_tokens"]:
             raise EventInvalid("completion_tokens and output_tokens disagree")
         out = dict(ZERO_TOKENS)
-        for name, value in given.items():
-            if value:
-                out[name] = value
+        for name, sent in given.items():
+            if sent:
+                out[name] = sent
         if completion is not None:
             out["output_tokens"] = completion
         if prompt is not None:
