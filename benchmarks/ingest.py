@@ -38,6 +38,21 @@ def event(i: int, run: str) -> dict[str, Any]:
     }
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (Linux); None elsewhere.
+
+    On a shared machine wall-clock rates depend on the neighbours; CPU time per event does not
+    (much), so it is reported beside them.
+    """
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -94,6 +109,7 @@ async def run_phase(
     per_request: int,
     max_seconds: float,
     run: str,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -120,11 +136,17 @@ async def run_phase(
                     errors += 1
             latencies.append(time.perf_counter() - t0)
 
+    server_cpu0, client_cpu0 = cpu_seconds(server_pid), time.process_time()
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - start
+    server_cpu1, client_cpu = cpu_seconds(server_pid), time.process_time() - client_cpu0
     done = len(latencies)
+    events = max(1, done * per_request)
+    server_us = None if server_cpu0 is None or server_cpu1 is None else (server_cpu1 - server_cpu0) / events * 1e6
     return {
+        "server_cpu_us": server_us,
+        "client_cpu_us": client_cpu / events * 1e6,
         "requests": done,
         "events": done * per_request,
         "errors": errors,
@@ -186,6 +208,7 @@ async def main() -> None:
                 per_request=1,
                 max_seconds=args.max_seconds,
                 run=run + "s",
+                server_pid=proc.pid if proc else None,
             )
             batch = await run_phase(
                 session,
@@ -196,6 +219,7 @@ async def main() -> None:
                 per_request=args.batch_size,
                 max_seconds=args.max_seconds,
                 run=run + "b",
+                server_pid=proc.pid if proc else None,
             )
     finally:
         if proc is not None:
@@ -215,6 +239,9 @@ async def main() -> None:
         f" = {batch['events_per_s']:,.0f} events/s  p50 {batch['p50_ms']:.1f} ms  p99 {batch['p99_ms']:.1f} ms"
         f"  errors {batch['errors']}  (target >= 100,000 events/s)"
     )
+    for name, phase in (("single events", single), ("batches", batch)):
+        server = f"server {phase['server_cpu_us']:.1f}" if phase["server_cpu_us"] is not None else "server ?"
+        print(f"  CPU per event, {name}: {server} µs, client {phase['client_cpu_us']:.1f} µs")
 
 
 if __name__ == "__main__":

@@ -100,3 +100,15 @@ def no_sqlite_on_loop(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     for name in ("query", "scalar", "transaction"):
         monkeypatch.setattr(Store, name, guarded(name))
     yield offenders
+
+
+@pytest.fixture(autouse=True)
+def _costtui_logger_restored() -> Iterator[None]:
+    """`costtui serve` run in-process (CliRunner) gives the ``costtui`` logger its own handler and
+    stops propagation; later tests read logs through caplog, so each test starts from the default."""
+    import logging
+
+    logger = logging.getLogger("costtui")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -25,10 +26,36 @@ from pydantic import (
     model_validator,
 )
 
+# The limits of one event, stated once: the model enforces them and every edge (ingest, OTLP)
+# names them in its own messages.
+MAX_NAME = 200
+"""Names, ids and labels (model, app, user, a tag...)."""
+MAX_TEXT = 2000
+"""Free text (an error message)."""
+MAX_TOKENS = 10**12
+"""Any one token count."""
+MAX_TAGS = 32
+MAX_LATENCY_MS = 86_400_000
+"""One day."""
+MAX_EVENT_COST_USD = Decimal(1_000_000)
+
+
+@dataclass(frozen=True)
+class FieldRole:
+    """A marker in a field's annotation that the ingest edge and the store read (see fields_with)."""
+
+    name: str
+
+
+TOKENS = FieldRole("tokens")
+"""A token count, in the costtui convention (input = uncached)."""
+SERVER = FieldRole("server")
+"""Set by the server (source, pricing, key fingerprint), never by an ingest client."""
+
 # Bounded strings: a client cannot push a megabyte into a model name.
-ShortStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongStr = Annotated[str, StringConstraints(max_length=2000)]
-TokenCount = Annotated[int, Field(ge=0, le=10**12)]
+ShortStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
+LongStr = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+TokenCount = Annotated[int, Field(ge=0, le=MAX_TOKENS), TOKENS]
 
 EventStatus = Literal["ok", "error"]
 SOURCES = ("ingest", "otlp", "proxy", "claude_code", "codex", "gemini_cli", "manual", "demo", "provider")
@@ -64,22 +91,22 @@ class UsageEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] | None = None
     """Stable id: the client's, the provider's response id, or a hash of the content."""
     ts: datetime
     """When the request happened (UTC)."""
     provider: ShortStr
     model: ShortStr
     operation: ShortStr = "chat"
-    source: ShortStr = "ingest"
+    source: Annotated[ShortStr, SERVER] = "ingest"
     app: ShortStr | None = None
     """The app a tracking token belongs to."""
-    api_key_fp: ShortStr | None = None
+    api_key_fp: Annotated[ShortStr | None, SERVER] = None
     """Fingerprint of the API key used (prefix…last4), never the key."""
     user: ShortStr | None = None
     team: ShortStr | None = None
     project: ShortStr | None = None
-    tags: list[ShortStr] = Field(default_factory=list, max_length=32)
+    tags: list[ShortStr] = Field(default_factory=list, max_length=MAX_TAGS)
 
     input_tokens: TokenCount = 0
     """Uncached input tokens."""
@@ -93,7 +120,7 @@ class UsageEvent(BaseModel):
     reasoning_tokens: TokenCount = 0
     """The part of ``output_tokens`` spent on reasoning."""
 
-    latency_ms: Annotated[int, Field(ge=0, le=86_400_000)] | None = None
+    latency_ms: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None = None
     status: EventStatus = "ok"
     status_code: Annotated[int, Field(ge=100, le=599)] | None = None
     error: LongStr | None = None
@@ -101,9 +128,9 @@ class UsageEvent(BaseModel):
 
     cost_usd: Decimal | None = None
     """Cost in USD; None until priced (or when the client did not know it)."""
-    cost_source: Literal["client", "priced", "override", "unpriced"] | None = None
-    price_version: Annotated[str, StringConstraints(max_length=200)] | None = None
-    unpriced: bool = False
+    cost_source: Annotated[Literal["client", "priced", "override", "unpriced"] | None, SERVER] = None
+    price_version: Annotated[Annotated[str, StringConstraints(max_length=MAX_NAME)] | None, SERVER] = None
+    unpriced: Annotated[bool, SERVER] = False
 
     @field_validator("ts")
     @classmethod
@@ -118,7 +145,7 @@ class UsageEvent(BaseModel):
         result = to_decimal(value)
         if result < 0:
             raise ValueError("cost_usd must not be negative")
-        if result > Decimal("1000000"):
+        if result > MAX_EVENT_COST_USD:
             raise ValueError("cost_usd is implausibly large for one event (> $1,000,000)")
         return result
 
@@ -162,6 +189,19 @@ class UsageEvent(BaseModel):
         )
         digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
         return "h:" + digest[:32]
+
+
+def fields_with(role: FieldRole) -> tuple[str, ...]:
+    """The UsageEvent fields marked with ``role``, in the model's order."""
+    return tuple(name for name, info in UsageEvent.model_fields.items() if role in info.metadata)
+
+
+EVENT_FIELDS: tuple[str, ...] = tuple(UsageEvent.model_fields)
+"""Every field of the record, in the model's order (the store's column order follows it)."""
+TOKEN_FIELDS = fields_with(TOKENS)
+SERVER_FIELDS = fields_with(SERVER)
+CLIENT_FIELDS = tuple(name for name in EVENT_FIELDS if name not in SERVER_FIELDS)
+"""What an ingest client may send under the record's own names."""
 
 
 def decimal_str(amount: Decimal) -> str:

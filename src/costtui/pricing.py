@@ -7,12 +7,12 @@ is never counted as $0 silently: the event is marked ``unpriced`` and its cost s
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from genai_prices import Usage, data_snapshot
 from genai_prices import __version__ as GENAI_PRICES_VERSION
@@ -26,9 +26,8 @@ MTOK = Decimal(1_000_000)
 NANO = Decimal("0.000000001")
 
 
-@dataclass(frozen=True)
-class Price:
-    """The outcome of pricing one event."""
+class Price(NamedTuple):
+    """The outcome of pricing one event (a tuple: one is made per event)."""
 
     cost_usd: Decimal | None
     version: str | None
@@ -204,15 +203,82 @@ def override_cost(override: PriceOverride, event: UsageEvent) -> Decimal:
     return quantize(amount)
 
 
+UNPRICED = Price(None, None, "unpriced")
+
+
+class _GenaiPlan:
+    """How to price one (provider, model, day) from the bundled prices: the resolved model and,
+    per price tier, the per-token rates once they are verified against genai-prices itself."""
+
+    __slots__ = ("day", "model", "provider", "rates", "resolved")
+
+    def __init__(self, model: str, provider: str | None, day: date, resolved: _Resolved) -> None:
+        self.model = model
+        self.provider = provider
+        self.day = day
+        self.resolved = resolved
+        self.rates: dict[int, tuple[Decimal, ...]] = {}
+
+    def __call__(self, event: UsageEvent) -> Price:
+        total_in = event.input_tokens + event.cache_read_tokens + event.cache_write_tokens
+        thresholds = self.resolved.thresholds
+        bucket = _bucket(thresholds, total_in) if thresholds else 0
+        rates = self.rates.get(bucket)
+        if rates is None:
+            found = _genai_price(
+                self.model,
+                self.provider,
+                self.day,
+                total_in,
+                event.cache_read_tokens,
+                event.cache_write_tokens,
+                event.cache_write_1h_tokens,
+                event.output_tokens,
+            )
+            key = (self.model, self.provider, self.day, bucket)
+            if _VERIFIED.get(key):
+                found_rates = _rates(*key)
+                if found_rates is not None:
+                    self.rates[bucket] = found_rates
+            return UNPRICED if found is None else Price(found[0], found[1], "priced")
+        r_in, r_read, r_w5, r_w1, r_out = rates
+        exact = event.input_tokens * r_in + event.output_tokens * r_out
+        # Most events have no cache tokens: skip the Decimal products that would add zero.
+        if event.cache_read_tokens:
+            exact += event.cache_read_tokens * r_read
+        if event.cache_write_tokens:
+            write_1h = event.cache_write_1h_tokens
+            exact += (event.cache_write_tokens - write_1h) * r_w5 + write_1h * r_w1
+        return Price(exact.quantize(NANO, rounding=ROUND_HALF_EVEN), self.resolved.version, "priced")
+
+
 class Pricer:
-    """Prices events. Holds the user's overrides; genai-prices supplies everything else."""
+    """Prices events. Holds the user's overrides; genai-prices supplies everything else.
+
+    What prices a (provider, model, day) is looked up once and kept (an override, the bundled
+    price's per-token rates, or "unpriced"); changing the overrides drops what was kept.
+    """
+
+    MAX_PLANS = 4096
 
     def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
+        self._plans: dict[tuple[str, str, date], Callable[[UsageEvent], Price]] = {}
         self.set_overrides(overrides)
 
     def set_overrides(self, overrides: Iterable[PriceOverride]) -> None:
         # Newest effective_from first, so the first match wins.
         self._overrides = sorted(overrides, key=lambda o: o.effective_from or date.min, reverse=True)
+        self._plans = {}
+
+    def _plan(self, provider: str, model: str, day: date) -> Callable[[UsageEvent], Price]:
+        override = self.find_override(model, provider, day)
+        if override is not None:
+            return lambda event: Price(override_cost(override, event), override.version, "override")
+        genai = pricing_provider(provider)
+        resolved = _resolve(model, genai, day)
+        if resolved is None:
+            return lambda event: UNPRICED
+        return _GenaiPlan(model, genai, day, resolved)
 
     def find_override(self, model: str, provider: str | None, day: date) -> PriceOverride | None:
         for o in self._overrides:
@@ -230,23 +296,13 @@ class Pricer:
     def price(self, event: UsageEvent, *, keep_client_cost: bool = True) -> Price:
         if keep_client_cost and event.cost_usd is not None and event.cost_source in (None, "client"):
             return Price(quantize(event.cost_usd), "client", "client")
-        day = event.ts.date()
-        override = self.find_override(event.model, event.provider, day)
-        if override is not None:
-            return Price(override_cost(override, event), override.version, "override")
-        found = _genai_price(
-            event.model,
-            pricing_provider(event.provider),
-            day,
-            event.total_input_tokens,
-            event.cache_read_tokens,
-            event.cache_write_tokens,
-            event.cache_write_1h_tokens,
-            event.output_tokens,
-        )
-        if found is None:
-            return Price(None, None, "unpriced")
-        return Price(found[0], found[1], "priced")
+        key = (event.provider, event.model, event.ts.date())
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= self.MAX_PLANS:
+                self._plans = {}
+            plan = self._plans[key] = self._plan(*key)
+        return plan(event)
 
     def apply(self, event: UsageEvent, *, keep_client_cost: bool = True) -> UsageEvent:
         """Return the event with its cost, price version and unpriced flag filled in."""

@@ -26,56 +26,51 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from costtui.models import UsageEvent, anthropic_usage, openai_usage
+from costtui.models import (
+    CLIENT_FIELDS,
+    MAX_LATENCY_MS,
+    MAX_TOKENS,
+    SERVER_FIELDS,
+    TOKEN_FIELDS,
+    UsageEvent,
+    anthropic_usage,
+    openai_usage,
+)
 from costtui.vocabulary import canonical_provider, infer_provider
 
-MAX_COUNT = 10**12
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
 
-TOKEN_FIELDS = (
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-)
+# Accepted beside the record's own fields: the Cost Guardian shape and a provider's usage object.
+INGEST_ONLY_FIELDS = ("timestamp", "tracking_token", "prompt_tokens", "completion_tokens", "total_tokens", "usage")
+KNOWN_FIELDS = frozenset((*CLIENT_FIELDS, *INGEST_ONLY_FIELDS))
 TOKEN_FIELD_SET = frozenset(TOKEN_FIELDS)
 ZERO_TOKENS = dict.fromkeys(TOKEN_FIELDS, 0)
-PASS_THROUGH = (
-    "event_id",
-    "provider",
-    "model",
-    "operation",
-    "user",
-    "team",
-    "project",
-    "tags",
-    "status",
-    "error",
-    "cost_usd",
-)
+# The record's fields parse_event reads itself; every other client field passes through to the
+# model's own validation.
+_READ_HERE = frozenset({"ts", "app", "latency_ms", "status_code", "cache_hit", *TOKEN_FIELDS})
+PASS_THROUGH = tuple(name for name in CLIENT_FIELDS if name not in _READ_HERE)
 PASS_THROUGH_SET = frozenset(PASS_THROUGH)
-STRING_FIELDS = frozenset({"event_id", "operation", "user", "team", "project", "error", "status"})
-KNOWN_FIELDS = frozenset(
-    {
-        *TOKEN_FIELDS,
-        *PASS_THROUGH,
-        "ts",
-        "timestamp",
-        "app",
-        "tracking_token",
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "usage",
-        "latency_ms",
-        "status_code",
-        "cache_hit",
-    }
-)
-SERVER_FIELDS = frozenset({"source", "cost_source", "price_version", "unpriced", "api_key_fp"})
+
+
+# The model's own compiled validator (UsageEvent.model_validate without its per-call Python).
+_validate_event = UsageEvent.__pydantic_validator__.validate_python
+
+
+def _string_fields() -> tuple[str, ...]:
+    """Pass-through fields that only a string (or null) can fill: checked here so that the message
+    says what was sent ("got a number")."""
+    props = UsageEvent.model_json_schema()["properties"]
+    found = []
+    for name in PASS_THROUGH:
+        schema = props[name]
+        types = {part.get("type") for part in schema.get("anyOf", [schema])}
+        if types <= {"string", "null"}:
+            found.append(name)
+    return tuple(found)
+
+
+STRING_FIELDS = _string_fields()
 
 
 class BodyError(Exception):
@@ -172,19 +167,22 @@ def _type(value: Any) -> str:
 
 def count(obj: dict[str, Any], name: str) -> int | None:
     """A token count: a non-negative integer (an integral number is accepted), or None if absent."""
-    if name not in obj or obj[name] is None:
+    value = obj.get(name)
+    if value is None:
         return None
-    value = obj[name]
+    if type(value) is int and 0 <= value <= MAX_TOKENS:
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
         raise EventInvalid(f"{name} must be a non-negative integer, got {_type(value)}")
     if not isinstance(value, int):
-        if not value.is_finite() or value != value.to_integral_value():
+        number = Decimal(value)  # exact for a float too
+        if not number.is_finite() or number != number.to_integral_value():
             raise EventInvalid(f"{name} must be a whole number, got {value}")
-        value = int(value)
+        value = int(number)
     if value < 0:
         raise EventInvalid(f"{name} must not be negative, got {value}")
-    if value > MAX_COUNT:
-        raise EventInvalid(f"{name} is implausibly large ({value} > 10^12)")
+    if value > MAX_TOKENS:
+        raise EventInvalid(f"{name} is implausibly large ({value} > {MAX_TOKENS:,})")
     return value
 
 
@@ -221,6 +219,16 @@ def parse_ts(value: Any, now: datetime) -> datetime:
     return ts
 
 
+def provider_of(given: Any, model: str) -> str:
+    """The event's provider: the one the client gave, else guessed from the model name. Every
+    ingested event's provider is settled here."""
+    if given is None:
+        return infer_provider(model)
+    if not isinstance(given, str):
+        raise EventInvalid(f"provider must be a string, got {_type(given)}")
+    return canonical_provider(given)
+
+
 def _tokens(obj: dict[str, Any], provider: str) -> dict[str, int]:
     """Token fields in the costtui convention (input = uncached), whatever shape was sent."""
     prompt = count(obj, "prompt_tokens") if "prompt_tokens" in obj else None
@@ -244,7 +252,7 @@ def _tokens(obj: dict[str, Any], provider: str) -> dict[str, int]:
         except ValueError as exc:
             raise EventInvalid(f"usage: {exc}") from None
         for name, value in out.items():
-            if value < 0 or value > MAX_COUNT:
+            if value < 0 or value > MAX_TOKENS:
                 raise EventInvalid(f"usage: {name} out of range ({value})")
     else:
         if prompt is not None and given.get("input_tokens") is not None:
@@ -254,9 +262,9 @@ def _tokens(obj: dict[str, Any], provider: str) -> dict[str, int]:
         if completion is not None and given.get("output_tokens") is not None and completion != given["output_tokens"]:
             raise EventInvalid("completion_tokens and output_tokens disagree")
         out = dict(ZERO_TOKENS)
-        for name, value in given.items():
-            if value:
-                out[name] = value
+        for name, sent in given.items():
+            if sent:
+                out[name] = sent
         if completion is not None:
             out["output_tokens"] = completion
         if prompt is not None:
@@ -286,7 +294,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _format_validation(exc: ValidationError) -> str:
+def format_validation(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
@@ -308,7 +316,7 @@ def parse_event(
         raise EventInvalid(f"an event must be a JSON object, got {_type(obj)}")
     if not obj.keys() <= KNOWN_FIELDS:
         keys = set(obj)
-        server = sorted(keys & SERVER_FIELDS)
+        server = sorted(keys & set(SERVER_FIELDS))
         if server:
             raise EventInvalid(f"field(s) set by the server, not the client: {', '.join(server)}")
         unknown = sorted(str(k) for k in keys - KNOWN_FIELDS)
@@ -319,12 +327,7 @@ def parse_event(
         raise EventInvalid("model is missing")
     if not isinstance(model, str):
         raise EventInvalid(f"model must be a string, got {_type(model)}")
-    provider = obj.get("provider")
-    if provider is None:
-        provider = infer_provider(model)
-    elif not isinstance(provider, str):
-        raise EventInvalid(f"provider must be a string, got {_type(provider)}")
-    provider = canonical_provider(provider)
+    provider = provider_of(obj.get("provider"), model)
 
     if "ts" in obj and "timestamp" in obj:
         raise EventInvalid("give ts or timestamp, not both")
@@ -352,7 +355,7 @@ def parse_event(
             raise EventInvalid(f"latency_ms must be a number of milliseconds, got {_type(latency)}")
         if not Decimal(latency).is_finite() or latency < 0:
             raise EventInvalid(f"latency_ms must be a non-negative number, got {latency}")
-        if latency > 86_400_000:
+        if latency > MAX_LATENCY_MS:
             raise EventInvalid(f"latency_ms is implausibly large ({latency} > one day)")
         data["latency_ms"] = int(latency)
     for name in ("status_code",):
@@ -365,17 +368,17 @@ def parse_event(
         if not isinstance(obj["cache_hit"], bool):
             raise EventInvalid(f"cache_hit must be true or false, got {_type(obj['cache_hit'])}")
         data["cache_hit"] = obj["cache_hit"]
-    for name, value in data.items():
-        if name in STRING_FIELDS and not isinstance(value, str):
-            raise EventInvalid(f"{name} must be a string, got {_type(value)}")
+    for name in STRING_FIELDS:
+        if name in data and not isinstance(data[name], str):
+            raise EventInvalid(f"{name} must be a string, got {_type(data[name])}")
     if "cost_usd" in data:
         if isinstance(data["cost_usd"], bool) or not isinstance(data["cost_usd"], (int, Decimal, str)):
             raise EventInvalid(f"cost_usd must be a number or a decimal string, got {_type(data['cost_usd'])}")
         data["cost_source"] = "client"
     try:
-        return UsageEvent.model_validate(data)
+        return _validate_event(data)
     except ValidationError as exc:
-        raise EventInvalid(_format_validation(exc)) from None
+        raise EventInvalid(format_validation(exc)) from None
 
 
 def tracking_tokens_in(items: list[Any]) -> dict[str, list[int]]:

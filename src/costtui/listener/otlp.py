@@ -29,8 +29,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from pydantic import ValidationError
 
-from costtui.listener.ingest import BodyError, EventError, EventInvalid
-from costtui.models import UsageEvent, to_decimal
+from costtui.listener.ingest import BodyError, EventError, EventInvalid, format_validation
+from costtui.models import MAX_LATENCY_MS, MAX_NAME, MAX_TEXT, MAX_TOKENS, UsageEvent, to_decimal
 from costtui.vocabulary import canonical_provider, infer_provider
 
 INFERENCE_OPERATIONS = {"chat", "text_completion", "generate_content", "embeddings"}
@@ -41,7 +41,6 @@ LEGACY_REQUEST_TYPES = {
     "embeddings": "embeddings",
 }
 TRACKING_TOKEN_ATTR = "costtui.tracking_token"
-MAX_COUNT = 10**12
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "provider": ("gen_ai.provider.name", "gen_ai.system"),
@@ -263,7 +262,7 @@ def _count(attrs: dict[str, Any], what: str) -> int:
         raise EventInvalid(f"{name} must be an integer, got {value!r}")
     if value < 0:
         raise EventInvalid(f"{name} must not be negative, got {value}")
-    if value > MAX_COUNT:
+    if value > MAX_TOKENS:
         raise EventInvalid(f"{name} is implausibly large ({value})")
     return value
 
@@ -332,15 +331,15 @@ def span_to_event(span: Span, *, app: str | None) -> UsageEvent | None:
         "cache_write_tokens": cache_write,
         "output_tokens": output,
         "reasoning_tokens": min(reasoning, output),
-        "latency_ms": latency if latency is not None and latency <= 86_400_000 else None,
+        "latency_ms": latency if latency is not None and latency <= MAX_LATENCY_MS else None,
     }
     _, user = _first(attrs, "user")
     if isinstance(user, str) and user.strip():
-        data["user"] = user[:200]
+        data["user"] = user[:MAX_NAME]
     if span.status_code == 2:
         data["status"] = "error"
         err = span.status_message or attrs.get("error.type")
-        data["error"] = str(err)[:2000] if err else "error"
+        data["error"] = str(err)[:MAX_TEXT] if err else "error"
     name, cost = _first(attrs, "cost")
     if name is not None:
         try:
@@ -351,9 +350,7 @@ def span_to_event(span: Span, *, app: str | None) -> UsageEvent | None:
     try:
         return UsageEvent.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise EventInvalid(f"{loc}: {first.get('msg', 'invalid')}".removeprefix(": ")) from None
+        raise EventInvalid(format_validation(exc)) from None
 
 
 def tracking_token_of(span: Span) -> str | None:
@@ -376,7 +373,7 @@ def convert(spans: list[Span], *, apps: dict[str, str], header_token: str | None
         if app is None:
             service = span.resource.get("service.name")
             app = (
-                service.strip()[:200]
+                service.strip()[:MAX_NAME]
                 if isinstance(service, str) and service.strip() and not service.startswith("unknown_service")
                 else None
             )

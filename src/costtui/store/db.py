@@ -7,7 +7,6 @@ threads, but writers in different threads or processes should each open their ow
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -32,75 +31,37 @@ from costtui.models import (
     UnpricedModel,
     UsageEvent,
 )
-from costtui.pricing import Price, Pricer, quantize
+from costtui.pricing import Price, Pricer
+from costtui.store.event_rows import (
+    INSERT_EVENT_SQL,
+    NANO_PER_USD,
+    event_fields,
+    event_row,
+    from_nusd,
+    to_nusd,
+    ts_to_us,
+    us_to_ts,
+)
 from costtui.store.migrations import migrate
-from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS, SUM_COLUMNS, SUM_EXPRESSIONS, RollupBatch, day_bounds_us
+from costtui.store.rollup import (
+    DAY_SQL,
+    ROLLUP_DIMENSIONS,
+    SUM_COLUMNS,
+    SUM_EXPRESSIONS,
+    RollupBatch,
+    day_bounds_us,
+    sums,
+)
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.tokens import TokenStore
 
-NANO_PER_USD = 1_000_000_000
-US = 1_000_000
+__all__ = ["NANO_PER_USD", "RecostResult", "Store", "StoreError", "from_nusd", "to_nusd", "ts_to_us", "us_to_ts"]
 
-EVENT_COLUMNS = (
-    "event_id",
-    "ts",
-    "provider",
-    "model",
-    "operation",
-    "source",
-    "app",
-    "api_key_fp",
-    "user",
-    "team",
-    "project",
-    "tags",
-    "input_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-    "latency_ms",
-    "status",
-    "status_code",
-    "error",
-    "cache_hit",
-    "cost_nusd",
-    "cost_source",
-    "price_version_id",
-)
-INSERT_EVENT_SQL = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) "
-    "ON CONFLICT (event_id) DO NOTHING"
-)
 DIMENSIONS = ("provider", "model", "source", "app", "user", "team", "project", "api_key_fp")
 MODEL_DIMENSIONS = ("provider", "model")
-
-
-def to_nusd(amount: Decimal | None) -> int | None:
-    return None if amount is None else int(quantize(amount) * NANO_PER_USD)
-
-
-def from_nusd(value: int | None) -> Decimal:
-    """Nano-dollars back to dollars, without trailing zeros (0.00021, not 0.000210000)."""
-    amount = Decimal(value or 0).scaleb(-9).normalize()
-    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
-
-
-def ts_to_us(ts: datetime) -> int:
-    delta = ts - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
-
-
-def us_to_ts(value: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
-
-
-def day_of(ts: datetime) -> str:
-    return ts.astimezone(UTC).date().isoformat()
 
 
 def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
@@ -134,18 +95,12 @@ class RecostResult:
         return self.after - self.before
 
 
+# The Totals counters, read from the summed columns of the same names.
+_TOTAL_COUNTS = tuple(name for name in Totals.model_fields if name != "cost_usd")
+
+
 def _totals_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "cost_usd": from_nusd(row.get("cost_nusd")),
-        "events": int(row.get("events") or 0),
-        "input_tokens": int(row.get("input_tokens") or 0),
-        "cache_read_tokens": int(row.get("cache_read_tokens") or 0),
-        "cache_write_tokens": int(row.get("cache_write_tokens") or 0),
-        "output_tokens": int(row.get("output_tokens") or 0),
-        "reasoning_tokens": int(row.get("reasoning_tokens") or 0),
-        "unpriced_events": int(row.get("unpriced_events") or 0),
-        "errors": int(row.get("errors") or 0),
-    }
+    return {"cost_usd": from_nusd(row.get("cost_nusd")), **{name: int(row.get(name) or 0) for name in _TOTAL_COUNTS}}
 
 
 # Rollup tables are summed column by column; raw events through SUM_EXPRESSIONS.
@@ -356,6 +311,7 @@ class Store:
                     r[0] for r in conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk)
                 )
             rows = []
+            accepted_ids = result.accepted_ids
             for e, price in zip(batch, prices, strict=True):
                 event_id = e.event_id or ""
                 if event_id in existing:
@@ -363,64 +319,11 @@ class Store:
                     result.duplicate_ids.append(event_id)
                     continue
                 existing.add(event_id)  # a second copy later in the batch is a duplicate too
-                cost = to_nusd(price.cost_usd)
-                rows.append(
-                    (
-                        event_id,
-                        ts_to_us(e.ts),
-                        e.provider,
-                        e.model,
-                        e.operation,
-                        e.source,
-                        e.app,
-                        e.api_key_fp,
-                        e.user,
-                        e.team,
-                        e.project,
-                        json.dumps(e.tags) if e.tags else None,
-                        e.input_tokens,
-                        e.cache_read_tokens,
-                        e.cache_write_tokens,
-                        e.cache_write_1h_tokens,
-                        e.output_tokens,
-                        e.reasoning_tokens,
-                        e.latency_ms,
-                        e.status,
-                        e.status_code,
-                        e.error,
-                        int(e.cache_hit),
-                        cost,
-                        price.source,
-                        self._price_version_id(conn, price.version),
-                    )
-                )
-                result.accepted += 1
-                result.accepted_ids.append(event_id)
-                rollup.add(
-                    (
-                        day_of(e.ts),
-                        e.provider,
-                        e.model,
-                        # In the order of rollup.ROLLUP_DIMENSIONS.
-                        e.source,
-                        e.app or "",
-                        e.user or "",
-                        e.team or "",
-                        e.project or "",
-                        e.api_key_fp or "",
-                    ),
-                    (
-                        1,
-                        e.input_tokens,
-                        e.cache_read_tokens,
-                        e.cache_write_tokens,
-                        e.output_tokens,
-                        e.reasoning_tokens,
-                        cost or 0,
-                        int(cost is None),
-                        int(e.status == "error"),
-                    ),
-                )
+                row = event_row(e, to_nusd(price.cost_usd), price.source, self._price_version_id(conn, price.version))
+                rows.append(row)
+                accepted_ids.append(event_id)
+                rollup.add_event(row)
+            result.accepted += len(rows)
             conn.executemany(INSERT_EVENT_SQL, rows)
             rollup.write(conn)
 
@@ -593,37 +496,7 @@ class Store:
         return self._event_from_row(rows[0]) if rows else None
 
     def _event_from_row(self, r: dict[str, Any]) -> StoredEvent:
-        cost = r["cost_nusd"]
-        return StoredEvent.model_construct(
-            row_id=r["id"],
-            event_id=r["event_id"],
-            ts=us_to_ts(r["ts"]),
-            provider=r["provider"],
-            model=r["model"],
-            operation=r["operation"],
-            source=r["source"],
-            app=r["app"],
-            api_key_fp=r["api_key_fp"],
-            user=r["user"],
-            team=r["team"],
-            project=r["project"],
-            tags=json.loads(r["tags"]) if r["tags"] else [],
-            input_tokens=r["input_tokens"],
-            cache_read_tokens=r["cache_read_tokens"],
-            cache_write_tokens=r["cache_write_tokens"],
-            cache_write_1h_tokens=r["cache_write_1h_tokens"],
-            output_tokens=r["output_tokens"],
-            reasoning_tokens=r["reasoning_tokens"],
-            latency_ms=r["latency_ms"],
-            status=r["status"],
-            status_code=r["status_code"],
-            error=r["error"],
-            cache_hit=bool(r["cache_hit"]),
-            cost_usd=None if cost is None else from_nusd(cost),
-            cost_source=r["cost_source"],
-            price_version=self._price_label(r["price_version_id"]),
-            unpriced=cost is None,
-        )
+        return StoredEvent.model_construct(row_id=r["id"], **event_fields(r, self._price_label))
 
     # ------------------------------------------------------------------ prices
 
@@ -732,11 +605,13 @@ class Store:
                         continue
                     updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
                     if new != old:
-                        key = (day, r["provider"], r["model"], r["source"]) + tuple(
-                            r[dim] or "" for dim in ROLLUP_DIMENSIONS[1:]
-                        )
+                        key = (day, r["provider"], r["model"], *(r[dim] or "" for dim in ROLLUP_DIMENSIONS))
                         deltas.add(
-                            key, (0, 0, 0, 0, 0, 0, (new or 0) - (old or 0), int(new is None) - int(old is None), 0)
+                            key,
+                            sums(
+                                cost_nusd=(new or 0) - (old or 0),
+                                unpriced_events=int(new is None) - int(old is None),
+                            ),
                         )
                 if updates:
                     conn.executemany(

@@ -13,9 +13,13 @@ The dashboard, ``status`` and retention read them instead of scanning raw events
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
+from typing import Any
+
+from costtui.store.event_rows import COLUMN_INDEX, day_of_us
 
 DAY_SQL = "strftime('%Y-%m-%d', ts / 1000000, 'unixepoch')"
 SUM_COLUMNS = (
@@ -29,21 +33,41 @@ SUM_COLUMNS = (
     "unpriced_events",
     "errors",
 )
-# What one event adds to each sum column, as SQL over the events table.
-SUM_EXPRESSIONS = (
-    "COUNT(*)",
-    "SUM(input_tokens)",
-    "SUM(cache_read_tokens)",
-    "SUM(cache_write_tokens)",
-    "SUM(output_tokens)",
-    "SUM(reasoning_tokens)",
-    "COALESCE(SUM(cost_nusd), 0)",
-    "SUM(cost_nusd IS NULL)",
-    "SUM(status = 'error')",
-)
+_COST = COLUMN_INDEX["cost_nusd"]
+_STATUS = COLUMN_INDEX["status"]
+# The sum columns that are not the plain sum of the events column of the same name: their SQL
+# over the events table, and what a group of new event rows adds.
+DERIVED_SUMS: dict[str, tuple[str, Callable[[list[Sequence[Any]]], int]]] = {
+    "events": ("COUNT(*)", len),
+    "cost_nusd": ("COALESCE(SUM(cost_nusd), 0)", lambda rows: sum(filter(None, map(itemgetter(_COST), rows)))),
+    "unpriced_events": ("SUM(cost_nusd IS NULL)", lambda rows: list(map(itemgetter(_COST), rows)).count(None)),
+    "errors": ("SUM(status = 'error')", lambda rows: list(map(itemgetter(_STATUS), rows)).count("error")),
+}
+SUM_EXPRESSIONS = tuple(DERIVED_SUMS[c][0] if c in DERIVED_SUMS else f"SUM({c})" for c in SUM_COLUMNS)
+"""What one event adds to each sum column, as SQL over the events table."""
 ROLLUP_DIMENSIONS = ("source", "app", "user", "team", "project", "api_key_fp")
 MODEL_KEY = ("day", "provider", "model")
 DIM_KEY = ("day", "dim", "value")
+
+_TS = COLUMN_INDEX["ts"]
+_KEY = itemgetter(*(COLUMN_INDEX[c] for c in (*MODEL_KEY[1:], *ROLLUP_DIMENSIONS)))
+_SUMS = tuple(
+    DERIVED_SUMS[c][1] if c in DERIVED_SUMS else (lambda rows, at=COLUMN_INDEX[c]: sum(map(itemgetter(at), rows)))
+    for c in SUM_COLUMNS
+)
+
+
+def sums(**values: int) -> list[int]:
+    """A sums row in ``SUM_COLUMNS`` order from named values (the others 0)."""
+    unknown = values.keys() - set(SUM_COLUMNS)
+    if unknown:
+        raise ValueError(f"not rollup sum columns: {', '.join(sorted(unknown))}")
+    return [values.get(c, 0) for c in SUM_COLUMNS]
+
+
+def event_sums(rows: list[Sequence[Any]]) -> list[int]:
+    """What new event rows (in ``event_rows.EVENT_COLUMNS`` order) add to each sum column."""
+    return [total(rows) for total in _SUMS]
 
 
 def _upsert(table: str, key: tuple[str, ...]) -> str:
@@ -77,12 +101,26 @@ class RollupBatch:
     """
 
     rows: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    events: dict[tuple[Any, ...], list[Sequence[Any]]] = field(default_factory=dict)
+    """New event rows grouped by full key (summed once per key at write time)."""
 
     def add(self, key: tuple[str, ...], values: Sequence[int]) -> None:
         """``key`` is (day, provider, model, *values of ROLLUP_DIMENSIONS in order, '' for none)."""
         _accumulate(self.rows, key, values)
 
+    def add_event(self, row: Sequence[Any]) -> None:
+        """A new event row, in ``event_rows.EVENT_COLUMNS`` order."""
+        key = (day_of_us(row[_TS]), *_KEY(row))
+        group = self.events.get(key)
+        if group is None:
+            self.events[key] = [row]
+        else:
+            group.append(row)
+
     def write(self, conn: sqlite3.Connection) -> None:
+        for key, group in self.events.items():
+            self.add(tuple("" if v is None else v for v in key), event_sums(group))
+        self.events.clear()
         models: dict[tuple[str, ...], list[int]] = {}
         dims: dict[tuple[str, ...], list[int]] = {}
         for key, values in self.rows.items():
