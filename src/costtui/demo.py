@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from costtui.models import UsageEvent
+from costtui.models import EventStatus, UsageEvent
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ def _events_for_day(rng: random.Random, day_start: datetime, count: int, seed: i
                     cache_write_1h = cache_write
         uncached = max(0, total_in - cache_read - cache_write)
         reasoning = int(output * rng.uniform(0.2, 0.7)) if m.reasoning else 0
-        status, code, error = "ok", 200, None
+        status: EventStatus = "ok"
+        code, error = 200, None
         if rng.random() < 0.015:
             code, error = rng.choice(ERRORS)
             status = "error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import overload
 
 import click
 
@@ -15,6 +16,12 @@ def parse_date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=name) from exc
+
+
+@overload
+def parse_amount(value: str, name: str) -> Decimal: ...
+@overload
+def parse_amount(value: str | None, name: str) -> Decimal | None: ...
 
 
 def parse_amount(value: str | None, name: str) -> Decimal | None:

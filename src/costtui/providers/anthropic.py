@@ -32,6 +32,7 @@ from costtui.providers.base import (
     expect_dict,
     expect_list,
     rfc3339,
+    sub_dict,
 )
 
 API_VERSION = "2023-06-01"
@@ -177,9 +178,9 @@ class AnthropicProvider(Provider):
         )
 
     def _usage_line(self, r: dict[str, Any], day: date) -> Any:
-        creation = r.get("cache_creation") if isinstance(r.get("cache_creation"), dict) else {}
+        creation = sub_dict(r, "cache_creation")
         w5, w1h = as_int(creation.get("ephemeral_5m_input_tokens")), as_int(creation.get("ephemeral_1h_input_tokens"))
-        tools = r.get("server_tool_use") if isinstance(r.get("server_tool_use"), dict) else {}
+        tools = sub_dict(r, "server_tool_use")
         searches = as_int(tools.get("web_search_requests"))
         extras = [str(r[k]) for k in ("service_tier", "context_window") if r.get(k)]
         return self.line(
@@ -201,15 +202,15 @@ class AnthropicProvider(Provider):
         )
 
     def _claude_code_lines(self, rec: dict[str, Any], fallback_day: date) -> list[Any]:
-        actor = rec.get("actor") if isinstance(rec.get("actor"), dict) else {}
+        actor = sub_dict(rec, "actor")
         who = actor.get("email_address") or actor.get("api_key_name") or actor.get("type") or "unknown"
         day = day_from_iso(rec["date"]) if rec.get("date") else fallback_day
         lines = []
         for mb in expect_list(rec.get("model_breakdown"), "model_breakdown", self.id):
             if not isinstance(mb, dict):
                 continue
-            tokens = mb.get("tokens") if isinstance(mb.get("tokens"), dict) else {}
-            est = mb.get("estimated_cost") if isinstance(mb.get("estimated_cost"), dict) else {}
+            tokens = sub_dict(mb, "tokens")
+            est = sub_dict(mb, "estimated_cost")
             amount = est.get("amount")
             lines.append(
                 self.line(

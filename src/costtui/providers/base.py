@@ -301,6 +301,12 @@ def expect_list(value: Any, what: str, provider: str) -> list[Any]:
     return value
 
 
+def sub_dict(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` when it is an object, else an empty one (fields providers omit or null)."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def as_int(value: Any) -> int:
     """Token counts: missing/null → 0; floats that are whole numbers are accepted."""
     if value is None or isinstance(value, bool):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -98,9 +99,9 @@ def parse_headers(
                 account=account,
                 kind=kind,
                 scope=scope,
-                limit=limit,
-                remaining=remaining,
-                used=(limit - remaining) if limit is not None and remaining is not None else None,
+                limit=None if limit is None else Decimal(limit),
+                remaining=None if remaining is None else Decimal(remaining),
+                used=Decimal(limit - remaining) if limit is not None and remaining is not None else None,
                 unit=unit,
                 window=window,
                 resets_at=resets_at,

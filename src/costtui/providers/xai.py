@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from costtui.models import QuotaSnapshot, cents_to_usd
-from costtui.providers.base import BadResponse, Provider, expect_dict
+from costtui.providers.base import BadResponse, Provider, expect_dict, sub_dict
 
 VALIDATION = "/auth/management-keys/validation"
 POSTED_NOTE = "posted balance: lags the console mid-cycle by spend not yet posted"
@@ -51,7 +51,7 @@ class XAIProvider(Provider):
         self, hints: dict[str, set[str]] | None = None, *, configured: bool = True
     ) -> list[QuotaSnapshot]:
         body = await self._balance(await self.team_id())
-        total = body.get("total") if isinstance(body.get("total"), dict) else {}
+        total = sub_dict(body, "total")
         if total.get("val") is None:
             return []
         try:

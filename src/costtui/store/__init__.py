@@ -3,6 +3,11 @@ and its sub-stores ``store.billing`` (accounts, billed lines, quotas, manual cos
 ``store.tokens`` (tracking tokens); they return pydantic records, datetimes and Decimals, never the
 storage encodings (microsecond timestamps, nano-dollars, price-version ids)."""
 
+import sqlite3
+
 from costtui.store.db import RecostResult, Store, StoreError
 
-__all__ = ["RecostResult", "Store", "StoreError"]
+DATABASE_ERRORS: tuple[type[Exception], ...] = (StoreError, sqlite3.Error)
+"""Errors whose own text tells a user what went wrong with the database (no need for a class name)."""
+
+__all__ = ["DATABASE_ERRORS", "RecostResult", "Store", "StoreError"]

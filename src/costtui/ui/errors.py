@@ -29,14 +29,12 @@ def describe_error(error: BaseException | None) -> str:
     else the exception's name is kept, since its text alone (a KeyError's "'x'") says little.
     """
     # Imported here: the store pulls in the price engine, which the first paint must not wait for.
-    import sqlite3
-
-    from costtui.store import StoreError
+    from costtui.store import DATABASE_ERRORS
 
     if error is None:
         return "unknown error"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if text and isinstance(error, (StoreError, OSError, sqlite3.Error)):
+    if text and isinstance(error, (OSError, *DATABASE_ERRORS)):
         return text
     name = type(error).__name__
     return f"{text} ({name})" if text else name

@@ -46,7 +46,9 @@ class AccountsPanel(SettingsSection):
         Binding("a", "add", "Add account", tooltip="Add a provider key", id="accounts.add"),
         Binding("t", "test", "Test key", tooltip="One cheap authenticated call", id="accounts.test"),
         Binding("k", "edit", "Edit", tooltip="Change the key, its kind or the base URL", id="accounts.edit"),
-        Binding("e", "toggle", "Enable/disable", tooltip="Stop or resume syncing this account", id="accounts.toggle"),
+        Binding(
+            "e", "toggle_enabled", "Enable/disable", tooltip="Stop or resume syncing this account", id="accounts.toggle"
+        ),
         Binding("x", "remove", "Remove", tooltip="Remove the account and its key", id="accounts.remove"),
         Binding("u", "unlock", "Unlock keys", tooltip="Passphrase of the encrypted key file", id="accounts.unlock"),
     ]
@@ -161,7 +163,7 @@ class AccountsPanel(SettingsSection):
         if account is not None:
             self.app.push_screen(AddAccountModal(account), lambda ok: self._changed() if ok else None)
 
-    def action_toggle(self) -> None:
+    def action_toggle_enabled(self) -> None:
         account = self._current()
         if account is not None:
             self._set_enabled(account, not account.enabled)

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from textual.events import Resize
 from textual_plotext import PlotextPlot
@@ -91,7 +92,7 @@ class CostPlot(PlotextPlot):
         return max(4, self.size.width - Y_AXIS_WIDTH)
 
     def replot(self) -> None:
-        plt = self.plt
+        plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
         plt.clear_figure()
         self.draw()
         self.refresh()
@@ -125,7 +126,7 @@ class DailyCostChart(CostPlot):
         self.replot()
 
     def draw(self) -> None:
-        plt = self.plt
+        plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
         if not self.days or all(d.cost_usd == 0 for d in self.days):
             self.no_data("no cost in this range")
             return
@@ -162,7 +163,7 @@ class TokensCostChart(CostPlot):
         return max(4, self.size.width - 2 * Y_AXIS_WIDTH)
 
     def draw(self) -> None:
-        plt = self.plt
+        plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
         if not self.days or all(d.total_tokens == 0 for d in self.days):
             self.no_data("no tokens in this range")
             return
@@ -209,7 +210,7 @@ class ModelCostChart(CostPlot):
         return max(1, self.size.height - 2)
 
     def draw(self) -> None:
-        plt = self.plt
+        plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
         priced = [g for g in self.groups if g.cost_usd > 0]
         if not priced:
             self.no_data("no priced usage in this range")
