@@ -217,3 +217,16 @@ def test_cached_price_plans_match_genai_prices_and_follow_overrides() -> None:
     pricer.set_overrides([later])
     assert pricer.price(event).cost_usd == 2
     assert pricer.price(event.model_copy(update={"ts": T0 - timedelta(days=1)})).source == "priced"
+
+
+@pytest.mark.parametrize("size", [1, 4, 5, 26, 523, 1000])
+def test_batches_of_any_size_are_stored_once(db_path: Path, size: int) -> None:
+    store = Store(db_path)
+    events = [full_event(i, event_id=f"n{i}") for i in range(size)]
+    first = store.record(events + events[:3])  # repeats inside the batch are duplicates
+    assert (first.accepted, first.duplicates) == (size, min(3, size))
+    assert store.count_events() == size
+    again = store.record(events)
+    assert (again.accepted, again.duplicates) == (0, size)
+    stored = {e.event_id for e in store.events_page(limit=2000)}
+    assert stored == {e.event_id for e in events}

@@ -33,11 +33,11 @@ from costtui.models import (
 )
 from costtui.pricing import Price, Pricer
 from costtui.store.event_rows import (
-    INSERT_EVENT_SQL,
     NANO_PER_USD,
     event_fields,
     event_row,
     from_nusd,
+    insert_events,
     to_nusd,
     ts_to_us,
     us_to_ts,
@@ -324,7 +324,7 @@ class Store:
                 accepted_ids.append(event_id)
                 rollup.add_event(row)
             result.accepted += len(rows)
-            conn.executemany(INSERT_EVENT_SQL, rows)
+            insert_events(conn, rows)
             rollup.write(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:

@@ -12,9 +12,11 @@ adding its column and nothing else here.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -74,10 +76,40 @@ STORED_FIELDS = tuple(name for name in EVENT_FIELDS if name not in PRICED)
 EVENT_COLUMNS: tuple[str, ...] = STORED_FIELDS + tuple(col for col in PRICED.values() if col is not None)
 """The columns an event row fills, in row order."""
 COLUMN_INDEX: Mapping[str, int] = {col: i for i, col in enumerate(EVENT_COLUMNS)}
+_ROW_MARKS = f"({', '.join('?' for _ in EVENT_COLUMNS)})"
 INSERT_EVENT_SQL = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) "
-    "ON CONFLICT (event_id) DO NOTHING"
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {_ROW_MARKS} ON CONFLICT (event_id) DO NOTHING"
 )
+
+
+@lru_cache(maxsize=16)
+def _insert_many_sql(rows: int) -> str:
+    values = ", ".join([_ROW_MARKS] * rows)
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {values} ON CONFLICT (event_id) DO NOTHING"
+
+
+def insert_events(conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
+    """Insert event rows (``event_row`` values), hundreds per statement.
+
+    One statement per row (executemany) hands the GIL over around every row's step; with the
+    listener's other threads busy, each hand-back waits its turn, which cost more than the insert.
+    Row counts are taken in a few fixed sizes so that the prepared statements stay cached.
+    """
+    limit = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(EVENT_COLUMNS))
+    done = 0
+    for size in _CHUNK_ROWS:
+        if size > limit:
+            continue
+        sql = None
+        while len(rows) - done >= size:
+            sql = sql or _insert_many_sql(size)
+            conn.execute(sql, [value for row in rows[done : done + size] for value in row])
+            done += size
+    if done < len(rows):
+        conn.executemany(INSERT_EVENT_SQL, rows[done:])
+
+
+_CHUNK_ROWS = (500, 100, 20, 5)
 
 # A model's fields live in its __dict__: one itemgetter reads them all in C.
 _read = itemgetter(*STORED_FIELDS)
