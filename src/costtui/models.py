@@ -448,8 +448,6 @@ class Account(BaseModel):
 
     @property
     def secret_name(self) -> str:
-        from costtui.secrets import account_secret_name
-
         return account_secret_name(self.provider, self.name, admin=self.key_kind == "admin")
 
 
@@ -648,3 +646,11 @@ def billed_notes(lines: Iterable[BilledLine]) -> list[str]:
         if line.kind != "manual" and line.note and line.note not in notes:
             notes.append(line.note)
     return notes
+
+
+def account_secret_name(provider: str, account: str, *, admin: bool = False) -> str:
+    """Keyring entry of an account's key: ``openai:default``, ``anthropic:work``.
+
+    ``admin`` only changes the environment names that are also consulted (see :func:`env_names`).
+    """
+    return f"{provider.lower()}:{account}" + (":admin" if admin else "")

@@ -100,14 +100,6 @@ def _env_part(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", text.upper()).strip("_")
 
 
-def account_secret_name(provider: str, account: str, *, admin: bool = False) -> str:
-    """Keyring entry of an account's key: ``openai:default``, ``anthropic:work``.
-
-    ``admin`` only changes the environment names that are also consulted (see :func:`env_names`).
-    """
-    return f"{provider.lower()}:{account}" + (":admin" if admin else "")
-
-
 def env_names(name: str) -> list[str]:
     """Environment variables that may hold the secret ``name``, most specific first.
 

@@ -60,7 +60,14 @@ def serve(
     run_sync = not no_sync and sync_settings.auto
     if run_sync:
         _unlock_for_sync(app_ctx)
-    listener = Listener(app_ctx.db, app_ctx.settings.listener, host=host, port=port, credentials=credentials)
+    listener = Listener(
+        app_ctx.db,
+        app_ctx.settings.listener,
+        host=host,
+        port=port,
+        credentials=credentials,
+        sync=app_ctx.settings.sync,
+    )
 
     async def run() -> None:
         loop = asyncio.get_running_loop()

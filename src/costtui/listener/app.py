@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from costtui import __version__
-from costtui.config import ListenerSettings
+from costtui.config import ListenerSettings, SyncSettings
 from costtui.listener import ingest, otlp
 from costtui.listener.keys import is_loopback, same_key
 from costtui.listener.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -90,6 +90,8 @@ class ListenerState:
     tokens: TokenCache | None = None
     address_limiter: RateLimiter | None = None
     token_limiter: RateLimiter | None = None
+    sync: SyncSettings | None = None
+    """The ``[sync]`` settings: account health in /api/status follows their intervals, as in ``status --json``."""
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -497,7 +499,7 @@ async def handle_status(request: web.Request) -> web.Response:
     check_read_key(state, request, "status")
     from costtui.analytics.summary import status_report
 
-    report = await asyncio.to_thread(status_report, state.read_store)
+    report = await asyncio.to_thread(status_report, state.read_store, sync=state.sync)
     if state.public:
         report.pop("database", None)  # do not tell the network where files live
     return web.json_response(report)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from costtui.config import ListenerSettings
+from costtui.config import ListenerSettings, SyncSettings
 from costtui.formatting import fingerprint
 from costtui.listener.app import ListenerState, Stats, build_app, database_id
 from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, ListenerKeys, is_loopback
@@ -95,8 +95,10 @@ class Listener:
         on_events: Callable[[RecordResult], None] | None = None,
         extra_routes: Iterable[web.RouteDef] = (),
         credentials: Credentials | None = None,
+        sync: SyncSettings | None = None,
     ) -> None:
         self.db_path = Path(db_path)
+        self.sync = sync
         self.keys = ListenerKeys(credentials)
         """Where the ingest and read keys come from (the caller's credentials: same config, same keys)."""
         self.settings = settings or ListenerSettings()
@@ -184,6 +186,7 @@ class Listener:
                 read_key=self.read_key.value if self.read_key else None,
                 metrics=self.metrics,
                 stats=self.stats,
+                sync=self.sync,
             )
             self._state = state
             app = build_app(state, self.extra_routes)

@@ -43,7 +43,9 @@ class EmbeddedListener:
             if result.accepted:  # duplicates change nothing on screen
                 app.data_changed()
 
-        listener = Listener(app.db_path, app.settings.listener, on_events=committed, credentials=app.credentials)
+        listener = Listener(
+            app.db_path, app.settings.listener, on_events=committed, credentials=app.credentials, sync=app.settings.sync
+        )
         app.listener_status = "listener starting…"
         try:
             await listener.start()
