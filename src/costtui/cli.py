@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -123,30 +122,39 @@ def cli(ctx: click.Context, db_path: str | None, config_file: str | None) -> Non
 
 
 @cli.command()
-@click.option("--demo", is_flag=True, help="Open on a demo database (filled with 90 days of demo usage).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Open on the demo database (90 days of synthetic usage, provider accounts, billed costs and limits;"
+    " its own file, its own listener port).",
+)
 @click.option("--no-listener", is_flag=True, help="Do not start the embedded listener.")
 @pass_ctx
 def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
     """Open the terminal UI (the default command)."""
     db = app_ctx.db
+    settings = app_ctx.settings
     if demo:
+        # make_app gives the demo window its own listener port (see services.demo.demo_settings).
         db = paths.demo_db_path()
-        from costtui.demo import demo_events
+        from costtui.services.demo import fill_demo
 
         with open_store(db) as store:
-            if store.count_events() == 0:
+            empty = store.count_events() == 0
+            if empty:
                 click.echo(f"Filling the demo database {db} with 90 days of demo usage…", err=True)
-                _record_in_batches(store, demo_events(90))
-    if app_ctx.settings.retention_days and not demo:
+            # The provider side is refreshed on every start (cheap): its limits read "just now".
+            fill_demo(store, days=90, events=empty)
+    if settings.retention_days and not demo:
         # Retention runs at start-up: old raw events go, their daily totals stay.
-        removed = app_ctx.store().prune(app_ctx.settings.retention_days)
+        removed = app_ctx.store().prune(settings.retention_days)
         if removed:
-            click.echo(f"Pruned {removed:,} events older than {app_ctx.settings.retention_days} days.", err=True)
+            click.echo(f"Pruned {removed:,} events older than {settings.retention_days} days.", err=True)
     if not demo:
         app_ctx.prepare_db()
     from costtui.ui.app import make_app
 
-    app = make_app(app_ctx.settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
+    app = make_app(settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
     app.run()
 
 
@@ -178,34 +186,21 @@ def paths_cmd(app_ctx: AppContext) -> None:
         click.echo(f"{name:<14} {value}")
 
 
-def _record_in_batches(
-    store: Any, events: Any, batch: int = 5000, progress: Callable[[int], None] | None = None
-) -> int:
-    total = 0
-    chunk: list[Any] = []
-    for e in events:
-        chunk.append(e)
-        if len(chunk) >= batch:
-            total += store.record(chunk).accepted
-            chunk = []
-            if progress:
-                progress(total)
-    if chunk:
-        total += store.record(chunk).accepted
-    return total
-
-
 @cli.command()
 @click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="How many days of history.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Random seed (same seed, same data).")
 @pass_ctx
 def demo(app_ctx: AppContext, days: int, seed: int) -> None:
-    """Fill the selected database with realistic demo usage."""
-    from costtui.demo import demo_events
+    """Fill the selected database with realistic demo data: usage, and synthetic provider accounts
+    (marked demo: no key, never synced) with billed costs, balances and limits. Running it again
+    adds nothing twice."""
+    from costtui.services.demo import fill_demo
 
-    store = app_ctx.store()
-    n = _record_in_batches(store, demo_events(days, seed=seed))
-    click.echo(f"Added {n:,} demo events ({days} days) to {app_ctx.db}")
+    result = fill_demo(app_ctx.store(), days=days, seed=seed)
+    click.echo(
+        f"Added {result.events:,} demo events ({days} days), {result.accounts} demo accounts and"
+        f" {result.billed_written:,} billed lines to {app_ctx.db}"
+    )
 
 
 @cli.command()

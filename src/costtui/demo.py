@@ -1,16 +1,20 @@
-"""Realistic demo usage: several providers, a dozen models, apps, users, teams and keys.
+"""Realistic demo data: metered usage (several providers, a dozen models, apps, users, teams and
+keys) and the provider side of it (accounts, billed costs, balances, spend and rate limits).
 
-Deterministic for a given seed and clock, so snapshot tests and screenshots are stable.
+Everything here is synthetic and offline: no key, no network. Deterministic for a given seed and
+clock, so snapshot tests and screenshots are stable. The records are written by
+:mod:`costtui.services.demo`, through the store's usual entry points.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
-from costtui.models import EventStatus, UsageEvent
+from costtui.models import DEMO_OPTION, Account, BilledLine, EventStatus, QuotaSnapshot, UsageEvent
 
 
 @dataclass(frozen=True)
@@ -145,3 +149,279 @@ def demo_events(
         for event in _events_for_day(rng, day_start, count, seed):
             if event.ts <= now:
                 yield event
+
+
+# --------------------------------------------------------------------------- the provider side
+
+DEMO_ACCOUNT = "demo"
+"""Name of every demo account (``openai/demo``...)."""
+DEMO_OPTIONS = {DEMO_OPTION: "true"}
+
+ACCOUNTS = [
+    Account(provider="openai", name=DEMO_ACCOUNT, key_kind="admin", options=DEMO_OPTIONS),
+    Account(provider="anthropic", name=DEMO_ACCOUNT, key_kind="admin", options=DEMO_OPTIONS),
+    Account(provider="openrouter", name=DEMO_ACCOUNT, key_kind="management", options=DEMO_OPTIONS),
+    Account(provider="deepseek", name=DEMO_ACCOUNT, key_kind="inference", options=DEMO_OPTIONS),
+]
+
+BILLED_STREAMS = {"openai": "openai.costs", "anthropic": "anthropic.cost_report", "openrouter": "openrouter.activity"}
+"""Providers whose demo accounts report billed costs, and the stream each real provider uses."""
+BILLED_MARKUP = {"openai": Decimal("1.06"), "anthropic": Decimal("1.03"), "openrouter": Decimal("1.05")}
+"""Billed runs a little above metered: batch jobs and a notebook never went through the listener."""
+FINE_TUNE_PER_MTOK = (Decimal("0.30"), Decimal("1.20"))
+"""What the provider bills for the private fine-tune that no price table knows (input, output)."""
+OPENAI_PROJECT = "proj_demo_support"
+DEEPSEEK_TOPPED_UP = Decimal(120)
+NICE = (5, 10, 20, 25, 50, 100, 200, 250, 500)
+
+
+def nice_limit(value: Decimal) -> Decimal:
+    """The round number a person would pick as a limit just above ``value`` (5, 10, 20, 25, 50, 100...)."""
+    scale = Decimal(1)
+    while True:
+        for step in NICE:
+            if value <= step * scale:
+                return step * scale
+        scale *= 1000
+
+
+@dataclass(frozen=True)
+class MeteredDay:
+    """One day of one model's metered usage (what the demo's billed lines are derived from)."""
+
+    provider: str
+    model: str
+    day: date
+    cost_usd: Decimal
+    input_tokens: int
+    output_tokens: int
+    requests: int
+
+
+def demo_accounts() -> list[Account]:
+    """The demo's provider accounts: marked demo in their options, no key, never synced."""
+    return list(ACCOUNTS)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def demo_billed(metered: Iterable[MeteredDay], *, today: date, seed: int = 7) -> list[BilledLine]:
+    """Daily billed cost lines per model, as the providers' cost APIs would report them.
+
+    Billed lags a day (providers settle yesterday, not today), runs a few percent above metered
+    and is priced for the fine-tune the local price table does not know.
+    """
+    out = []
+    for m in sorted(metered, key=lambda m: (m.provider, m.model, m.day)):
+        stream = BILLED_STREAMS.get(m.provider)
+        if stream is None or m.day >= today or m.requests == 0:
+            continue
+        cost = m.cost_usd
+        if m.model.startswith("ft:"):
+            cost = (m.input_tokens * FINE_TUNE_PER_MTOK[0] + m.output_tokens * FINE_TUNE_PER_MTOK[1]) / 1_000_000
+        # Jitter from the seed and the line itself, so a second run writes the same amounts.
+        jitter = random.Random(f"{seed}:{m.provider}:{m.model}:{m.day}").uniform(0.97, 1.03)
+        billed = _cents(cost * BILLED_MARKUP[m.provider] * Decimal(str(round(jitter, 4))))
+        out.append(
+            BilledLine(
+                provider=m.provider,
+                account=DEMO_ACCOUNT,
+                stream=stream,
+                kind="cost",
+                day=m.day,
+                model=m.model,
+                line_item=m.model if m.provider != "anthropic" else "tokens",
+                project=OPENAI_PROJECT if m.provider == "openai" else "",
+                cost_usd=billed,
+                input_tokens=m.input_tokens,
+                output_tokens=m.output_tokens,
+                requests=m.requests,
+            )
+        )
+    return out
+
+
+def _next_month(day: date) -> datetime:
+    first = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+
+
+def demo_quotas(now: datetime, billed: Iterable[BilledLine], *, history_days: int = 14) -> list[QuotaSnapshot]:
+    """Balances, spend and key limits (with ``history_days`` of daily history, oldest first, so the
+    Quotas screen draws their trend), configured rate limits per model, and live rate-limit
+    headroom as the proxy would see it in response headers."""
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    today = now.date()
+    spent: dict[tuple[str, date], Decimal] = {}
+    for line in billed:
+        spent[(line.provider, line.day)] = spent.get((line.provider, line.day), Decimal(0)) + (
+            line.cost_usd or Decimal(0)
+        )
+
+    def spent_between(provider: str, start: date, end: date) -> Decimal:
+        return sum((v for (p, d), v in spent.items() if p == provider and start <= d <= end), start=Decimal(0))
+
+    def q(provider: str, kind: str, taken_at: datetime, **kw: object) -> QuotaSnapshot:
+        return QuotaSnapshot(provider=provider, account=DEMO_ACCOUNT, kind=kind, taken_at=taken_at, **kw)  # type: ignore[arg-type]
+
+    # Limits sized like a person would size them: a little above the last 30 days' spend.
+    last_30 = today - timedelta(days=30)
+    spend_limit = nice_limit(spent_between("openai", last_30, today) * Decimal("1.3"))
+    key_limit = nice_limit(spent_between("openrouter", last_30, today) * Decimal("1.5"))
+    credits_before = Decimal("6.20")  # spent from the credits before the demo's data starts
+    bought = nice_limit((credits_before + spent_between("openrouter", date.min, today)) * Decimal("1.3"))
+    out: list[QuotaSnapshot] = []
+    for back in range(history_days - 1, -1, -1):
+        at = now - timedelta(days=back)
+        day = at.date()
+        month_start = day.replace(day=1)
+        used = spent_between("openai", month_start, day)
+        out.append(
+            q(
+                "openai",
+                "spend_limit",
+                at,
+                limit=spend_limit,
+                used=used,
+                remaining=spend_limit - used,
+                window="month",
+                resets_at=_next_month(day),
+                detail="enforcement: active",
+            )
+        )
+        key_used = min(key_limit, spent_between("openrouter", month_start, day))
+        out.append(
+            q(
+                "openrouter",
+                "key_limit",
+                at,
+                limit=key_limit,
+                used=key_used,
+                remaining=key_limit - key_used,
+                window="monthly",
+                resets_at=_next_month(day),
+            )
+        )
+        # Credits bought before the data starts: some used then, everything billed since comes off them.
+        credits_used = min(bought, credits_before + spent_between("openrouter", date.min, day))
+        out.append(
+            q(
+                "openrouter",
+                "credits",
+                at,
+                limit=bought,
+                used=credits_used,
+                remaining=bought - credits_used,
+            )
+        )
+        # DeepSeek is used from a notebook (nothing metered here): its balance drains ~2 CNY a day.
+        jitter = Decimal(str(round(random.Random(f"deepseek:{day}").uniform(0, 0.8), 2)))
+        drained = Decimal("1.85") * (history_days - back) + jitter
+        balance = _cents(max(Decimal(0), DEEPSEEK_TOPPED_UP + Decimal(10) - Decimal(40) - drained))
+        out.append(
+            q(
+                "deepseek",
+                "balance",
+                at,
+                scope="cny",
+                remaining=balance,
+                unit="cny",
+                detail=f"granted 10.00, topped up {DEEPSEEK_TOPPED_UP:.2f}",
+            )
+        )
+    out.append(q("openrouter", "usage.day", now, used=spent_between("openrouter", today, today), window="day"))
+    for model, rpm, tpm in (
+        ("gpt-4o-mini", 30_000, 150_000_000),
+        ("gpt-4o", 10_000, 30_000_000),
+        ("gpt-5-mini", 10_000, 180_000_000),
+    ):
+        scope = f"{OPENAI_PROJECT}/{model}"
+        out.append(
+            q(
+                "openai",
+                "configured_rate_limit.requests",
+                now,
+                scope=scope,
+                limit=rpm,
+                unit="requests/min",
+                window="minute",
+            )
+        )
+        out.append(
+            q("openai", "configured_rate_limit.tokens", now, scope=scope, limit=tpm, unit="tokens/min", window="minute")
+        )
+    for model, rpm, itpm, otpm in (
+        ("claude-sonnet-4-5", 4_000, 2_000_000, 400_000),
+        ("claude-haiku-4-5", 4_000, 4_000_000, 800_000),
+    ):
+        detail = model
+        out.append(
+            q(
+                "anthropic",
+                "configured_rate_limit.requests_per_minute",
+                now,
+                scope=model,
+                limit=rpm,
+                unit="requests/min",
+                window="minute",
+                detail=detail,
+            )
+        )
+        out.append(
+            q(
+                "anthropic",
+                "configured_rate_limit.input_tokens_per_minute",
+                now,
+                scope=model,
+                limit=itpm,
+                unit="input_tokens/min",
+                window="minute",
+                detail=detail,
+            )
+        )
+        out.append(
+            q(
+                "anthropic",
+                "configured_rate_limit.output_tokens_per_minute",
+                now,
+                scope=model,
+                limit=otpm,
+                unit="output_tokens/min",
+                window="minute",
+                detail=detail,
+            )
+        )
+    # Live headroom, as the proxy reads it from the last response's headers.
+    live = [
+        ("openai", "rate_limit.requests", "gpt-4o-mini", 30_000, 29_412, "requests", timedelta(seconds=2)),
+        ("openai", "rate_limit.tokens", "gpt-4o-mini", 150_000_000, 148_920_000, "tokens", timedelta(seconds=1)),
+        ("anthropic", "rate_limit.requests", "claude-sonnet-4-5", 4_000, 3_861, "requests", timedelta(seconds=4)),
+        (
+            "anthropic",
+            "rate_limit.input_tokens",
+            "claude-sonnet-4-5",
+            2_000_000,
+            1_474_000,
+            "tokens",
+            timedelta(seconds=9),
+        ),
+    ]
+    for provider, kind, scope, limit, remaining, unit, reset in live:
+        out.append(
+            q(
+                provider,
+                kind,
+                now,
+                scope=scope,
+                limit=limit,
+                remaining=remaining,
+                used=limit - remaining,
+                unit=unit,
+                window="minute",
+                resets_at=now + reset,
+                source="proxy",
+            )
+        )
+    return out

@@ -424,6 +424,10 @@ def cents_to_usd(value: Any) -> Decimal:
     return to_decimal(value) / 100
 
 
+DEMO_OPTION = "demo"
+"""``Account.options`` entry that marks a demo account (value ``"true"``)."""
+
+
 class Account(BaseModel):
     """A provider account: where to pull from and with which kind of key (the key is in the keyring)."""
 
@@ -445,6 +449,11 @@ class Account(BaseModel):
     @property
     def label(self) -> str:
         return f"{self.provider}/{self.name}"
+
+    @property
+    def is_demo(self) -> bool:
+        """A synthetic account of the demo database: it has no key and is never synced."""
+        return self.options.get(DEMO_OPTION) == "true"
 
     @property
     def secret_name(self) -> str:

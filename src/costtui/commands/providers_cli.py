@@ -47,7 +47,9 @@ def _service(app_ctx: AppContext) -> AccountsService:
 def _ensure_unlocked(app_ctx: AppContext, accounts: list[Account] | None = None) -> None:
     from costtui.commands.credentials import ensure_unlocked
 
-    ensure_unlocked(app_ctx.credentials(), None if accounts is None else [a.secret_name for a in accounts])
+    # Demo accounts have no key: they never need the key file unlocked.
+    names = None if accounts is None else [a.secret_name for a in accounts if not a.is_demo]
+    ensure_unlocked(app_ctx.credentials(), names)
 
 
 def _read_key(provider_title: str) -> str:
@@ -287,7 +289,7 @@ def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
 
     cred = app_ctx.credentials()
     try:
-        ensure_unlocked(cred, [a.secret_name for a in accounts])
+        ensure_unlocked(cred, [a.secret_name for a in accounts if not a.is_demo])
     except click.ClickException as exc:
         # Keys in the environment can still be checked; the others say why they were not.
         click.echo(f"Warning: {exc.message}", err=True)

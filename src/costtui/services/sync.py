@@ -45,6 +45,7 @@ log = logging.getLogger("costtui.sync")
 Progress = Callable[[str], None]
 CHUNK_DAYS = 31
 PLANES = ("usage", "quota")
+DEMO_SKIPPED = "demo account: synthetic data, never synced (it has no key)"
 
 
 class MissingKey(secrets.SecretsError):
@@ -153,6 +154,8 @@ async def sync_account(
     settings = settings or SyncSettings()
     clock = now or (lambda: datetime.now(UTC))
     assert account.id is not None
+    if account.is_demo:
+        return [SyncReport(account.label, p, True, DEMO_SKIPPED) for p in planes]
     info = get_info(account.provider)
     if not info.has_api:
         return [SyncReport(account.label, p, True, f"{info.title} has no billing API: nothing to pull") for p in planes]
@@ -490,6 +493,8 @@ async def test_account(
     """One cheap authenticated call (``keys test``, the TUI's Test button)."""
     from costtui.providers import NoNetwork, RateLimited, Unauthorized, WrongKeyType
 
+    if account.is_demo:
+        return KeyCheck("unsupported", f"not checked: {DEMO_SKIPPED}")
     info = get_info(account.provider)
     if not info.has_api:
         return KeyCheck(

@@ -358,4 +358,8 @@ def make_app(
     credentials: Credentials | None = None,
 ) -> CostApp:
     """Build the app: the CLI, the tests and the screenshot script all come through here."""
+    if demo:
+        from costtui.services.demo import demo_settings
+
+        settings = demo_settings(settings)
     return CostApp(settings, db_path, demo=demo, listener=listener, now=now, credentials=credentials)

@@ -74,7 +74,13 @@ class ProviderSyncRunner:
 
         store = self.app.get_store()
         accounts = await asyncio.to_thread(store.billing.list_accounts, None, enabled_only=True)
+        # Demo accounts are synthetic: no key to unlock, nothing to pull.
+        demo = [a for a in accounts if a.is_demo]
+        accounts = [a for a in accounts if not a.is_demo]
         if not accounts:
+            if demo and self._notify_next:
+                self.app.notify("Demo accounts are never synced: their data is synthetic.", title="sync", timeout=4)
+            self._notify_next = False
             return
         names = [a.secret_name for a in accounts]
         if await asyncio.to_thread(self.app.credentials.needs_passphrase, names):

@@ -125,7 +125,7 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
     summary = store.billing.billed_summary(since, today)
     try:
         backend = cred.backend_name()
-        locked = cred.needs_passphrase([a.secret_name for a in accounts])
+        locked = cred.needs_passphrase([a.secret_name for a in accounts if not a.is_demo])
     except secrets.SecretsError as exc:
         backend, locked = f"unavailable: {exc}", False
     return QuotasData(

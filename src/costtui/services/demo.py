@@ -1,0 +1,121 @@
+"""Fill a database with the demo: metered events, then the provider side derived from them
+(demo accounts, billed costs, balances and limits), through the store's usual entry points.
+
+Running it again changes nothing for the same clock and seed: events are keyed by their demo id,
+accounts are added once, billed lines are upserted, and quota snapshots are keyed by their time.
+Demo accounts carry the demo mark (:attr:`costtui.models.Account.is_demo`): they have no key and
+sync never calls a provider for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from costtui.config import Settings
+from costtui.demo import (
+    BILLED_STREAMS,
+    MODELS,
+    MeteredDay,
+    demo_accounts,
+    demo_billed,
+    demo_events,
+    demo_quotas,
+)
+from costtui.models import UsageEvent
+from costtui.store import Store
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    events: int
+    accounts: int
+    """Demo accounts added by this run (0 when they were there already)."""
+    billed_written: int
+    quotas: int
+
+
+def record_in_batches(
+    store: Store, events: Iterable[UsageEvent], batch: int = BATCH, progress: Callable[[int], None] | None = None
+) -> int:
+    """Record ``events`` a batch at a time (one transaction each); returns how many were new."""
+    total = 0
+    chunk: list[UsageEvent] = []
+    for e in events:
+        chunk.append(e)
+        if len(chunk) >= batch:
+            total += store.record(chunk).accepted
+            chunk = []
+            if progress:
+                progress(total)
+    if chunk:
+        total += store.record(chunk).accepted
+    return total
+
+
+def fill_demo(
+    store: Store,
+    *,
+    days: int = 90,
+    seed: int = 7,
+    now: datetime | None = None,
+    events: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Write ``days`` of demo usage (unless ``events`` is false) and the demo's provider accounts,
+    billed costs and limits (blocks: SQLite)."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    added = record_in_batches(store, demo_events(days, now=now, seed=seed), progress=progress) if events else 0
+    return DemoResult(events=added, **_fill_providers(store, days=days, seed=seed, now=now))
+
+
+def _fill_providers(store: Store, *, days: int, seed: int, now: datetime) -> dict[str, int]:
+    existing = {(a.provider, a.name) for a in store.billing.list_accounts()}
+    new_accounts = 0
+    accounts = []
+    for account in demo_accounts():
+        if (account.provider, account.name) in existing:
+            accounts.append(store.billing.find_account(account.provider, account.name))
+        else:
+            accounts.append(store.billing.add_account(account))
+            new_accounts += 1
+    today = now.date()
+    start = today - timedelta(days=days - 1)
+    metered = []
+    for m in MODELS:
+        if m.provider not in BILLED_STREAMS:
+            continue
+        for d in store.by_day(start, today, provider=m.provider, model=m.model):
+            metered.append(
+                MeteredDay(
+                    m.provider,
+                    m.model,
+                    d.day,
+                    d.cost_usd,
+                    d.input_tokens + d.cache_read_tokens + d.cache_write_tokens,
+                    d.output_tokens,
+                    d.events,
+                )
+            )
+    billed = demo_billed(metered, today=today, seed=seed)
+    # A fixed stamp: a second run over the same data leaves every row as it was.
+    stamp = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    written = store.billing.record_billed(billed, now=stamp)
+    quotas = store.billing.record_quotas(demo_quotas(now, billed))
+    taken = now.replace(second=0, microsecond=0)
+    for account in accounts:
+        assert account.id is not None
+        # Fresh as of this run: the cards read "ok", not "never synced" (the data is synthetic).
+        for plane in ("usage", "quota"):
+            store.billing.mark_success(account.id, plane, synced_through=today - timedelta(days=1), now=taken)
+    return {"accounts": new_accounts, "billed_written": written.written, "quotas": quotas}
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings of a demo window: its listener takes a free port, never the real listener's
+    (apps pointed at costtui keep writing to the user's own database, and a running ``costtui
+    serve`` is not mistaken for the demo's listener). Nothing here is saved to the config file."""
+    return settings.model_copy(update={"listener": settings.listener.model_copy(update={"port": 0})})
