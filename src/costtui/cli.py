@@ -220,7 +220,10 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
     if not app_ctx.database_exists:
         click.echo(f"No database yet at {app_ctx.db}: nothing recorded.", err=True)
     if t["events"] == 0:
-        click.echo("No usage recorded yet. Try `costtui demo`, point an app at the listener, or add a provider key.")
+        click.echo(
+            "No usage recorded yet: point an app at the listener, add a provider key (`costtui keys add`),"
+            " or look around in `costtui --demo` (a demo database of its own)."
+        )
         return
     click.echo(f"{'':<16}{'cost':>14}{'events':>10}{'tokens':>10}")
     for label, part in (("today (UTC)", today), ("month to date", mtd), ("all time", t)):

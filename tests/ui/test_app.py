@@ -210,7 +210,8 @@ async def test_empty_database_shows_empty_state(db_path: Path) -> None:
         assert screen.has_class("-empty")
         empty = screen.query_one("#dash-empty")
         assert empty.display and "No usage yet" in text_of(empty)
-        assert "costtui demo" in text_of(empty) and "POST /ingest" in text_of(empty)
+        # The listener is off in this window: the empty state says how to get one, at which URL.
+        assert "costtui --demo" in text_of(empty) and "POST http://127.0.0.1:8787/ingest" in text_of(empty)
         assert not screen.query_one("#dash-body").display
         await pilot.press("2")
         await settle(pilot)

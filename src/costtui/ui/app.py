@@ -36,6 +36,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
+from costtui.ui.screens.too_small import check_terminal_size
 
 if TYPE_CHECKING:
     # The store pulls in the price engine (~0.25 s of imports): it is imported by the first
@@ -169,6 +170,7 @@ class CostApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+        check_terminal_size(self)
         # Provider sync timers: off with a frozen clock (tests, screenshots); s syncs anyway.
         from costtui.ui.provider_sync import start_provider_sync
 
@@ -183,6 +185,7 @@ class CostApp(App[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
+        check_terminal_size(self, event.size)
 
     async def on_unmount(self) -> None:
         await self.embedded_listener.stop()

@@ -36,15 +36,6 @@ if TYPE_CHECKING:
     from costtui.secrets import Credentials
     from costtui.store import Store
 
-NO_ACCOUNTS = (
-    "[b]No provider accounts yet[/b]\n\n"
-    "This screen shows spend limits, balances and rate-limit headroom pulled from provider APIs.\n\n"
-    "  • add a key: [b]costtui keys add openai --admin[/b] (or anthropic --admin, openrouter, deepseek,\n"
-    "    moonshot, xai --management) — or press [b]0[/b] → Accounts → [b]a[/b]\n"
-    "  • then sync: [b]costtui sync[/b] (or [b]s[/b] here)\n\n"
-    "Groq, Google Gemini, Mistral and Perplexity have no billing API: record their costs with\n"
-    "[b]c[/b] (or [b]costtui add-cost[/b]) and meter requests through the listener or the proxy."
-)
 SPARK = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 24
 HEALTH_STYLE = {"ok": "green", "stale": "yellow", "error": "bold red", "never": "dim", "disabled": "dim"}
@@ -389,7 +380,7 @@ class QuotasScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading…", classes="loading")
-        yield EmptyState(NO_ACCOUNTS, id="quotas-empty")
+        yield EmptyState("accounts", id="quotas-empty")
         with VerticalScroll(id="quotas-body"):
             yield Static("", id="quotas-locked")
             yield Static("", id="quotas-status")

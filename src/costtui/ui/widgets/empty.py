@@ -1,17 +1,78 @@
-"""The empty state: what would fill this screen, and the command that does it."""
+"""The empty state: what would fill this screen, with the real address and keys that do it.
+
+It names the listener's actual URL (the running listener's, the ``costtui serve`` this window
+views, or the configured one), the keys of *this* app (after the user's keymap), and offers
+``costtui --demo`` — a demo database of its own — instead of filling this database with demo data.
+It re-renders when the listener's status changes (a port of 0 becomes a real port once bound).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Literal
+
+from rich.markup import escape
 from textual.widgets import Static
 
-NO_USAGE = (
-    "[b]No usage yet[/b]\n\n"
-    "Nothing has been recorded in this database. To fill it:\n\n"
-    "  • run [b]costtui demo[/b] to load realistic demo data (or start with [b]costtui --demo[/b])\n"
-    "  • point an app at the listener: [b]POST /ingest[/b] (or OTLP at /v1/traces)\n"
-    "  • add a provider key to pull your billed usage\n\n"
-    "This screen updates by itself as soon as data arrives."
-)
+if TYPE_CHECKING:
+    from costtui.ui.app import CostApp
+
+EmptyKind = Literal["usage", "accounts"]
+
+DEMO_LINE = "  • just looking? run [b]costtui --demo[/b]: a demo database of its own\n    (this one stays as it is)"
+
+
+def _url(host: str, port: int) -> str:
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{host}:{port}"
+
+
+def listener_hint(app: CostApp) -> str:
+    """Where an app should send its events, as one or two bullet lines (markup)."""
+    embedded = app.embedded_listener
+    running = embedded.listener if embedded.running else None
+    settings = app.settings.listener
+    if running is not None:
+        url = running.url
+    elif embedded.viewer_of:
+        url = embedded.viewer_of
+    elif app.listener and settings.enabled and settings.port != 0:
+        url = _url(settings.host, settings.port)
+    elif app.listener and settings.enabled:
+        return "  • point an app at the listener (starting on a free port: the header shows it)"
+    else:
+        where = _url(settings.host, settings.port or 8787)
+        return (
+            "  • the listener is off in this window: run [b]costtui serve[/b]\n"
+            f"    and point an app at [b]POST {escape(where)}/ingest[/b]"
+        )
+    url = escape(url)
+    return f"  • point an app at the listener: [b]POST {url}/ingest[/b]\n    (or OTLP at {url}/v1/traces)"
+
+
+def usage_message(app: CostApp) -> str:
+    quotas = escape(app.key_display("screen.quotas", "3"))
+    add = escape(app.key_display("quotas.add", "a"))
+    return (
+        "[b]No usage yet[/b]\n\n"
+        f"{listener_hint(app)}\n"
+        f"  • pull billed costs: press [b]{quotas}[/b], then [b]{add}[/b] to add a provider account\n"
+        f"{DEMO_LINE}\n\n"
+        "This screen updates by itself as soon as data arrives."
+    )
+
+
+def accounts_message(app: CostApp) -> str:
+    add = escape(app.key_display("quotas.add", "a"))
+    cost = escape(app.key_display("quotas.add_cost", "c"))
+    return (
+        "[b]No provider accounts yet[/b]\n\n"
+        "Spend limits, balances and rate-limit headroom show here.\n\n"
+        f"  • press [b]{add}[/b] to add an account: an OpenAI or Anthropic admin key,\n"
+        "    OpenRouter, DeepSeek, Moonshot, xAI\n"
+        "    (or in a shell: [b]costtui keys add openai --admin[/b])\n"
+        f"  • no billing API (Groq, Gemini…)? press [b]{cost}[/b] to add a cost by hand\n"
+        f"{DEMO_LINE}"
+    )
 
 
 class EmptyState(Static):
@@ -19,5 +80,14 @@ class EmptyState(Static):
     EmptyState { padding: 1 2; height: auto; width: 1fr; border: round $primary; margin: 1 2; }
     """
 
-    def __init__(self, message: str = NO_USAGE, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, kind: EmptyKind = "usage", **kwargs: Any) -> None:
+        super().__init__("", **kwargs)
+        self.kind: EmptyKind = kind
+
+    def on_mount(self) -> None:
+        # The listener binds after the first paint (and a port of 0 becomes a real one): follow it.
+        self.watch(self.app, "listener_status", self.refresh_message, init=True)
+
+    def refresh_message(self, _: object = None) -> None:
+        app: CostApp = self.app  # type: ignore[assignment]
+        self.update(accounts_message(app) if self.kind == "accounts" else usage_message(app))
