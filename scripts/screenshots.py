@@ -22,11 +22,11 @@ SEED = 7
 
 
 def build_db(path: Path) -> None:
-    from costtui.demo import demo_events
+    from costtui.services.demo import fill_demo
     from costtui.store import Store
 
     with Store(path) as store:
-        store.record(list(demo_events(DAYS, now=FROZEN_NOW, seed=SEED)))
+        fill_demo(store, days=DAYS, seed=SEED, now=FROZEN_NOW)
 
 
 async def shoot(db: Path, out: Path, size: tuple[int, int], suffix: str) -> list[Path]:

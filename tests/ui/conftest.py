@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from costtui.config import Settings, UISettings
-from costtui.demo import demo_events
+from costtui.services.demo import fill_demo
 from costtui.store import Store
 from costtui.ui.app import CostApp, make_app
 
@@ -36,7 +36,8 @@ def utc_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     with Store(path) as store:
-        store.record(list(demo_events(DEMO_DAYS, now=FROZEN_NOW, seed=DEMO_SEED)))
+        # What `costtui --demo` shows: usage, and demo provider accounts with billed costs and limits.
+        fill_demo(store, days=DEMO_DAYS, seed=DEMO_SEED, now=FROZEN_NOW)
     return path
 
 

@@ -67,3 +67,19 @@ def test_empty_dashboard(snap_compare: Any, db_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(db_path.parent)
     app = build_app(Path(db_path.name))
     assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle())
+
+
+def test_demo_quotas(snap_compare: Any, snapshot_db: Path) -> None:
+    # The demo's provider accounts: spend and key limits, credits, a balance, rate limits.
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=press_then_settle("3"))
+
+
+def test_demo_quotas_80x24(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle("3"))
+
+
+def test_too_small_terminal(snap_compare: Any, snapshot_db: Path) -> None:
+    app = build_app(snapshot_db, demo=True)
+    assert snap_compare(app, terminal_size=(60, 20), run_before=press_then_settle())

@@ -118,3 +118,17 @@ def test_demo_stores_no_key(db_path: Path, memory_keyring: Any) -> None:
     with Store(db_path) as store:
         fill_demo(store, days=1, now=NOW)
     assert memory_keyring.store == {}
+
+
+def test_removing_a_demo_account_leaves_the_keyring_alone(db_path: Path, memory_keyring: Any) -> None:
+    from costtui.secrets import Credentials
+    from costtui.services.accounts import AccountsService
+
+    with Store(db_path) as store:
+        fill_demo(store, days=1, now=NOW)
+        account = store.billing.find_account("openai", "demo")
+        credentials = Credentials()
+        credentials.set_secret(account.secret_name, "sk-admin-the-users-own-key-0000")
+        assert AccountsService(store, credentials).remove(account) is None
+        assert credentials.get_secret(account.secret_name) == "sk-admin-the-users-own-key-0000"
+        assert [a.provider for a in store.billing.list_accounts()] == ["anthropic", "deepseek", "openrouter"]

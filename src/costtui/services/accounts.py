@@ -260,7 +260,8 @@ class AccountsService:
         assert account.id is not None
         warning = None
         try:
-            self.credentials.delete_secret(account.secret_name)
+            if not account.is_demo:  # a demo account has no key: the keyring is none of its business
+                self.credentials.delete_secret(account.secret_name)
         except SecretsError as exc:
             warning = f"the key could not be deleted from the keyring: {exc}"
         self.store.billing.remove_account(account.id, purge=purge)
