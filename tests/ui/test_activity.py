@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Select
 
-from costtui.formatting import money_exact
+from costtui.formatting import TimeZoneRule, money_exact
 from costtui.models import EventFilter
 from costtui.store import Store
 from costtui.ui.dialogs.event_detail import EventDetailScreen, detail_rows
@@ -36,7 +36,7 @@ async def test_first_page_only_then_more_near_the_bottom(demo_db: Path) -> None:
             total = store.count_events()
         assert screen.order[0] == newest.row_id  # newest first
         assert f"{total:,} events" in text_of(screen.query_one("#activity-status"))
-        await pilot.press("end")
+        table.move_cursor(row=PAGE_SIZE - 1)
         await settle(pilot)
         assert table.row_count == 2 * PAGE_SIZE
         times = [screen.events[r].ts for r in screen.order]
@@ -192,11 +192,16 @@ def test_detail_rows_show_every_field(demo_db: Path) -> None:
 
 
 def test_columns_fit_the_terminal() -> None:
-    for width in (80, 100, 140):
+    for width in (80, 100, 140, 160, 200):
         cols = Columns.for_width(width)
-        used = cols.time + cols.provider + cols.model + 7 + 9 + 9 + 2 * 6 + 2 + (cols.app + 2 if cols.app else 0)
-        assert used <= width
-    assert Columns.for_width(80).app == 0 and Columns.for_width(100).app > 0
+        widths = {"time": cols.time, "provider": cols.provider, "model": cols.model, "app": cols.app}
+        widths |= {"user": cols.user, "cost": 9, "status": 9}
+        used = sum(widths.get(key, 7) + 2 for key in cols.shown()) + 2
+        assert used <= width, width
+    essentials = ["time", "provider", "model", "tokens", "cost", "status"]
+    assert Columns.for_width(80).shown() == essentials
+    assert "app" in Columns.for_width(100).shown()
+    assert {"user", "latency", "input", "output"} <= set(Columns.for_width(160).shown())
 
 
 def test_describe_filter() -> None:
@@ -208,8 +213,9 @@ def test_describe_filter() -> None:
         end=datetime(2026, 11, 3, tzinfo=UTC),
         search="timeout",
     )
-    assert describe_filter(flt) == '2026-11-01 → 2026-11-02 · provider=openai · "timeout"'
-    assert describe_filter(EventFilter()) == ""
+    utc = TimeZoneRule(utc=True)
+    assert describe_filter(flt, utc) == '2026-11-01 → 2026-11-02 · provider=openai · "timeout"'
+    assert describe_filter(EventFilter(), utc) == ""
 
 
 async def test_user_text_is_never_markup(db_path: Path) -> None:
