@@ -193,6 +193,8 @@ class ActivityScreen(DataScreen):
         self.filter = EventFilter()
         self.sort = EventSort()
         self.anchor: Anchor = "top"
+        self.jumped_to: date | None = None
+        """The date typed into "go to date", while the window starts there."""
         self.events: dict[int, StoredEvent] = {}
         self.order: list[int] = []
         self.choices: dict[str, list[str]] = {}
@@ -396,10 +398,7 @@ class ActivityScreen(DataScreen):
         if self.totals is None:
             return f"{shown:,}{'' if self.exhausted else '+'} events"
         t = self.totals
-        parts = [plural(t.events, "event"), money(t.cost_usd), f"{tokens(t.total_tokens)} tokens"]
-        if t.unpriced_events:
-            parts.append(f"{t.unpriced_events:,} unpriced")
-        return " · ".join(parts)
+        return f"{plural(t.events, 'event')} · {money(t.cost_usd)} · {tokens(t.total_tokens)} tokens"
 
     def order_text(self) -> str:
         if self.sort.column == "time":
@@ -407,9 +406,9 @@ class ActivityScreen(DataScreen):
         else:
             order = f"by {self.sort.column} {'▼' if self.sort.descending else '▲'}"
         if self.anchor == "end":
-            return f"{order} · the last {len(self.order):,} (Home: first)"
-        if isinstance(self.anchor, datetime):
-            return f"{order} · from {self.times.format(self.anchor)} {self.times.label(self.anchor)} (Home: first)"
+            return f"{order}, last page"
+        if self.jumped_to is not None and isinstance(self.anchor, datetime):
+            return f"{order} from {self.jumped_to.isoformat()}"
         return order
 
     def _show_status(self) -> None:
@@ -417,18 +416,24 @@ class ActivityScreen(DataScreen):
         if not shown and not self.has_class("-empty"):
             parts = ["No events match these filters: press c to clear them, or f to change them"]
         else:
-            # Most important first; what does not fit the width is left out (the keys are in ?).
-            parts = [self.totals_text()]
+            # (priority, text), 0 first; what does not fit the width is left out, least important
+            # first (the keys are in ?).
+            ranked = [(0, self.totals_text())]
+            if self.totals is not None and self.totals.unpriced_events:
+                ranked.append((3, f"{self.totals.unpriced_events:,} unpriced"))
             if self.new_data:
-                parts.append("new events: press r")
-            parts.append(self.order_text())
+                ranked.append((0, "new events: press r"))
+            ranked.append((1, self.order_text()))
+            if self.anchor != "top":
+                ranked.append((2, "Home: top"))
             if shown and not self.exhausted:
-                parts.append(f"{shown:,} loaded")
+                ranked.append((4, f"{shown:,} loaded"))
             if shown:
-                parts.append("⏎ details")
+                ranked.append((2, "⏎ details"))
             room = max(40, self.size.width - 2)
-            while len(parts) > 1 and len(" · ".join(parts)) > room:
-                parts.pop()
+            while len(ranked) > 1 and len(" · ".join(text for _, text in ranked)) > room:
+                ranked.remove(max(ranked, key=lambda item: item[0]))
+            parts = [text for _, text in ranked]
         self.query_one("#activity-status", Static).update(" · ".join(parts))
 
     def _show_filter_summary(self) -> None:
@@ -524,6 +529,8 @@ class ActivityScreen(DataScreen):
             # A date is a place in time order; other orders have no place for it.
             sort = self.sort if self.sort.column == "time" else EventSort()
             self.set_order(sort, self.times.day_end(day) if sort.descending else self.times.day_start(day))
+            self.jumped_to = day
+            self._show_status()
 
         self.app.push_screen(JumpScreen(self.times), jump)
 
