@@ -141,6 +141,10 @@ class TimeZoneRule:
     def format(self, ts: datetime | None, fmt: str = DATETIME) -> str:
         return "—" if ts is None else self.convert(ts).strftime(fmt)
 
+    def stamp(self, ts: datetime | None, fmt: str = DATETIME) -> str:
+        """A time with its zone, where no header names it: ``2026-11-20 14:03 CET``."""
+        return "—" if ts is None else f"{self.format(ts, fmt)} {self.label(ts)}"
+
     def label(self, at: datetime | None = None) -> str:
         """The zone's name for headers and notes: ``UTC``, ``CET``, ``CEST``."""
         if self.utc:

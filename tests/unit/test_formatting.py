@@ -118,6 +118,7 @@ def test_time_zone_rule_utc() -> None:
     ts = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
     assert rule.format(ts) == "2026-11-20 23:30"
     assert rule.label() == "UTC"
+    assert rule.stamp(ts) == "2026-11-20 23:30 UTC"
     assert rule.day_start(date(2026, 11, 20)) == datetime(2026, 11, 20, tzinfo=UTC)
     assert rule.day_end(date(2026, 11, 20)) == datetime(2026, 11, 21, tzinfo=UTC)
 

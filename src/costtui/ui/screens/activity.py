@@ -396,7 +396,7 @@ class ActivityScreen(DataScreen):
         """``1,234 events · $12.34 · 1.2M tokens`` for the whole filter, or what is known so far."""
         shown = len(self.order)
         if self.totals is None:
-            return f"{shown:,}{'' if self.exhausted else '+'} events"
+            return plural(shown, "event") if self.exhausted else f"{shown:,}+ events"
         t = self.totals
         return f"{plural(t.events, 'event')} · {money(t.cost_usd)} · {tokens(t.total_tokens)} tokens"
 

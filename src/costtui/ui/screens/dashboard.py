@@ -151,6 +151,7 @@ class RecentDays(DataTable[str]):
                 key=d.day.isoformat(),
             )
 
+
 class DashboardScreen(DataScreen):
     TITLE = "Dashboard"
     BINDINGS = [
