@@ -57,7 +57,7 @@ class FirstPage:
     database_empty: bool
 
 
-Anchor = Literal["top", "end"] | datetime
+WindowStart = Literal["top", "end"] | datetime
 """Where the loaded window starts: the top of the ordered result, its last page, or a time."""
 
 
@@ -67,19 +67,19 @@ class Query:
 
     filter: EventFilter
     sort: EventSort
-    anchor: Anchor = "top"
+    window_start: WindowStart = "top"
 
     def first_page(self, store: Store) -> list[StoredEvent]:
-        if self.anchor == "end":
+        if self.window_start == "end":
             # The last page of the order is the first page of the reverse order, read backwards.
             return store.events_page(self.filter, limit=PAGE_SIZE, sort=self.sort.reversed())[::-1]
-        at = self.anchor if isinstance(self.anchor, datetime) else None
+        at = self.window_start if isinstance(self.window_start, datetime) else None
         return store.events_page(self.filter, limit=PAGE_SIZE, sort=self.sort, at=at)
 
     def next_page(self, store: Store, last: StoredEvent) -> list[StoredEvent]:
-        if self.anchor == "end":
+        if self.window_start == "end":
             return []
-        at = self.anchor if isinstance(self.anchor, datetime) else None
+        at = self.window_start if isinstance(self.window_start, datetime) else None
         return store.events_page(self.filter, before=last, limit=PAGE_SIZE, sort=self.sort, at=at)
 
 
@@ -192,7 +192,7 @@ class ActivityScreen(DataScreen):
         super().__init__()
         self.filter = EventFilter()
         self.sort = EventSort()
-        self.anchor: Anchor = "top"
+        self.window_start: WindowStart = "top"
         self.jumped_to: date | None = None
         """The date typed into "go to date", while the window starts there."""
         self.events: dict[int, StoredEvent] = {}
@@ -234,7 +234,7 @@ class ActivityScreen(DataScreen):
     # ------------------------------------------------------------------ loading
 
     def query_now(self) -> Query:
-        return Query(self.filter, self.sort, self.anchor)
+        return Query(self.filter, self.sort, self.window_start)
 
     def load(self) -> None:
         self._generation += 1
@@ -281,9 +281,9 @@ class ActivityScreen(DataScreen):
             assert isinstance(message.page, list)
             events = message.page
             self.loading_more = False
-        self.exhausted = len(events) < PAGE_SIZE or self.anchor == "end"
+        self.exhausted = len(events) < PAGE_SIZE or self.window_start == "end"
         self._add_rows(events)
-        if message.first and self.anchor == "end" and self.order:
+        if message.first and self.window_start == "end" and self.order:
             table.move_cursor(row=len(self.order) - 1)
         self._show_status()
 
@@ -405,9 +405,9 @@ class ActivityScreen(DataScreen):
             order = "newest first" if self.sort.descending else "oldest first"
         else:
             order = f"by {self.sort.column} {'▼' if self.sort.descending else '▲'}"
-        if self.anchor == "end":
+        if self.window_start == "end":
             return f"{order}, last page"
-        if self.jumped_to is not None and isinstance(self.anchor, datetime):
+        if self.jumped_to is not None and isinstance(self.window_start, datetime):
             return f"{order} from {self.jumped_to.isoformat()}"
         return order
 
@@ -424,7 +424,7 @@ class ActivityScreen(DataScreen):
             if self.new_data:
                 ranked.append((0, "new events: press r"))
             ranked.append((1, self.order_text()))
-            if self.anchor != "top":
+            if self.window_start != "top":
                 ranked.append((2, "Home: top"))
             if shown and not self.exhausted:
                 ranked.append((4, f"{shown:,} loaded"))
@@ -446,19 +446,19 @@ class ActivityScreen(DataScreen):
         if flt == self.filter:
             return
         self.filter = flt
-        self.anchor = "top"
+        self.window_start = "top"
         self._show_filter_summary()
         self.query_one(EventsTable).move_cursor(row=0)
         self.reload()
 
-    def set_order(self, sort: EventSort, anchor: Anchor = "top") -> None:
+    def set_order(self, sort: EventSort, start: WindowStart = "top") -> None:
         """Show the same filter in another order or from another place (the totals are kept)."""
-        if sort == self.sort and anchor == self.anchor:
-            if anchor == "top":
+        if sort == self.sort and start == self.window_start:
+            if start == "top":
                 self.query_one(EventsTable).move_cursor(row=0)
             return
         self.sort = sort
-        self.anchor = anchor
+        self.window_start = start
         self.query_one(EventsTable).move_cursor(row=0)
         self.reload()
 
@@ -517,7 +517,7 @@ class ActivityScreen(DataScreen):
         self.set_order(self.sort, "top")
 
     def action_last(self) -> None:
-        if self.exhausted and self.anchor != "end":
+        if self.exhausted and self.window_start != "end":
             self.query_one(EventsTable).move_cursor(row=len(self.order) - 1)  # everything is loaded
         else:
             self.set_order(self.sort, "end")
