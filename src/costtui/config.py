@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -56,6 +56,10 @@ class UISettings(BaseModel):
     """How often the TUI checks the database for changes made by other processes."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Rebind keys by binding id, e.g. ``{"screen.activity" = "a"}``."""
+    timezone: Literal["local", "utc"] = "local"
+    """The zone of every time the UI shows and every date typed into it (Activity's filters and
+    jump): ``local`` (the machine's zone, named next to the times) or ``utc``. Daily totals are
+    always UTC days, and are labelled so."""
 
 
 # --- providers: sync and secrets ------------------------------------------------

@@ -1,9 +1,31 @@
-"""How numbers look to a user: money with sensible precision, tokens with k/M suffixes."""
+"""How numbers and times look to a user, in every face (TUI, CLI): written once, here.
+
+- Money: :func:`money` for a value on its own (``$1,234.56``, ``$0.0042``); a column of amounts
+  gets one number of decimals for all its rows (:func:`money_column`, :func:`money_fixed`), so
+  that the decimal points line up when the cells are right-aligned.
+- Tokens: one format, :func:`tokens` (``742``, ``9.7k``, ``12.3k``, ``1.2M``: one decimal from a
+  thousand up), so a column never mixes ``9,741`` with ``18k``; :func:`tokens_exact` where every
+  digit matters (the event detail).
+- Times: one :class:`TimeZoneRule` (the ``[ui] timezone`` setting) and the formats below.
+- Counts with a noun: :func:`plural` (``1 event``, ``2 events``).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+DATETIME = "%Y-%m-%d %H:%M"
+"""The date-time format of the whole UI (cells shorten it by dropping the year: :data:`SHORT`)."""
+DATETIME_SECONDS = "%Y-%m-%d %H:%M:%S"
+SHORT = "%m-%d %H:%M"
+SHORT_SECONDS = "%m-%d %H:%M:%S"
+DATE = "%Y-%m-%d"
+
+
+# --------------------------------------------------------------------------- money
 
 
 def money(amount: Decimal | None, *, unpriced: bool = False) -> str:
@@ -26,28 +48,126 @@ def money(amount: Decimal | None, *, unpriced: bool = False) -> str:
 
 
 def money_exact(amount: Decimal | None) -> str:
+    """Every digit stored (nano-dollars), never fewer than cents: ``$0.00042``, ``$1.50``, ``$0.00``."""
     if amount is None:
         return "unpriced"
-    return f"${amount.normalize():f}" if amount != 0 else "$0"
+    sign = "-" if amount < 0 else ""
+    a = abs(amount).normalize()
+    if a.as_tuple().exponent > -2:  # type: ignore[operator]
+        a = a.quantize(Decimal("0.01"))
+    return f"{sign}${a:,f}"
+
+
+def money_fixed(amount: Decimal | None, decimals: int = 2, *, unpriced: bool = False) -> str:
+    """An amount with exactly ``decimals`` decimals (a cell of a column: see :func:`money_column`).
+
+    A nonzero amount too small for the column is shown as ``<$0.01`` rather than as a false ``$0.00``.
+    """
+    if amount is None:
+        return "unpriced" if unpriced else "—"
+    step = Decimal(1).scaleb(-decimals)
+    q = abs(amount).quantize(step, rounding=ROUND_HALF_UP)
+    if q == 0 and amount != 0:
+        return f"{'>-' if amount < 0 else '<'}${step:f}"
+    return f"{'-' if amount < 0 and q else ''}${q:,.{decimals}f}"
+
+
+def money_decimals(amounts: Sequence[Decimal | None]) -> int:
+    """Decimals for a column: cents once any amount reaches a dollar, else two significant digits
+    of the largest amount (``$0.42``, ``$0.0042``), at most six."""
+    largest = max((abs(a) for a in amounts if a is not None), default=Decimal(0))
+    if largest == 0 or largest >= 1:
+        return 2
+    return min(6, max(2, -largest.adjusted() + 1))
+
+
+def money_column(amounts: Sequence[Decimal | None], *, unpriced: bool = False) -> list[str]:
+    """A column of amounts with one format: the same decimals, right-aligned to one width."""
+    decimals = money_decimals(amounts)
+    cells = [money_fixed(a, decimals, unpriced=unpriced) for a in amounts]
+    width = max((len(c) for c in cells), default=0)
+    return [c.rjust(width) for c in cells]
+
+
+# --------------------------------------------------------------------------- tokens and counts
 
 
 def tokens(n: int | None) -> str:
-    """1,234 below 10k, then 12.3k, 4.56M, 1.2B."""
+    """Exact below a thousand, then one decimal with a suffix: ``742``, ``9.7k``, ``12.3k``, ``1.2M``, ``3.4B``."""
     if n is None:
         return "—"
-    if abs(n) < 10_000:
-        return f"{n:,}"
-    for div, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
-        if abs(n) >= div:
-            value = n / div
-            return f"{value:.3g}{suffix}" if value < 100 else f"{value:,.0f}{suffix}"
-    return str(n)
+    sign = "-" if n < 0 else ""
+    a = abs(n)
+    if a < 1000:
+        return f"{sign}{a}"
+    units = ((1_000, "k"), (1_000_000, "M"), (1_000_000_000, "B"), (1_000_000_000_000, "T"))
+    for i, (div, suffix) in enumerate(units):
+        text = f"{a / div:,.1f}"
+        # 999,960 is "1.0M", not "1,000.0k".
+        if a / div < 999.95 or i == len(units) - 1:
+            return f"{sign}{text}{suffix}"
+    raise AssertionError("unreachable")
 
 
-def local_time(ts: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    if ts is None:
-        return "—"
-    return ts.astimezone().strftime(fmt)
+def tokens_exact(n: int | None) -> str:
+    """Every digit, with thousands separators: ``9,741``."""
+    return "—" if n is None else f"{n:,}"
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """``1 event``, ``2 events``, ``1,234 events``; irregular plurals as ``plural_form``."""
+    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"
+
+
+# --------------------------------------------------------------------------- times
+
+
+@dataclass(frozen=True)
+class TimeZoneRule:
+    """The one time-zone rule of the UI (``[ui] timezone``): every time shown, every date typed
+    (Activity's filters and jump) use it. Rollups stay UTC days: labels of days say "UTC"."""
+
+    utc: bool = False
+    """True: UTC everywhere. False: the machine's local zone (its abbreviation is shown)."""
+
+    @classmethod
+    def from_setting(cls, value: str) -> TimeZoneRule:
+        return cls(utc=value.strip().lower() == "utc")
+
+    def convert(self, ts: datetime) -> datetime:
+        # astimezone() with no argument follows the local zone's rules at ts (DST included).
+        return ts.astimezone(UTC) if self.utc else ts.astimezone()
+
+    def format(self, ts: datetime | None, fmt: str = DATETIME) -> str:
+        return "—" if ts is None else self.convert(ts).strftime(fmt)
+
+    def stamp(self, ts: datetime | None, fmt: str = DATETIME) -> str:
+        """A time with its zone, where no header names it: ``2026-11-20 14:03 CET``."""
+        return "—" if ts is None else f"{self.format(ts, fmt)} {self.label(ts)}"
+
+    def label(self, at: datetime | None = None) -> str:
+        """The zone's name for headers and notes: ``UTC``, ``CET``, ``CEST``."""
+        if self.utc:
+            return "UTC"
+        return (at or datetime.now(UTC)).astimezone().tzname() or "local"
+
+    def day_start(self, day: date) -> datetime:
+        """Midnight starting ``day`` in this zone, as an aware UTC time (for filters)."""
+        if self.utc:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+
+    def day_end(self, day: date) -> datetime:
+        """The first instant after ``day`` in this zone (exclusive end)."""
+        return self.day_start(day + timedelta(days=1))
+
+    def day_of(self, ts: datetime) -> date:
+        return self.convert(ts).date()
+
+
+def local_time(ts: datetime | None, fmt: str = DATETIME_SECONDS) -> str:
+    """A time in the machine's local zone (faces without a setting: the CLI)."""
+    return TimeZoneRule().format(ts, fmt)
 
 
 def fingerprint(secret: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -370,6 +370,25 @@ class EventFilter(BaseModel):
 
     def is_empty(self) -> bool:
         return not any(self.model_dump().values())
+
+
+EventSortColumn = Literal[
+    "time", "provider", "model", "app", "user", "tokens", "input", "output", "cost", "latency", "status"
+]
+EVENT_SORT_COLUMNS: tuple[str, ...] = get_args(EventSortColumn)
+"""What a list of events can be ordered by (Activity's columns)."""
+
+
+class EventSort(BaseModel):
+    """The order of an events list: one column, ties broken by row id in the same direction."""
+
+    model_config = ConfigDict(frozen=True)
+
+    column: EventSortColumn = "time"
+    descending: bool = True
+
+    def reversed(self) -> EventSort:
+        return self.model_copy(update={"descending": not self.descending})
 
 
 class StoredEvent(UsageEvent):

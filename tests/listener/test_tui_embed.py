@@ -51,7 +51,7 @@ async def test_listener_runs_in_the_app_and_stops_with_it(db_path: Path) -> None
         ):
             assert resp.status == 200
         assert changed
-        assert await until(pilot, lambda: "1 events/min" in app.listener_status)
+        assert await until(pilot, lambda: "1 event/min" in app.listener_status)
         url = listener.url
     assert not listener.running
     assert count_rows(db_path) == 1

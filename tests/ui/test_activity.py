@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Select
 
-from costtui.formatting import money_exact
+from costtui.formatting import TimeZoneRule, money_exact
 from costtui.models import EventFilter
 from costtui.store import Store
 from costtui.ui.dialogs.event_detail import EventDetailScreen, detail_rows
@@ -36,7 +36,7 @@ async def test_first_page_only_then_more_near_the_bottom(demo_db: Path) -> None:
             total = store.count_events()
         assert screen.order[0] == newest.row_id  # newest first
         assert f"{total:,} events" in text_of(screen.query_one("#activity-status"))
-        await pilot.press("end")
+        table.move_cursor(row=PAGE_SIZE - 1)
         await settle(pilot)
         assert table.row_count == 2 * PAGE_SIZE
         times = [screen.events[r].ts for r in screen.order]
@@ -192,11 +192,16 @@ def test_detail_rows_show_every_field(demo_db: Path) -> None:
 
 
 def test_columns_fit_the_terminal() -> None:
-    for width in (80, 100, 140):
+    for width in (80, 100, 140, 160, 200):
         cols = Columns.for_width(width)
-        used = cols.time + cols.provider + cols.model + 7 + 9 + 9 + 2 * 6 + 2 + (cols.app + 2 if cols.app else 0)
-        assert used <= width
-    assert Columns.for_width(80).app == 0 and Columns.for_width(100).app > 0
+        widths = {"time": cols.time, "provider": cols.provider, "model": cols.model, "app": cols.app}
+        widths |= {"user": cols.user, "cost": 9, "status": 9}
+        used = sum(widths.get(key, 7) + 2 for key in cols.shown()) + 2
+        assert used <= width, width
+    essentials = ["time", "provider", "model", "tokens", "cost", "status"]
+    assert Columns.for_width(80).shown() == essentials
+    assert "app" in Columns.for_width(100).shown()
+    assert {"user", "latency", "input", "output"} <= set(Columns.for_width(160).shown())
 
 
 def test_describe_filter() -> None:
@@ -208,8 +213,9 @@ def test_describe_filter() -> None:
         end=datetime(2026, 11, 3, tzinfo=UTC),
         search="timeout",
     )
-    assert describe_filter(flt) == '2026-11-01 → 2026-11-02 · provider=openai · "timeout"'
-    assert describe_filter(EventFilter()) == ""
+    utc = TimeZoneRule(utc=True)
+    assert describe_filter(flt, utc) == '2026-11-01 → 2026-11-02 · provider=openai · "timeout"'
+    assert describe_filter(EventFilter(), utc) == ""
 
 
 async def test_user_text_is_never_markup(db_path: Path) -> None:
@@ -243,3 +249,129 @@ async def test_user_text_is_never_markup(db_path: Path) -> None:
         await pilot.press("f")
         await pilot.pause()
         assert isinstance(app.screen, FilterScreen)
+
+
+async def test_totals_cover_the_whole_filter_not_the_loaded_page(demo_db: Path) -> None:
+    from costtui.formatting import money, tokens
+
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        screen.set_filter(EventFilter(provider="anthropic"))
+        await settle(pilot)
+        with Store(demo_db) as store:
+            expected = store.event_totals(EventFilter(provider="anthropic"))
+        assert expected.events > PAGE_SIZE  # more than what is loaded
+        status = text_of(screen.query_one("#activity-status"))
+        assert (
+            f"{expected.events:,} events · {money(expected.cost_usd)} · {tokens(expected.total_tokens)} tokens"
+            in status
+        )
+
+
+async def test_sort_by_any_column_with_s_and_reverse_with_shift_s(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.sort.column == "cost" and screen.sort.descending
+        costs = [screen.events[r].cost_usd or -1 for r in screen.order]
+        assert costs == sorted(costs, reverse=True)
+        with Store(demo_db) as store:
+            top = store.events_page(limit=1, sort=screen.sort)[0]
+        assert screen.order[0] == top.row_id  # the most expensive of all, not of the first page
+        assert "Cost▼" in text_of(screen.query_one(EventsTable)).splitlines()[0]
+        await pilot.press("S")
+        await settle(pilot)
+        assert not screen.sort.descending
+        costs = [screen.events[r].cost_usd or -1 for r in screen.order]
+        assert costs == sorted(costs)
+
+
+async def test_home_and_end_reach_the_first_and_last_event(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        table = screen.query_one(EventsTable)
+        with Store(demo_db) as store:
+            oldest = store.events_page(limit=1, sort=screen.sort.reversed())[0]
+            newest = store.events_page(limit=1)[0]
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.order[-1] == oldest.row_id
+        assert table.cursor_row == len(screen.order) - 1
+        assert "last page" in text_of(screen.query_one("#activity-status"))
+        await pilot.press("home")
+        await settle(pilot)
+        assert screen.order[0] == newest.row_id and table.cursor_row == 0
+
+
+async def test_jump_to_a_date(demo_db: Path) -> None:
+    from datetime import date
+
+    from costtui.ui.dialogs.filters import JumpScreen
+
+    app = build_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_activity(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, JumpScreen)
+        await pilot.press(*"2026-11-10", "enter")
+        await settle(pilot)
+        first = screen.events[screen.order[0]]
+        assert first.ts.date() == date(2026, 11, 10)  # the latest event of that day (UTC here)
+        with Store(demo_db) as store:
+            later = store.event_totals(EventFilter(start=screen.times.day_end(date(2026, 11, 10)))).events
+        assert later > 0  # newer events exist, and are above the window
+        assert "from 2026-11-10" in text_of(screen.query_one("#activity-status"))
+
+
+async def test_times_follow_the_timezone_setting(demo_db: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from costtui.config import Settings, UISettings
+    from costtui.ui.app import make_app
+
+    from .conftest import FROZEN_NOW
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    with Store(demo_db) as store:
+        newest = store.events_page(limit=1)[0]
+    for zone, label, shift in (("local", "CET", 1), ("utc", "UTC", 0)):
+        app = make_app(Settings(ui=UISettings(timezone=zone)), demo_db, listener=False, now=FROZEN_NOW)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_activity(pilot)
+            text = text_of(screen.query_one(EventsTable))
+            assert f"Time ({label})" in text.splitlines()[0]
+            from datetime import timedelta
+
+            assert (newest.ts + timedelta(hours=shift)).strftime("%m-%d %H:%M:%S") in text.splitlines()[1]
+            rows = dict(detail_rows(newest, screen.times))
+            assert f"time ({label})" in rows
+
+
+def test_detail_starts_with_status_and_error(demo_db: Path) -> None:
+    with Store(demo_db) as store:
+        event = store.events_page(EventFilter(status="error"), limit=1)[0]
+    rows = detail_rows(event)
+    assert [name for name, _ in rows[:2]] == ["status", "error"]
+    assert rows[0][1].startswith("error") and rows[1][1] != "—"
+
+
+def test_wide_terminal_shows_user_latency_and_token_split() -> None:
+    assert Columns.for_width(160).shown() == [
+        "time",
+        "provider",
+        "model",
+        "app",
+        "user",
+        "input",
+        "output",
+        "tokens",
+        "cost",
+        "latency",
+        "status",
+    ]

@@ -157,3 +157,20 @@ async def test_model_bars_sorted_by_cost_then_name() -> None:
             "model-b",
         ]
     assert RANGES == (7, 30, 90)
+
+
+async def test_day_table_keeps_its_tokens_column_at_80x24(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RecentDays)
+        table.scroll_visible(animate=False)
+        await pilot.pause()
+        text = text_of(table)
+        header, first = text.splitlines()[:2]
+        assert header.split() == ["Day", "(UTC)", "Cost", "Events", "Tokens"]
+        assert first.split()[-1].endswith(("k", "M")) or first.split()[-1].isdigit()
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing hidden sideways
+        # One money format in the column, aligned on the decimal point (the first "." of a row).
+        rows = [line for line in text.splitlines()[1:] if "$" in line]
+        assert len({line.index(".") for line in rows}) == 1, rows

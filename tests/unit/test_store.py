@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from costtui.models import EventFilter, PriceOverride, UsageEvent
+from costtui.models import EVENT_SORT_COLUMNS, EventFilter, EventSort, PriceOverride, StoredEvent, UsageEvent
 from costtui.store import Store
+from costtui.store.db import _SORT_KEYS
 from costtui.store.migrations import MIGRATIONS, migrate
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -113,6 +114,64 @@ def test_events_page_keyset_paging_and_filters(store: Store) -> None:
     assert store.count_events(EventFilter(app="api")) == 125
     got = store.get_event(first[0].row_id)
     assert got is not None and got.event_id == "e0" and got.cost_usd == Decimal("0.00021")
+
+
+def _all_pages(store: Store, sort: EventSort, flt: EventFilter | None = None, size: int = 7) -> list[StoredEvent]:
+    out: list[StoredEvent] = []
+    while True:
+        page = store.events_page(flt, before=out[-1] if out else None, limit=size, sort=sort)
+        out += page
+        if len(page) < size:
+            return out
+
+
+@pytest.mark.parametrize("column", EVENT_SORT_COLUMNS)
+@pytest.mark.parametrize("descending", [True, False])
+def test_events_sorted_by_any_column_page_by_page(store: Store, column: str, descending: bool) -> None:
+    # Many ties (3 apps, 4 token sizes, some unpriced and errors): keyset pages must neither skip nor repeat.
+    store.record(
+        [
+            ev(
+                i,
+                app=("api", "bot", None)[i % 3],
+                user=f"u{i % 5}",
+                model="no-such-model" if i % 11 == 0 else "gpt-4o-mini",
+                input_tokens=1000 * (i % 4),
+                output_tokens=10 * (i % 6),
+                latency_ms=None if i % 7 == 0 else 100 + i % 9,
+                status="error" if i % 13 == 0 else "ok",
+            )
+            for i in range(60)
+        ]
+    )
+    sort = EventSort(column=column, descending=descending)  # type: ignore[arg-type]
+    got = _all_pages(store, sort)
+    assert len(got) == 60 == len({e.row_id for e in got})
+    key = _SORT_KEYS[column][1]
+    values = [(key(e), e.row_id) for e in got]
+    assert values == sorted(values, reverse=descending)
+
+
+def test_events_page_starts_at_a_time(store: Store) -> None:
+    store.record([ev(i) for i in range(20)])
+    at = T0 - timedelta(minutes=5)
+    newest_first = store.events_page(at=at, limit=3)
+    assert [e.event_id for e in newest_first] == ["e6", "e7", "e8"]
+    oldest_first = store.events_page(at=at, limit=3, sort=EventSort(descending=False))
+    assert [e.event_id for e in oldest_first] == ["e5", "e4", "e3"]
+    with pytest.raises(ValueError):
+        store.events_page(at=at, sort=EventSort(column="cost"))
+
+
+def test_event_totals_cover_every_filtered_row(store: Store) -> None:
+    store.record([ev(i, app="bot" if i % 2 else "api") for i in range(250)])
+    bots = store.event_totals(EventFilter(app="bot"))
+    assert bots.events == 125
+    assert bots.cost_usd == Decimal("0.00021") * 125
+    assert bots.total_tokens == 125 * 1100
+    everything = store.event_totals()
+    assert (everything.events, everything.cost_usd) == (250, Decimal("0.0525"))
+    assert store.event_totals(EventFilter(search="nothing-matches")).events == 0
 
 
 def test_migration_from_version_1_keeps_data(db_path: Path) -> None:

@@ -19,7 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from costtui.config import ListenerSettings, SyncSettings
-from costtui.formatting import fingerprint
+from costtui.formatting import fingerprint, plural
 from costtui.listener.app import ListenerState, Stats, build_app, database_id
 from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, ListenerKeys, is_loopback
 from costtui.listener.metrics import ListenerMetrics
@@ -148,7 +148,7 @@ class Listener:
     def status_line(self) -> str:
         last = self.stats.last_event_at
         when = last.astimezone().strftime("%H:%M:%S") if last else "—"
-        return f"listening {self.address} · {self.events_last_minute():,} events/min · last {when}"
+        return f"listening {self.address} · {plural(self.events_last_minute(), 'event')}/min · last {when}"
 
     # ------------------------------------------------------------------ lifecycle
 

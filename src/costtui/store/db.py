@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from costtui.models import (
+    EVENT_SORT_COLUMNS,
     DayTotals,
     EventFilter,
+    EventSort,
     GroupTotals,
     PriceOverride,
     RecordResult,
@@ -111,6 +113,27 @@ EVENT_SUMS_SQL = ", ".join(f"{expr} AS {col}" for expr, col in zip(SUM_EXPRESSIO
 def _check_dimension(column: str) -> None:
     if column not in DIMENSIONS:
         raise ValueError(f"unknown dimension {column!r}; choose from {', '.join(DIMENSIONS)}")
+
+
+# Each sort column: the SQL it orders by, and the same value read from a stored event (the keyset
+# cursor). Missing values sort as the lowest (an unpriced event below a free one).
+_SORT_KEYS: dict[str, tuple[str, Callable[[StoredEvent], Any]]] = {
+    "time": ("ts", lambda e: ts_to_us(e.ts)),
+    "provider": ("provider", lambda e: e.provider),
+    "model": ("model", lambda e: e.model),
+    "app": ("COALESCE(app, '')", lambda e: e.app or ""),
+    "user": ("COALESCE(user, '')", lambda e: e.user or ""),
+    "tokens": (
+        "(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens)",
+        lambda e: e.total_tokens,
+    ),
+    "input": ("(input_tokens + cache_read_tokens + cache_write_tokens)", lambda e: e.total_input_tokens),
+    "output": ("output_tokens", lambda e: e.output_tokens),
+    "cost": ("COALESCE(cost_nusd, -1)", lambda e: -1 if e.cost_usd is None else to_nusd(e.cost_usd)),
+    "latency": ("COALESCE(latency_ms, -1)", lambda e: -1 if e.latency_ms is None else e.latency_ms),
+    "status": ("status", lambda e: e.status),
+}
+assert set(_SORT_KEYS) == set(EVENT_SORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -468,16 +491,36 @@ class Store:
         *,
         before: StoredEvent | None = None,
         limit: int = 100,
+        sort: EventSort | None = None,
+        at: datetime | None = None,
     ) -> list[StoredEvent]:
-        """Newest-first page of events. ``before`` is the last event of the previous page (the
-        keyset cursor); pages never use OFFSET, so page 1,000 is as fast as page 1.
+        """A page of events in ``sort`` order (newest first by default). ``before`` is the last
+        event of the previous page (the keyset cursor); pages never use OFFSET, so page 1,000 is as
+        fast as page 1 when sorted by time (the ``ts`` index). Other orders are keyset pages too,
+        but each one is a top-N scan of the filtered rows (no index per column).
+
+        ``at`` starts a time-ordered page at a moment: newest first, the events before ``at``;
+        oldest first, the events from ``at`` on (a jump to a date).
         """
+        sort = sort or EventSort()
+        expr, key = _SORT_KEYS[sort.column]
         where, params = self._event_where(flt or EventFilter())
+        clauses = [where[len("WHERE ") :]] if where else []
+        older = "<" if sort.descending else ">"
+        if at is not None:
+            if sort.column != "time":
+                raise ValueError("a page can start at a time only when sorted by time")
+            clauses.append("ts < ?" if sort.descending else "ts >= ?")
+            params.append(ts_to_us(at))
         if before is not None:
-            ts = ts_to_us(before.ts)
-            where = (where + " AND " if where else "WHERE ") + "(ts < ? OR (ts = ? AND id < ?))"
-            params.extend([ts, ts, before.row_id])
-        rows = self.query(f"SELECT * FROM events {where} ORDER BY ts DESC, id DESC LIMIT {int(limit)}", params)
+            value = key(before)
+            clauses.append(f"({expr} {older} ? OR ({expr} = ? AND id {older} ?))")
+            params.extend([value, value, before.row_id])
+        direction = "DESC" if sort.descending else "ASC"
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self.query(
+            f"SELECT * FROM events {where} ORDER BY {expr} {direction}, id {direction} LIMIT {int(limit)}", params
+        )
         return [self._event_from_row(r) for r in rows]
 
     def count_events(self, flt: EventFilter | None = None) -> int:
@@ -486,6 +529,21 @@ class Store:
             return int(self.scalar("SELECT COALESCE(SUM(events), 0) FROM daily") or 0) - self._pruned_count()
         where, params = self._event_where(flt)
         return int(self.scalar(f"SELECT COUNT(*) FROM events {where}", params) or 0)
+
+    def event_totals(self, flt: EventFilter | None = None) -> Totals:
+        """Cost, tokens and counts of every event a filter matches (not only a loaded page).
+
+        With no filter the rollups answer (cheap; pruned raw events are in the daily totals but not
+        in the events table, so the count is corrected as in :meth:`count_events`); a filter scans
+        its rows once.
+        """
+        flt = flt or EventFilter()
+        if flt.is_empty():
+            totals = self.totals()
+            return totals.model_copy(update={"events": totals.events - self._pruned_count()})
+        where, params = self._event_where(flt)
+        rows = self.query(f"SELECT {EVENT_SUMS_SQL} FROM events {where}", params)
+        return Totals(**_totals_from_row(rows[0] if rows else {}))
 
     def _pruned_count(self) -> int:
         value = self.scalar("SELECT value FROM meta WHERE key = 'pruned_events'")

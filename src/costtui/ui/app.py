@@ -329,15 +329,16 @@ class CostApp(App[None]):
 
     @work(thread=True, group="prices", exit_on_error=False)
     def _save_price(self, request: Any) -> None:
-        from costtui.formatting import money
+        from costtui.formatting import money, plural
 
         store = self.get_store()
         override = store.add_price_override(request.override)
         message = f"Override #{override.id} saved for {override.model}."
         if request.recost:
             result = store.recost(request.override.effective_from)
-            message += f" Re-priced {result.events:,} events: {money(result.before)} → {money(result.after)}" + (
-                f" ({result.newly_priced:,} no longer unpriced)." if result.newly_priced else "."
+            message += (
+                f" Re-priced {plural(result.events, 'event')}: {money(result.before)} → {money(result.after)}"
+                + (f" ({result.newly_priced:,} no longer unpriced)." if result.newly_priced else ".")
             )
         else:
             message += " Run `costtui recost` to re-price stored events."

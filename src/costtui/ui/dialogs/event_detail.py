@@ -9,26 +9,30 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from costtui.formatting import local_time, money_exact
+from costtui.formatting import TimeZoneRule, money_exact, tokens_exact
 from costtui.models import StoredEvent
 from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.widgets.kv import kv_table
 
+TIME_EXACT = "%Y-%m-%d %H:%M:%S.%f"
 
-def detail_rows(e: StoredEvent) -> list[tuple[str, str]]:
-    """(field, value) pairs, in reading order. Pure: tests and the modal share it."""
 
-    def n(value: int) -> str:
-        return f"{value:,}"
-
+def detail_rows(e: StoredEvent, times: TimeZoneRule | None = None) -> list[tuple[str, str]]:
+    """(field, value) pairs, in reading order: what went wrong first. Pure: tests and the modal share it."""
+    times = times or TimeZoneRule()
+    n = tokens_exact
     if e.unpriced:
         cost = "unpriced (not counted in any total): " + FIX_PRICE.format(model=e.model)
     else:
-        cost = f"{money_exact(e.cost_usd)} USD ({e.cost_source or 'priced'})"
+        cost = f"{money_exact(e.cost_usd)} ({e.cost_source or 'priced'})"
     status = e.status + (f" {e.status_code}" if e.status_code else "")
+    when = [(f"time ({times.label(e.ts)})", times.format(e.ts, TIME_EXACT))]
+    if when[0][0] != "time (UTC)":  # the stored time, as the rollups' days count it
+        when.append(("time (UTC)", TimeZoneRule(utc=True).format(e.ts, TIME_EXACT)))
     return [
-        ("time (local)", local_time(e.ts, "%Y-%m-%d %H:%M:%S.%f %Z")),
-        ("time (UTC)", e.ts.strftime("%Y-%m-%d %H:%M:%S.%f UTC")),
+        ("status", status),
+        ("error", e.error or "—"),
+        *when,
         ("event id", e.event_id or "—"),
         ("provider", e.provider),
         ("model", e.model),
@@ -51,8 +55,6 @@ def detail_rows(e: StoredEvent) -> list[tuple[str, str]]:
         ("output", f"{n(e.output_tokens)} (reasoning: {n(e.reasoning_tokens)})"),
         ("total tokens", n(e.total_tokens)),
         ("latency", f"{e.latency_ms:,} ms" if e.latency_ms is not None else "—"),
-        ("status", status),
-        ("error", e.error or "—"),
         ("cache hit", "yes" if e.cache_hit else "no"),
         ("row", str(e.row_id)),
     ]
@@ -61,14 +63,20 @@ def detail_rows(e: StoredEvent) -> list[tuple[str, str]]:
 class EventDetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "dismiss", "Close", id="detail.close")]
 
-    def __init__(self, event: StoredEvent) -> None:
+    def __init__(self, event: StoredEvent, times: TimeZoneRule | None = None) -> None:
         super().__init__()
         self.event = event
+        self.times = times or TimeZoneRule()
 
     def compose(self) -> ComposeResult:
         e = self.event
-        bold = {"model", "cost", *(("status", "error") if e.status != "ok" else ())}
-        table = kv_table((name, Text(value, style="bold" if name in bold else "")) for name, value in detail_rows(e))
+        bold = {"model", "cost"}
+        failed = {"status", "error"} if e.status != "ok" else set()
+
+        def style(name: str) -> str:
+            return "bold red" if name in failed else "bold" if name in bold else ""
+
+        table = kv_table((name, Text(value, style=style(name))) for name, value in detail_rows(e, self.times))
         with Vertical(id="detail-dialog", classes="dialog"):
             yield Static(Text(f"Event · {e.provider}/{e.model}"), classes="dialog-title")
             with VerticalScroll(id="detail-body"):

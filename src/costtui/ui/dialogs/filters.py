@@ -1,8 +1,10 @@
-"""The Activity filter dialog: date range (UTC days), provider, model, app, user, source, status."""
+"""Activity's dialogs: the filters (date range, provider, model, app, user, source, status) and
+the jump to a date. Dates are days in the UI's time zone (:class:`TimeZoneRule`), the zone the
+table's times are shown in."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
@@ -13,6 +15,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from costtui.formatting import TimeZoneRule
 from costtui.models import EventFilter
 
 FILTER_DIMENSIONS = ("provider", "model", "app", "user", "source")
@@ -20,13 +23,21 @@ FILTER_DIMENSIONS = ("provider", "model", "app", "user", "source")
 STATUSES = ("ok", "error")
 
 
-def describe_filter(flt: EventFilter) -> str:
-    """A one-line summary: ``provider=openai · from 2026-11-01 · "timeout"``."""
+def first_day(flt: EventFilter, times: TimeZoneRule) -> date | None:
+    return times.day_of(flt.start) if flt.start else None
+
+
+def last_day(flt: EventFilter, times: TimeZoneRule) -> date | None:
+    """The inclusive last day of an exclusive end (midnight starting the next day)."""
+    return times.day_of(flt.end - timedelta(microseconds=1)) if flt.end else None
+
+
+def describe_filter(flt: EventFilter, times: TimeZoneRule) -> str:
+    """A one-line summary: ``2026-11-01 → 2026-11-02 · provider=openai · "timeout"``."""
     parts = []
     if flt.start or flt.end:
-        start = flt.start.date().isoformat() if flt.start else "…"
-        end = (flt.end - timedelta(days=1)).date().isoformat() if flt.end else "…"
-        parts.append(f"{start} → {end}")
+        start, end = first_day(flt, times), last_day(flt, times)
+        parts.append(f"{start.isoformat() if start else '…'} → {end.isoformat() if end else '…'}")
     for dim in (*FILTER_DIMENSIONS, "status"):
         value = getattr(flt, dim)
         if value:
@@ -41,10 +52,6 @@ def parse_day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 class FilterScreen(ModalScreen[EventFilter | None]):
     """Returns the new filter, or None when cancelled. The search text is kept by the caller."""
 
@@ -54,26 +61,28 @@ class FilterScreen(ModalScreen[EventFilter | None]):
         Binding("ctrl+r", "reset", "Reset", id="filters.reset"),
     ]
 
-    def __init__(self, current: EventFilter, choices: dict[str, list[str]]) -> None:
+    def __init__(self, current: EventFilter, choices: dict[str, list[str]], times: TimeZoneRule) -> None:
         super().__init__()
         self.current = current
         self.choices = choices
+        self.times = times
 
     def compose(self) -> ComposeResult:
         flt = self.current
+        start, end = first_day(flt, self.times), last_day(flt, self.times)
         with Vertical(id="filters-dialog", classes="dialog"):
             yield Static("Filter events", classes="dialog-title")
             with Grid(id="filters-grid"):
-                yield Label("From (UTC day)")
+                yield Label(f"From ({self.times.label()} day)")
                 yield Input(
-                    flt.start.date().isoformat() if flt.start else "",
+                    start.isoformat() if start else "",
                     placeholder="YYYY-MM-DD",
                     id="filter-from",
                     compact=True,
                 )
                 yield Label("To (inclusive)")
                 yield Input(
-                    (flt.end - timedelta(days=1)).date().isoformat() if flt.end else "",
+                    end.isoformat() if end else "",
                     placeholder="YYYY-MM-DD",
                     id="filter-to",
                     compact=True,
@@ -114,8 +123,8 @@ class FilterScreen(ModalScreen[EventFilter | None]):
             raise ValueError("To: not a date, use YYYY-MM-DD") from None
         if start and end and end < start:
             raise ValueError("To must be on or after From")
-        values["start"] = day_start(start) if start else None
-        values["end"] = day_start(end) + timedelta(days=1) if end else None
+        values["start"] = self.times.day_start(start) if start else None
+        values["end"] = self.times.day_end(end) if end else None
         for dim in (*FILTER_DIMENSIONS, "status"):
             value = self.query_one(f"#filter-{dim}", Select).value
             values[dim] = None if value is Select.NULL else str(value)
@@ -152,4 +161,49 @@ class FilterScreen(ModalScreen[EventFilter | None]):
 
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
+        self.action_apply()
+
+
+class JumpScreen(ModalScreen[date | None]):
+    """Asks for a date to jump to; returns it, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    #jump-dialog { width: 44; }
+    #jump-error { height: auto; color: $error; text-style: bold; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="jump.cancel"),
+        Binding("ctrl+s", "apply", "Go", id="jump.apply"),
+    ]
+
+    def __init__(self, times: TimeZoneRule) -> None:
+        super().__init__()
+        self.times = times
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="jump-dialog", classes="dialog"):
+            yield Static(f"Go to a date ({self.times.label()})", classes="dialog-title")
+            yield Input(placeholder="YYYY-MM-DD", id="jump-day", compact=True)
+            yield Static("", id="jump-error")
+            yield Static("⏎ go · esc cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#jump-day", Input).focus()
+
+    def action_apply(self) -> None:
+        try:
+            day = parse_day(self.query_one("#jump-day", Input).value)
+        except ValueError:
+            day = None
+        if day is None:
+            self.query_one("#jump-error", Static).update(Text("error: not a date, use YYYY-MM-DD"))
+            return
+        self.dismiss(day)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
         self.action_apply()

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Footer, Header, Static
 
-from costtui.formatting import money, tokens
+from costtui.formatting import money, money_column, tokens
 from costtui.models import DayTotals, GroupTotals
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.charts import DailyCostChart, ModelCostChart, TokensCostChart
@@ -117,23 +117,37 @@ class UnpricedBanner(Static):
 
 
 class RecentDays(DataTable[str]):
-    """Per-day totals of the selected range, newest first."""
+    """Per-day totals of the selected range, newest first.
+
+    No cell padding: each column brings its own one-space gap, so all four columns (tokens
+    included) fit the side panel's 34 columns at 80×24.
+    """
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_column("Day (UTC)", key="day")
-        self.add_column("Cost".rjust(8), key="cost")
-        self.add_column("Events", key="events")
-        self.add_column("Tokens", key="tokens")
+        self.cell_padding = 0
 
     def show(self, days: list[DayTotals]) -> None:
-        self.clear()
-        for d in reversed(days):
+        newest_first = list(reversed(days))
+        cells = {
+            "day": [" " + d.day.strftime("%a %m-%d") for d in newest_first],
+            "cost": money_column([d.cost_usd for d in newest_first]),
+            "events": [f"{d.events:,}" for d in newest_first],
+            "tokens": [tokens(d.total_tokens) for d in newest_first],
+        }
+        titles = {"day": " Day (UTC)", "cost": "Cost", "events": "Events", "tokens": "Tokens"}
+        widths = {key: max([len(titles[key]), *(len(c) for c in column)]) for key, column in cells.items()}
+        self.clear(columns=True)
+        for key, title in titles.items():
+            # Numbers right-aligned to one width per column, so the decimal points line up.
+            pad = 0 if key == "day" else 1
+            self.add_column(title.rjust(widths[key] + pad) if pad else title, key=key)
+        for i, d in enumerate(newest_first):
             self.add_row(
-                d.day.strftime("%a %m-%d"),
-                money(d.cost_usd).rjust(8),
-                f"{d.events:,}".rjust(6),
-                tokens(d.total_tokens).rjust(6),
+                *(
+                    cells[key][i].ljust(widths[key]) if key == "day" else " " + cells[key][i].rjust(widths[key])
+                    for key in titles
+                ),
                 key=d.day.isoformat(),
             )
 

@@ -24,7 +24,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from costtui.formatting import local_time, money
+from costtui.formatting import DATE, TimeZoneRule, money
 from costtui.ui.dialogs.account import AddAccountModal
 from costtui.ui.dialogs.manual_cost import ManualCostModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
@@ -159,7 +159,7 @@ def amount(value: Decimal | None, unit: str) -> str:
     return quota_amount(value, unit)
 
 
-def until(ts: datetime | None, now: datetime) -> str:
+def until(ts: datetime | None, now: datetime, times: TimeZoneRule | None = None) -> str:
     if ts is None:
         return ""
     seconds = (ts - now).total_seconds()
@@ -171,10 +171,10 @@ def until(ts: datetime | None, now: datetime) -> str:
         return f"in {seconds / 60:.0f} min"
     if seconds < 2 * 86400:
         return f"in {seconds / 3600:.0f} h"
-    return local_time(ts, "%b %d")
+    return (times or TimeZoneRule()).format(ts, DATE)
 
 
-def ago(ts: datetime | None, now: datetime) -> str:
+def ago(ts: datetime | None, now: datetime, times: TimeZoneRule | None = None) -> str:
     if ts is None:
         return "never"
     seconds = (now - ts).total_seconds()
@@ -184,7 +184,7 @@ def ago(ts: datetime | None, now: datetime) -> str:
         return f"{seconds / 60:.0f} min ago"
     if seconds < 86400:
         return f"{seconds / 3600:.0f} h ago"
-    return local_time(ts, "%Y-%m-%d %H:%M")
+    return (times or TimeZoneRule()).stamp(ts)
 
 
 LABELS = {
@@ -198,7 +198,13 @@ LABELS = {
 }
 
 
-def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width: int = BAR_WIDTH) -> tuple[Text, Text]:
+def quota_row(
+    q: QuotaSnapshot,
+    history: Sequence[Decimal],
+    now: datetime,
+    width: int = BAR_WIDTH,
+    times: TimeZoneRule | None = None,
+) -> tuple[Text, Text]:
     label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
         label += f" ({q.window})"
@@ -223,7 +229,7 @@ def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width
         line.append(f"limit {amount(q.limit, q.unit)}")
     elif q.used is not None:
         line.append(amount(q.used, q.unit))
-    reset = until(q.resets_at, now)
+    reset = until(q.resets_at, now, times)
     if reset:
         line.append(f" · resets {reset}" if not q.kind.startswith("rate_limit") else f" · full {reset}", style="dim")
     spark = sparkline(history)
@@ -234,7 +240,9 @@ def quota_row(q: QuotaSnapshot, history: Sequence[Decimal], now: datetime, width
     return Text(label, style="dim"), line
 
 
-def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> RenderableType:
+def render_card(
+    card: AccountCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None
+) -> RenderableType:
     from costtui.providers import get_info
 
     grid = Table.grid(padding=(0, 2))
@@ -245,7 +253,7 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
     order = ["spend_limit", "key_limit", "credits", "balance", "usage.day", "usage.week", "usage.month"]
     main.sort(key=lambda q: (order.index(q.kind) if q.kind in order else len(order), q.kind, q.scope))
     for q in main:
-        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now, width))
+        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now, width, times))
     if configured:
         shown = configured[:MAX_RATE_ROWS]
         for q in shown:
@@ -268,7 +276,7 @@ def render_card(card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> Ren
     footer = Text()
     footer.append("refreshed ", style="dim")
     newest = max((q.taken_at for q in card.quotas), default=None)
-    footer.append(ago(h.last_success_at or newest, now))
+    footer.append(ago(h.last_success_at or newest, now, times))
     footer.append(" · billed 30 days ", style="dim")
     footer.append(money(card.billed_30d))
     if card.key_source:
@@ -297,14 +305,14 @@ def render_spend(data: QuotasData) -> RenderableType:
     return table
 
 
-def render_orphans(quotas: Sequence[QuotaSnapshot], now: datetime) -> RenderableType:
+def render_orphans(quotas: Sequence[QuotaSnapshot], now: datetime, times: TimeZoneRule | None = None) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, min_width=18, max_width=40)
     grid.add_column(overflow="fold")
     for q in quotas:
-        label, line = quota_row(q, [], now)
+        label, line = quota_row(q, [], now, times=times)
         label = Text(f"{q.provider}/{q.account} ", style="dim") + label
-        line.append(f" · {q.source} {ago(q.taken_at, now)}", style="dim")
+        line.append(f" · {q.source} {ago(q.taken_at, now, times)}", style="dim")
         grid.add_row(label, line)
     return grid
 
@@ -317,8 +325,10 @@ class AccountCardWidget(Static):
     AccountCardWidget.-disabled { opacity: 60%; }
     """
 
-    def __init__(self, card: AccountCard, now: datetime, width: int = BAR_WIDTH) -> None:
-        super().__init__(render_card(card, now, width))
+    def __init__(
+        self, card: AccountCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None
+    ) -> None:
+        super().__init__(render_card(card, now, width, times))
         a, h = card.account, card.health
         self.border_title = f"{a.label} · {a.key_kind} · {a.key_fp or 'no key'}"
         self.border_subtitle = HEALTH_MARK.get(h.health, h.health)
@@ -421,10 +431,11 @@ class QuotasScreen(DataScreen):
         container = self.query_one("#quota-cards", Vertical)
         await container.remove_children()
         width = BAR_WIDTH if self.app.size.width >= 100 else BAR_WIDTH // 2  # 80x24 over SSH
-        await container.mount_all(AccountCardWidget(card, now, width) for card in data.cards)
+        times = TimeZoneRule.from_setting(self.cost_app.settings.ui.timezone)
+        await container.mount_all(AccountCardWidget(card, now, width, times) for card in data.cards)
         if data.orphans:
             # Limits seen in response headers (the proxy, a probe) for keys that are not accounts here.
-            await container.mount(HeaderLimitsWidget(render_orphans(data.orphans, now)))
+            await container.mount(HeaderLimitsWidget(render_orphans(data.orphans, now, times)))
         self.query_one("#quotas-spend", Static).update(render_spend(data))
         self._tick_status()
 

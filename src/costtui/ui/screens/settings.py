@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header
 
 from costtui import paths
-from costtui.formatting import local_time, tokens
+from costtui.formatting import TimeZoneRule, plural, tokens
 from costtui.ui.errors import describe_error
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import FIX_PRICE
@@ -56,13 +56,13 @@ class DatabaseSection(SettingsSection):
             schema=store.schema_version(),
             events=store.count_events(),
             first_day=first.isoformat() if first else "—",
-            last_event=local_time(store.last_event_time()),
+            last_event=TimeZoneRule.from_setting(app.settings.ui.timezone).stamp(store.last_event_time()),
             retention=app.settings.retention_days,
         )
 
     def render_data(self, data: DatabaseInfo) -> RenderableType:
         retention = (
-            f"keep {data.retention} days of raw events (daily totals stay) · costtui db prune"
+            f"keep {plural(data.retention, 'day')} of raw events (daily totals stay) · costtui db prune"
             if data.retention
             else "keep everything (retention_days in the config file prunes raw events)"
         )
@@ -154,7 +154,7 @@ class PricesSection(SettingsSection):
         if data.unpriced:
             parts.append(Text("\nunpriced models (not in cost). Fix each, then run costtui recost:", style="bold"))
             for u in data.unpriced:
-                line = Text(f"{u.provider}/{u.model}: {u.events:,} events, {tokens(u.tokens)} tokens\n  ")
+                line = Text(f"{u.provider}/{u.model}: {plural(u.events, 'event')}, {tokens(u.tokens)} tokens\n  ")
                 line.append(FIX_PRICE.format(model=u.model), style="bold")
                 parts.append(line)
         else:

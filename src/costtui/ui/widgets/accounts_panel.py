@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
-from costtui.formatting import local_time
+from costtui.formatting import TimeZoneRule
 from costtui.ui.dialogs.account import AddAccountModal, accounts_service, check_key_and_notify
 from costtui.ui.dialogs.confirm import ConfirmModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
@@ -80,6 +80,7 @@ class AccountsPanel(SettingsSection):
         super().show(data)
 
     def render_data(self, data: AccountsData) -> RenderableType:
+        times = TimeZoneRule.from_setting(self.app.settings.ui.timezone)  # type: ignore[attr-defined]
         b = data.backend
         where = Text()
         where.append("keys stored in ", style="dim")
@@ -112,7 +113,7 @@ class AccountsPanel(SettingsSection):
                     a.key_fp or "—",
                     data.key_sources.get(a.id, ""),  # type: ignore[arg-type]
                     state,
-                    local_time(h.last_success_at, "%Y-%m-%d %H:%M") if h else "—",
+                    times.stamp(h.last_success_at) if h else "—",
                     style=style,
                 )
             parts.append(table)
