@@ -55,6 +55,11 @@ class DashboardSnapshot(BaseModel):
     midnight is not extrapolated sixty-fold."""
 
     @property
+    def previous_month_span(self) -> tuple[date, date]:
+        """The days :attr:`previous_month_to_date` covers."""
+        return previous_month_span(self.today)
+
+    @property
     def trailing_average_per_day(self) -> Decimal | None:
         """Average cost per day over the trailing week; None with no history before today."""
         return per_day(self.trailing_week.cost_usd, self.trailing_week_days)
