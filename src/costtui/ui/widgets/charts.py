@@ -63,11 +63,13 @@ def nice_ticks(max_value: float, max_steps: int = 4) -> list[float]:
             count = max(1, math.ceil(max_value / step - 1e-9))
             if count > max_steps:
                 continue
-            candidate = (count * step, count, step)
+            # The lowest top wins; at equal tops, more ticks (0, 2.5, 5 rather than 0, 5).
+            candidate = (count * step, -count, step)
             if best is None or candidate[:2] < best[:2]:
                 best = candidate
     assert best is not None  # a step of 10 × magnitude always fits
-    _, count, step = best
+    _, minus_count, step = best
+    count = -minus_count
     return [round(i * step, 12) for i in range(count + 1)]
 
 
