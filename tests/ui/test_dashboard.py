@@ -10,7 +10,7 @@ import pytest
 from textual.binding import Binding
 from textual.geometry import Region
 
-from costtui.formatting import money
+from costtui.formatting import money, tokens
 from costtui.models import GroupTotals
 from costtui.store import Store
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen, RecentDays
@@ -318,6 +318,7 @@ async def test_kpi_changes_and_burn_rate(demo_db: Path) -> None:
         assert vs_yday is not None and vs_avg is not None
         assert f"{change_text(vs_yday)} vs yday" in today
         assert f"{change_text(vs_avg)} vs 7d avg" in today
+        assert f"{change_text(vs_yday)} vs yday" in str(app.screen.query_one("#kpi-today").tooltip)
         assert any(ch in today for ch in "▁▂▃▄▅▆▇█")  # the sparkline fits at this width
         burn = text_of(app.screen.query_one("#kpi-burn"))
         assert f"{money(snap.burn_rate_per_hour)}/h" in burn
@@ -350,16 +351,23 @@ async def test_short_terminal_compacts_kpis_and_keys_reach_the_lower_panels(demo
         await pilot.pause()
         table = screen.query_one(RecentDays)
         assert app.focused is table and body.region.contains(table.region.x, table.region.y)
+        # All four columns fit the 80-column side panel, Tokens included.
+        header, first = text_of(table).splitlines()[:2]
+        assert header.split() == ["Day", "(UTC)", "Cost", "Events", "Tokens"]
+        newest = screen.data.snapshot.days[-1]  # type: ignore[attr-defined]
+        assert first.split()[-1] == tokens(newest.total_tokens)
         await pilot.press("c")
         await pilot.pause()
         assert body.scroll_offset.y == 0
         bindings = {b.id: b for b in screen.BINDINGS if isinstance(b, Binding)}
         for key_id in ("dashboard.tokens", "dashboard.days", "dashboard.costs"):
             assert bindings[key_id].description and bindings[key_id].tooltip
-    async with build_app(demo_db).run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        strip = pilot.app.screen.query_one(KpiStrip)
-        assert strip.outer_size.height == 6 and all(c.display for c in strip.query(KpiCard))
+    # With a few more rows every card shows, two rows high; with plenty, three (with changes).
+    for size, height in (((100, 30), 4), ((120, 40), 6)):
+        async with build_app(demo_db).run_test(size=size) as pilot:
+            await settle(pilot)
+            strip = pilot.app.screen.query_one(KpiStrip)
+            assert strip.outer_size.height == height and all(c.display for c in strip.query(KpiCard))
 
 
 async def test_wide_terminal_shows_model_names_whole(demo_db: Path) -> None:

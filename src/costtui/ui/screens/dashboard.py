@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -184,21 +184,52 @@ class UnpricedBanner(Static):
 class RecentDays(DataTable[str]):
     """Per-day totals of the selected range, newest first."""
 
+    NARROW = 40
+    """Below this width the cells lose their padding (a space inside each value keeps them
+    apart instead), so that all four columns fit the side panel of an 80-column terminal."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.days: list[DayTotals] = []
+        self._narrow: bool | None = None
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
+        self._fit_columns()
+
+    def on_resize(self) -> None:
+        if self._fit_columns():
+            self.show(self.days)
+
+    def _fit_columns(self) -> bool:
+        """(Re)build the columns for the width; True when they changed."""
+        narrow = self.size.width < self.NARROW
+        if narrow == self._narrow:
+            return False
+        self._narrow = narrow
+        self.cell_padding = 0 if narrow else 1
+        gap = self._gap
+        self.clear(columns=True)
         self.add_column("Day (UTC)", key="day")
-        self.add_column("Cost".rjust(8), key="cost")
-        self.add_column("Events", key="events")
-        self.add_column("Tokens", key="tokens")
+        self.add_column(gap + "Cost".rjust(8), key="cost")
+        self.add_column(gap + "Events", key="events")
+        self.add_column(gap + "Tokens", key="tokens")
+        return True
+
+    @property
+    def _gap(self) -> str:
+        return " " if self._narrow else ""
 
     def show(self, days: list[DayTotals]) -> None:
+        self.days = list(days)
         self.clear()
+        gap = self._gap
         for d in reversed(days):
             self.add_row(
                 d.day.strftime("%a %m-%d"),
-                money(d.cost_usd).rjust(8),
-                f"{d.events:,}".rjust(6),
-                tokens(d.total_tokens).rjust(6),
+                gap + money(d.cost_usd).rjust(8),
+                gap + f"{d.events:,}".rjust(6),
+                gap + tokens(d.total_tokens).rjust(6),
                 key=d.day.isoformat(),
             )
 
@@ -256,10 +287,11 @@ class DashboardScreen(DataScreen):
                     yield RecentDays(id="recent-days")
         yield Footer()
 
-    # Screen classes by size (Textual sets them on resize; costtui.tcss lays them out): short
-    # terminals get a two-row KPI strip of the primary cards, wide ones a wider model panel.
+    # Screen classes by size (Textual sets them on resize; costtui.tcss lays them out): KPI
+    # cards are two rows high below 36 rows and only the primary ones show below 28 (one strip
+    # row); from 160 columns the model panel widens.
     HORIZONTAL_BREAKPOINTS = [(0, "-not-wide"), (160, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-medium"), (36, "-tall")]
 
     def on_mount(self) -> None:
         self.set_class(True, "-loading")

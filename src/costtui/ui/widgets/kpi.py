@@ -114,6 +114,11 @@ class KpiCard(Widget):
         self.changes = [c for c in self.kpi.changes(data) if c.ratio is not None]
         self.trend = list(self.kpi.trend(data))
         self.note_text = self.kpi.note(data)
+        # A compact card shows one change as a bare arrow and percentage: the tooltip says what
+        # each change compares with.
+        self.tooltip = (
+            "\n".join(f"{change_text(c.ratio)} {c.against}" for c in self.changes if c.ratio is not None) or None
+        )
         self.refresh()
 
     def _change(self, change: Change, *, against: bool = True) -> Text:
