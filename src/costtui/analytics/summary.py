@@ -39,6 +39,40 @@ class DashboardSnapshot(BaseModel):
     billed_month_to_date: Decimal | None = None
     """What providers (and manual entries) say is owed this month; None with no billed data."""
     billed_all_time: Decimal | None = None
+    yesterday: Totals = Totals()
+    """The whole previous UTC day (today's "previous period")."""
+    previous_month_to_date: Totals = Totals()
+    """The same days of the previous month (1st to today's day number, clamped to its length)."""
+    trailing_week: Totals = Totals()
+    """The 7 whole UTC days before today (today is partial, so it is left out)."""
+    trailing_week_days: int = 0
+    """How many of those 7 days had any history (from the first recorded day on)."""
+    previous_week: Totals = Totals()
+    """The 7 days before :attr:`trailing_week`, for its change."""
+    previous_week_days: int = 0
+    burn_rate_per_hour: Decimal = Decimal(0)
+    """Today's cost per hour elapsed today (UTC), at least one hour, so a minute's spend after
+    midnight is not extrapolated sixty-fold."""
+
+    @property
+    def previous_month_span(self) -> tuple[date, date]:
+        """The days :attr:`previous_month_to_date` covers."""
+        return previous_month_span(self.today)
+
+    @property
+    def trailing_average_per_day(self) -> Decimal | None:
+        """Average cost per day over the trailing week; None with no history before today."""
+        return per_day(self.trailing_week.cost_usd, self.trailing_week_days)
+
+    @property
+    def previous_average_per_day(self) -> Decimal | None:
+        return per_day(self.previous_week.cost_usd, self.previous_week_days)
+
+    @property
+    def trailing_burn_rate_per_hour(self) -> Decimal | None:
+        """The trailing week's average cost per hour: what :attr:`burn_rate_per_hour` compares to."""
+        avg = self.trailing_average_per_day
+        return None if avg is None else avg / 24
 
     @property
     def is_empty(self) -> bool:
@@ -55,6 +89,42 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def per_day(cost: Decimal, days: int) -> Decimal | None:
+    return cost / days if days > 0 else None
+
+
+def change_ratio(current: Decimal, previous: Decimal | None) -> Decimal | None:
+    """Relative change from ``previous`` to ``current`` (0.25 is 25% more); None when there is no
+    base to compare with (no previous period, or it cost nothing)."""
+    if previous is None or previous <= 0:
+        return None
+    return (current - previous) / previous
+
+
+def previous_month_span(today: date) -> tuple[date, date]:
+    """The days of the previous month matching today's month to date: 1st to the same day
+    number, clamped to the previous month's length (31 March compares with 1-28/29 February)."""
+    last_of_previous = today.replace(day=1) - timedelta(days=1)
+    start = last_of_previous.replace(day=1)
+    return start, last_of_previous.replace(day=min(today.day, last_of_previous.day))
+
+
+def days_with_history(start: date, end: date, first: date | None) -> int:
+    """Days in [start, end] on or after the first recorded day: an average over a week that
+    started mid-week divides by the days that could have had usage, not by 7."""
+    if first is None or first > end:
+        return 0
+    return (end - max(start, first)).days + 1
+
+
+def burn_rate_per_hour(today_cost: Decimal, now: datetime) -> Decimal:
+    """Cost per hour elapsed since UTC midnight (at least one hour)."""
+    now = now.astimezone(UTC)
+    midnight = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    hours = max(Decimal(1), Decimal(int((now - midnight).total_seconds())) / 3600)
+    return today_cost / hours
+
+
 def dashboard(store: Store, now: datetime | None = None, history_days: int = 90) -> DashboardSnapshot:
     now = (now or now_utc()).astimezone(UTC)
     today = now.date()
@@ -64,10 +134,14 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
 
     billed_all = store.billing.billed_summary()
     has_billed = billed_all.first_day is not None
+    today_totals = store.totals(today, today)
+    yesterday = today - timedelta(days=1)
+    week_start, prev_week_start = today - timedelta(days=7), today - timedelta(days=14)
+    prev_week_end = week_start - timedelta(days=1)
     return DashboardSnapshot(
         generated_at=now,
         today=today,
-        today_totals=store.totals(today, today),
+        today_totals=today_totals,
         month_to_date=store.totals(month_start, today),
         all_time=store.totals(),
         first_day=first,
@@ -80,6 +154,13 @@ def dashboard(store: Store, now: datetime | None = None, history_days: int = 90)
         last_event=store.last_event_time(),
         billed_month_to_date=store.billing.billed_summary(month_start, today).cost_usd if has_billed else None,
         billed_all_time=billed_all.cost_usd if has_billed else None,
+        yesterday=store.totals(yesterday, yesterday),
+        previous_month_to_date=store.totals(*previous_month_span(today)),
+        trailing_week=store.totals(week_start, yesterday),
+        trailing_week_days=days_with_history(week_start, yesterday, first),
+        previous_week=store.totals(prev_week_start, prev_week_end),
+        previous_week_days=days_with_history(prev_week_start, prev_week_end, first),
+        burn_rate_per_hour=burn_rate_per_hour(today_totals.cost_usd, now),
     )
 
 

@@ -21,7 +21,7 @@ from costtui.models import DayTotals, GroupTotals
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.charts import DailyCostChart, ModelCostChart, TokensCostChart
 from costtui.ui.widgets.empty import EmptyState
-from costtui.ui.widgets.kpi import Kpi, KpiStrip
+from costtui.ui.widgets.kpi import Change, Kpi, KpiStrip
 
 if TYPE_CHECKING:
     from costtui.analytics.summary import DashboardSnapshot
@@ -60,8 +60,53 @@ def _billed_or(billed: Decimal | None, otherwise: str) -> str:
     return f"billed {money(billed)}" if billed is not None else otherwise
 
 
+def _ratio(current: Decimal, previous: Decimal | None) -> Decimal | None:
+    from costtui.analytics.summary import change_ratio
+
+    return change_ratio(current, previous)
+
+
+def _today_changes(s: DashboardSnapshot) -> list[Change]:
+    today = s.today_totals.cost_usd
+    return [
+        Change(_ratio(today, s.yesterday.cost_usd), "vs yday"),
+        Change(_ratio(today, s.trailing_average_per_day), "vs 7d avg"),
+    ]
+
+
+def _month_changes(s: DashboardSnapshot) -> list[Change]:
+    start, end = s.previous_month_span
+    days = f"{start.day}" if start == end else f"{start.day}-{end.day}"
+    return [Change(_ratio(s.month_to_date.cost_usd, s.previous_month_to_date.cost_usd), f"vs {start:%b} {days}")]
+
+
+def _cost_trend(s: DashboardSnapshot, days: int = 14) -> list[Decimal]:
+    return [d.cost_usd for d in s.days[-days:]]
+
+
+def _money_or_dash(value: Decimal | None) -> str:
+    return money(value) if value is not None else "—"
+
+
 KPIS: list[Kpi] = [
-    Kpi("today", "Today (UTC)", lambda s: money(s.today_totals.cost_usd), lambda s: f"{s.today_totals.events:,} ev"),
+    Kpi(
+        "today",
+        "Today (UTC)",
+        lambda s: money(s.today_totals.cost_usd),
+        lambda s: f"{s.today_totals.events:,} ev",
+        changes=_today_changes,
+        trend=_cost_trend,
+        primary=True,
+    ),
+    # Cost per hour elapsed today, against the trailing week's hourly average.
+    Kpi(
+        "burn",
+        "Burn rate",
+        lambda s: f"{money(s.burn_rate_per_hour)}/h",
+        lambda s: "today",
+        changes=lambda s: [Change(_ratio(s.burn_rate_per_hour, s.trailing_burn_rate_per_hour), "vs 7d avg")],
+        primary=True,
+    ),
     # Values are metered (listener, proxy, imports); with provider billing synced, the detail
     # shows what the providers billed for the same period, so the two can be compared.
     Kpi(
@@ -69,22 +114,42 @@ KPIS: list[Kpi] = [
         "Month to date",
         lambda s: money(s.month_to_date.cost_usd),
         lambda s: _billed_or(s.billed_month_to_date, f"{s.today:%B}"),
+        changes=_month_changes,
+        trend=lambda s: _cost_trend(s, s.today.day),
+        primary=True,
     ),
     Kpi(
         "all",
         "All time",
         lambda s: money(s.all_time.cost_usd),
         lambda s: _billed_or(s.billed_all_time, f"{s.active_days} day{'' if s.active_days == 1 else 's'}"),
+        trend=lambda s: _cost_trend(s, len(s.days)),
+        primary=True,
     ),
-    Kpi("avg", "Average / day", lambda s: money(s.average_per_day)),
+    Kpi(
+        "avg",
+        "Average / day, 7d",
+        lambda s: _money_or_dash(s.trailing_average_per_day),
+        lambda s: f"all time {money(s.average_per_day)}",
+        changes=lambda s: [
+            Change(_ratio(s.trailing_average_per_day or Decimal(0), s.previous_average_per_day), "vs prior 7d")
+        ],
+    ),
     Kpi(
         "tokens",
         "Tokens",
         lambda s: tokens(s.all_time.total_tokens),
         lambda s: f"{tokens(s.all_time.output_tokens)} out",
+        note=lambda s: f"{_money_or_dash(s.all_time.cost_per_1k_tokens)} / 1K tokens",
+        trend=lambda s: [Decimal(d.total_tokens) for d in s.days[-14:]],
     ),
-    Kpi("per1k", "Cost / 1K tokens", lambda s: money(s.all_time.cost_per_1k_tokens)),
-    Kpi("events", "Events", lambda s: f"{s.all_time.events:,}", lambda s: f"{s.all_time.errors:,} err"),
+    Kpi(
+        "events",
+        "Events",
+        lambda s: f"{s.all_time.events:,}",
+        lambda s: f"{s.all_time.errors:,} err",
+        trend=lambda s: [Decimal(d.events) for d in s.days[-14:]],
+    ),
     Kpi(
         "unpriced",
         "Unpriced events",
@@ -157,6 +222,17 @@ class DashboardScreen(DataScreen):
     BINDINGS = [
         Binding("d", "cycle_range", "Range", tooltip="Cycle the charts' range: 7, 30, 90 days", id="dashboard.range"),
         Binding("p", "set_price", "Set price", tooltip="Price the top unpriced model", id="dashboard.price"),
+        # The lower panels sit below the fold on short terminals: a key reaches each of them.
+        Binding("k", "show_tokens", "Tokens", tooltip="Scroll to the tokens and cost chart", id="dashboard.tokens"),
+        Binding("y", "show_days", "Days", tooltip="Focus the per-day table (arrows scroll it)", id="dashboard.days"),
+        Binding(
+            "c",
+            "show_costs",
+            "Cost charts",
+            show=False,
+            tooltip="Back to the top: KPIs, daily cost and cost by model",
+            id="dashboard.costs",
+        ),
     ]
 
     data: reactive[DashboardData | None] = reactive(None, always_update=True)
@@ -194,8 +270,31 @@ class DashboardScreen(DataScreen):
                     yield RecentDays(id="recent-days")
         yield Footer()
 
+    # Screen classes by size (Textual sets them on resize; costtui.tcss lays them out): KPI
+    # cards are two rows high below 36 rows and only the primary ones show below 28 (one strip
+    # row); from 160 columns the model panel widens.
+    HORIZONTAL_BREAKPOINTS = [(0, "-not-wide"), (160, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-medium"), (36, "-tall")]
+
     def on_mount(self) -> None:
         self.set_class(True, "-loading")
+
+    def action_show_tokens(self) -> None:
+        self.query_one("#dash-body", VerticalScroll).scroll_to_widget(
+            self.query_one("#tokens-box"), animate=False, top=True
+        )
+
+    def action_show_days(self) -> None:
+        table = self.query_one(RecentDays)
+        table.focus()
+        self.query_one("#dash-body", VerticalScroll).scroll_to_widget(
+            self.query_one("#recent-box"), animate=False, top=True
+        )
+
+    def action_show_costs(self) -> None:
+        body = self.query_one("#dash-body", VerticalScroll)
+        body.scroll_home(animate=False)
+        body.focus()
 
     def load(self) -> None:
         self._load()
@@ -246,6 +345,8 @@ class DashboardScreen(DataScreen):
             return self.data is not None and not self.data.snapshot.is_empty
         if action == "set_price":  # only while something is unpriced
             return self.data is not None and bool(self.data.snapshot.unpriced)
+        if action in ("show_tokens", "show_days", "show_costs"):
+            return self.data is not None and not self.data.snapshot.is_empty
         return True
 
     def action_set_price(self) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from rich.text import Text
 from textual.events import Resize
+from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from costtui.formatting import money, tokens
@@ -42,29 +44,42 @@ def downsample(values: Sequence[float], width: int) -> tuple[list[int], list[flo
     return starts, means
 
 
-def nice_step(max_value: float, steps: int = 4) -> float:
-    """A round step (1, 2, 2.5, 5 × 10^k) so that ``steps`` steps cover ``max_value``."""
+NICE_MULTIPLES = (1.0, 2.0, 2.5, 5.0)
+
+
+def nice_ticks(max_value: float, max_steps: int = 4) -> list[float]:
+    """Ticks from 0 in round steps (1, 2, 2.5 or 5 × 10^k), at most ``max_steps`` of them, whose
+    top is the first such tick at or above ``max_value``: of the steps that fit, the one whose top
+    is nearest the data (a $6 maximum tops at $6 in steps of 2, not at $10)."""
     if max_value <= 0:
-        return 1.0
-    raw = max_value / steps
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for mult in (1, 2, 2.5, 5, 10):
-        if mult * magnitude >= raw:
-            return mult * magnitude
-    return 10 * magnitude
+        return [0.0, 1.0]
+    max_steps = max(1, max_steps)
+    magnitude = 10 ** math.floor(math.log10(max_value / max_steps))
+    best: tuple[float, int, float] | None = None
+    for scale in (magnitude, magnitude * 10):
+        for mult in NICE_MULTIPLES:
+            step = mult * scale
+            # The tolerance keeps 6.0000000001 (float noise) from adding a whole step.
+            count = max(1, math.ceil(max_value / step - 1e-9))
+            if count > max_steps:
+                continue
+            # The lowest top wins; at equal tops, more ticks (0, 2.5, 5 rather than 0, 5).
+            candidate = (count * step, -count, step)
+            if best is None or candidate[:2] < best[:2]:
+                best = candidate
+    assert best is not None  # a step of 10 × magnitude always fits
+    _, minus_count, step = best
+    count = -minus_count
+    return [round(i * step, 12) for i in range(count + 1)]
 
 
 def money_ticks(max_value: float, steps: int = 4) -> tuple[list[float], list[str]]:
-    step = nice_step(max_value, steps)
-    count = max(1, math.ceil(max_value / step))
-    values = [i * step for i in range(count + 1)]
-    return values, [money(Decimal(str(round(v, 6)))) for v in values]
+    values = nice_ticks(max_value, steps)
+    return values, [money(Decimal(str(v))) for v in values]
 
 
 def token_ticks(max_value: float, steps: int = 4) -> tuple[list[float], list[str]]:
-    step = nice_step(max_value, steps)
-    count = max(1, math.ceil(max_value / step))
-    values = [i * step for i in range(count + 1)]
+    values = nice_ticks(max_value, steps)
     return values, [tokens(int(v)) for v in values]
 
 
@@ -127,6 +142,8 @@ class DailyCostChart(CostPlot):
 
     def draw(self) -> None:
         plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
+        # The title is set before anything else so that an empty range never keeps the last one.
+        self.set_title(f"Daily cost, last {len(self.days)} days")
         if not self.days or all(d.cost_usd == 0 for d in self.days):
             self.no_data("no cost in this range")
             return
@@ -141,11 +158,11 @@ class DailyCostChart(CostPlot):
             plt.plot(xs, means, marker="braille", fillx=True)
         ticks, labels = day_ticks([d.day for d in self.days], starts, width)
         plt.xticks(ticks, labels)
-        y_values, y_labels = money_ticks(max(means), max(1, min(4, (self.size.height - 4) // 2)))
+        y_values, y_labels = money_ticks(max(means), max(2, min(4, (self.size.height - 4) // 2)))
         plt.yticks(y_values, y_labels)
         plt.ylim(0, y_values[-1])
-        per = "" if len(means) == len(values) else f", {math.ceil(len(values) / len(means))}-day means"
-        self.set_title(f"Daily cost, last {len(self.days)} days{per}")
+        if len(means) != len(values):
+            self.set_title(f"Daily cost, last {len(self.days)} days, {math.ceil(len(values) / len(means))}-day means")
 
 
 class TokensCostChart(CostPlot):
@@ -164,6 +181,7 @@ class TokensCostChart(CostPlot):
 
     def draw(self) -> None:
         plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
+        self.set_title("Tokens (bars, left) and cost (line, right) per day")
         if not self.days or all(d.total_tokens == 0 for d in self.days):
             self.no_data("no tokens in this range")
             return
@@ -180,49 +198,96 @@ class TokensCostChart(CostPlot):
         plt.yticks(tv, tl, yside="left")
         cv, cl = money_ticks(max(cost) or 1.0, 3)
         plt.yticks(cv, cl, yside="right")
-        self.set_title("Tokens (bars, left) and cost (line, right) per day")
         plt.ylim(0, tv[-1], yside="left")
         plt.ylim(0, cv[-1], yside="right")
 
 
-def model_label(name: str, cost: Decimal, width: int) -> str:
-    value = money(cost)
-    room = max(4, width - len(value) - 1)
-    short = name if len(name) <= room else name[: room - 1] + "…"
-    return f"{short:<{room}} {value}"
+EIGHTHS = " ▏▎▍▌▋▊▉"
+"""Left-aligned partial blocks by eighths of a cell (index 0: nothing)."""
 
 
-class ModelCostChart(CostPlot):
-    """Cost by model as horizontal bars, most expensive on top (the title sits outside: plotext
-    centres titles over the bars only, and drops them when the labels leave too little room)."""
+def bar_text(fraction: Decimal, width: int) -> str:
+    """A horizontal bar ``fraction`` (0..1) of ``width`` cells long, to the nearest eighth of a cell.
+    Anything above zero shows at least an eighth: a cheap model is small, not absent."""
+    eighths = int((fraction * width * 8).to_integral_value(rounding=ROUND_HALF_UP))
+    if fraction > 0:
+        eighths = max(1, eighths)
+    full, part = divmod(min(eighths, width * 8), 8)
+    return "█" * full + (EIGHTHS[part] if part else "")
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+def decimal_aligned(values: Sequence[str]) -> list[str]:
+    """Strings padded so that their decimal points line up ($38.17 over $0.465 over $0.0259)."""
+    heads = [v.partition(".")[0] for v in values]
+    tails = [v[len(h) :] for v, h in zip(values, heads, strict=True)]
+    hw = max((len(h) for h in heads), default=0)
+    tw = max((len(t) for t in tails), default=0)
+    return [f"{h:>{hw}}{t:<{tw}}" for h, t in zip(heads, tails, strict=True)]
+
+
+def clip(name: str, width: int) -> str:
+    return name if len(name) <= width else name[: max(0, width - 1)] + "…"
+
+
+class ModelCostChart(Widget):
+    """Cost by model, one row per model, most expensive on top: the name, the cost aligned on the
+    decimal point, and a bar whose length is proportional to the cost (to an eighth of a cell).
+
+    Drawn with text rather than plotext: plotext's horizontal bars snap to its own grid, so with
+    many models bars took two rows or the wrong length. Names get the room the panel has; when
+    there are more models than rows, the last row sums the rest.
+    """
+
+    DEFAULT_CSS = """
+    ModelCostChart { height: 1fr; min-height: 3; padding: 0 1; }
+    ModelCostChart > .model-chart--bar { color: $primary; }
+    ModelCostChart > .model-chart--rest { color: $text-muted; }
+    ModelCostChart > .model-chart--empty { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"model-chart--bar", "model-chart--rest", "model-chart--empty"}
+
+    MIN_BAR = 8
+    """Cells a bar keeps however long the names are."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.groups: list[GroupTotals] = []
 
     def update(self, groups: Sequence[GroupTotals]) -> None:
         # Sorted here, by cost then name, so equal costs never swap places between runs.
         self.groups = sorted(groups, key=lambda g: (-g.cost_usd, g.name))
-        self.replot()
+        self.refresh()
 
-    def capacity(self) -> int:
-        """How many bars fit: one per row inside the frame."""
-        return max(1, self.size.height - 2)
+    def rows(self, height: int) -> list[tuple[str, Decimal, bool]]:
+        """(label, cost, is_rest) per row: the priced models that fit, then "+N more" with their sum."""
+        priced = [(g.name, g.cost_usd, False) for g in self.groups if g.cost_usd > 0]
+        height = max(1, height)
+        if len(priced) <= height:
+            return priced
+        shown, rest = priced[: height - 1], priced[height - 1 :]
+        return [*shown, (f"+{len(rest)} more", sum((c for _, c, _ in rest), Decimal(0)), True)]
 
-    def draw(self) -> None:
-        plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
-        priced = [g for g in self.groups if g.cost_usd > 0]
-        if not priced:
-            self.no_data("no priced usage in this range")
-            return
-        # One row per bar: the y axis gets exactly as many slots as the plot has rows.
-        rows = self.capacity()
-        shown = priced[:rows]
-        label_width = min(40, max(14, self.size.width - 12))
-        positions = [rows - i for i in range(len(shown))]
-        values = [float(g.cost_usd) for g in shown]
-        plt.bar(positions, values, orientation="horizontal", marker="sd", width=0.5)
-        plt.yticks(positions, [model_label(g.name, g.cost_usd, label_width) for g in shown])
-        plt.ylim(0.5, rows + 0.5)
-        plt.xlim(0, max(values))
-        plt.xticks([])
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        rows = self.rows(height)
+        if not rows:
+            return Text("no priced usage in this range", style=self.get_component_rich_style("model-chart--empty"))
+        top = max(c for _, c, _ in rows)
+        costs = decimal_aligned([money(c) for _, c, _ in rows])
+        cost_width = len(costs[0])
+        longest = max(len(name) for name, _, _ in rows)
+        room = width - cost_width - 2
+        # Names first, but the bars keep at least a third of the room (and MIN_BAR cells).
+        name_width = max(4, min(longest, room - max(self.MIN_BAR, room // 3)))
+        bar_width = max(1, room - name_width)
+        bar_style = self.get_component_rich_style("model-chart--bar")
+        rest_style = self.get_component_rich_style("model-chart--rest")
+        out = Text(no_wrap=True, overflow="crop")
+        for i, ((name, cost, is_rest), money_text) in enumerate(zip(rows, costs, strict=True)):
+            if i:
+                out.append("\n")
+            out.append(f"{clip(name, name_width):<{name_width}} ", style=rest_style if is_rest else "")
+            out.append(money_text, style="bold" if not is_rest else rest_style)
+            out.append(" ")
+            out.append(bar_text(cost / top, bar_width), style=rest_style if is_rest else bar_style)
+        return out
