@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.widgets import Input, Label, Select
 
 from costtui.models import EventFilter
+from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding, submit_binding
 
 FILTER_DIMENSIONS = ("provider", "model", "app", "user", "source")
 """Filterable columns whose values come from the store (``Store.distinct``)."""
@@ -45,60 +45,61 @@ def day_start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-class FilterScreen(ModalScreen[EventFilter | None]):
+class FilterScreen(Dialog[EventFilter | None]):
     """Returns the new filter, or None when cancelled. The search text is kept by the caller."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="filters.cancel"),
-        Binding("ctrl+s", "apply", "Apply", id="filters.apply"),
-        Binding("ctrl+r", "reset", "Reset", id="filters.reset"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        submit_binding("Apply", "Dialogs: apply the filter"),
+        cancel_binding(),
+        Binding("ctrl+r", "reset", "Reset", id="filters.reset", tooltip="Filter dialog: clear every field"),
     ]
+    DIALOG_ID = "filters-dialog"
+    TITLE_TEXT = "Filter events"
+    ERROR_ID = "filter-error"
+    BUTTONS = (
+        DialogButton("Apply", "submit", "filter-apply", "primary"),
+        DialogButton("Reset", "reset", "filter-reset"),
+        DialogButton("Cancel", "cancel", "filter-cancel"),
+    )
 
     def __init__(self, current: EventFilter, choices: dict[str, list[str]]) -> None:
         super().__init__()
         self.current = current
         self.choices = choices
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         flt = self.current
-        with Vertical(id="filters-dialog", classes="dialog"):
-            yield Static("Filter events", classes="dialog-title")
-            with Grid(id="filters-grid"):
-                yield Label("From (UTC day)")
-                yield Input(
-                    flt.start.date().isoformat() if flt.start else "",
-                    placeholder="YYYY-MM-DD",
-                    id="filter-from",
+        with Grid(id="filters-grid", classes="dialog-grid"):
+            yield Label("From (UTC day)")
+            yield Input(
+                flt.start.date().isoformat() if flt.start else "",
+                placeholder="YYYY-MM-DD",
+                id="filter-from",
+                compact=True,
+            )
+            yield Label("To (inclusive)")
+            yield Input(
+                (flt.end - timedelta(days=1)).date().isoformat() if flt.end else "",
+                placeholder="YYYY-MM-DD",
+                id="filter-to",
+                compact=True,
+            )
+            for dim in (*FILTER_DIMENSIONS, "status"):
+                values = list(STATUSES) if dim == "status" else list(self.choices.get(dim, []))
+                current = getattr(flt, dim)
+                if current and current not in values:
+                    values.append(current)
+                yield Label(dim.capitalize())
+                yield Select(
+                    [(Text(v), v) for v in values],
+                    prompt="any",
+                    value=current if current else Select.NULL,
+                    id=f"filter-{dim}",
                     compact=True,
                 )
-                yield Label("To (inclusive)")
-                yield Input(
-                    (flt.end - timedelta(days=1)).date().isoformat() if flt.end else "",
-                    placeholder="YYYY-MM-DD",
-                    id="filter-to",
-                    compact=True,
-                )
-                for dim in (*FILTER_DIMENSIONS, "status"):
-                    values = list(STATUSES) if dim == "status" else list(self.choices.get(dim, []))
-                    current = getattr(flt, dim)
-                    if current and current not in values:
-                        values.append(current)
-                    yield Label(dim.capitalize())
-                    yield Select(
-                        [(Text(v), v) for v in values],
-                        prompt="any",
-                        value=current if current else Select.NULL,
-                        id=f"filter-{dim}",
-                        compact=True,
-                    )
-            yield Static("", id="filter-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", id="filter-apply", variant="primary", compact=True)
-                yield Button("Reset", id="filter-reset", compact=True)
-                yield Button("Cancel", id="filter-cancel", compact=True)
-            yield Static("ctrl+s apply · ctrl+r reset · esc cancel · tab next field", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#filter-provider", Select).focus()
 
     def build_filter(self) -> EventFilter:
@@ -121,11 +122,11 @@ class FilterScreen(ModalScreen[EventFilter | None]):
             values[dim] = None if value is Select.NULL else str(value)
         return EventFilter(**values)
 
-    def action_apply(self) -> None:
+    def action_submit(self) -> None:
         try:
             flt = self.build_filter()
         except ValueError as exc:
-            self.query_one("#filter-error", Static).update(Text(f"error: {exc}"))
+            self.show_error(f"error: {exc}")
             return
         self.dismiss(flt)
 
@@ -135,21 +136,6 @@ class FilterScreen(ModalScreen[EventFilter | None]):
         for select in self.query(Select):
             select.clear()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#filter-apply")
-    def _apply_pressed(self) -> None:
-        self.action_apply()
-
-    @on(Button.Pressed, "#filter-reset")
-    def _reset_pressed(self) -> None:
-        self.action_reset()
-
-    @on(Button.Pressed, "#filter-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
-        self.action_apply()
+        self.action_submit()
