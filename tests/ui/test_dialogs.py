@@ -26,10 +26,8 @@ SIZES = [(80, 24), (120, 40)]
 def case_app(demo_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
     case: Case = request.param
     if case.name == "passphrase":
-        # A headless machine: no system keyring, keys in the encrypted file, locked.
-        previous = keyring.get_keyring()
+        # A headless machine: no system keyring (isolated_env puts the real one back afterwards).
         keyring.set_keyring(fail.Keyring())
-        request.addfinalizer(lambda: keyring.set_keyring(previous))
         return case, build_app(demo_db, credentials=key_file_credentials(tmp_path / "keys"))
     return case, build_app(demo_db)
 

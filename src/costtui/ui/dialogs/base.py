@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Static
 
 ResultT = TypeVar("ResultT")
 
@@ -54,6 +54,19 @@ def key_label(key: str) -> str:
     return "+".join(names.get(part, part) for part in key.split("+"))
 
 
+class DialogBody(VerticalScroll):
+    """The part of a dialog that scrolls. A tab stop only while it has something to scroll: a form's
+    fields bring themselves into view when focused, and a body that fits needs no extra stop."""
+
+    def __init__(self, *, reading: bool = False, classes: str | None = None) -> None:
+        super().__init__(classes=classes)
+        self.reading = reading
+        """A body to read rather than a form: it always takes the focus (and the arrow keys)."""
+
+    def allow_focus(self) -> bool:
+        return self.reading or self.max_scroll_y > 0
+
+
 class Dialog(ModalScreen[ResultT], Generic[ResultT]):
     """Base of every dialog. Subclasses fill :meth:`compose_body`, name their buttons in
     ``BUTTONS`` and implement ``action_submit``; ``esc`` dismisses with ``CANCEL_RESULT``."""
@@ -70,6 +83,8 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
     ERROR_ID: ClassVar[str] = "dialog-error"
     HINT_EXTRA: ClassVar[str] = ""
     """Appended to the key hint (``ctrl+r reset``, ``↑↓ scroll``…)."""
+    READING: ClassVar[bool] = False
+    """True for a dialog that shows something to read (no fields): its body takes the focus."""
     CANCEL_RESULT: ClassVar[Any] = None
     """What ``esc`` and the Cancel button return."""
 
@@ -86,7 +101,7 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id=self.DIALOG_ID or None):
             yield Static(Text(self.dialog_title()), classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
+            with DialogBody(reading=self.READING, classes="dialog-body"):
                 yield from self.compose_body()
             yield Static("", id=self.ERROR_ID, classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
@@ -109,7 +124,7 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
         scrolls and the buttons stay on screen.
         """
         frame = self.query_one(".dialog", Vertical)
-        body = self.query_one(".dialog-body", VerticalScroll)
+        body = self.query_one(".dialog-body", DialogBody)
         chrome = 0
         previous_margin = 0
         for child in frame.children:
@@ -143,7 +158,7 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
         # The primary action first, cancel next, the rest after: the same order in every dialog.
         order = {"submit": 0, "cancel": 1}
         text = [label for _action, label in sorted(parts, key=lambda p: order.get(p[0], 2))]
-        if self.query(Input) or self.query(Select):
+        if self.query("Input, Select"):
             text.append("tab next field")
         if self.HINT_EXTRA:
             text.append(self.HINT_EXTRA)

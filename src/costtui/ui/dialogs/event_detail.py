@@ -66,6 +66,7 @@ class EventDetailScreen(Dialog[None]):
     DIALOG_ID = "detail-dialog"
     BUTTONS = (DialogButton("Close", "cancel", "detail-close", "primary"),)
     HINT_EXTRA = "↑↓ scroll"
+    READING = True
 
     def __init__(self, event: StoredEvent) -> None:
         super().__init__()

@@ -51,7 +51,7 @@ class PickTokenScreen(Dialog[str | None]):
     ]
     DIALOG_ID = "token-dialog"
     BUTTONS = (DialogButton("Select", "submit", "select", "primary"), DialogButton("Cancel", "cancel", "cancel"))
-    HINT_EXTRA = "↑↓ choose · enter select"
+    HINT_EXTRA = "↑↓ choose"
 
     def __init__(self, title: str, names: list[tuple[str, str]]) -> None:
         super().__init__()
