@@ -121,7 +121,7 @@ async def test_settings_listener_section_creates_and_deletes_tokens(db_path: Pat
         await pilot.press("x")
         assert await until(pilot, lambda: type(app.screen).__name__ == "PickTokenScreen")
         await pilot.press("enter")
-        assert await until(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen")
+        assert await until(pilot, lambda: type(app.screen).__name__ == "ConfirmModal")
         await pilot.press("y")
         assert await until(pilot, lambda: "No tracking tokens" in _text(section))
         async with (

@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.containers import Grid
+from textual.widgets import Input, Label, Select, Static
 
+from costtui.ui.dialogs.base import Dialog, DialogButton
 from costtui.ui.dialogs.passphrase import PassphraseModal
 
 if TYPE_CHECKING:
@@ -23,73 +22,80 @@ if TYPE_CHECKING:
     from costtui.services.accounts import AccountsService
 
 
-class AddAccountModal(ModalScreen[bool]):
+class AddAccountModal(Dialog[bool]):
     """Provider, account name, key kind, optional base URL / team id, and the key (password field)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="account_form.cancel")]
     DEFAULT_CSS = """
-    #account-grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: 3; grid-gutter: 0 1; height: auto; }
-    #account-grid Label { padding-top: 1; }
-    #account-error { height: auto; color: $error; text-style: bold; }
-    #account-hint { height: auto; color: $text-muted; }
+    #account-hint { height: auto; color: $text-muted; margin-top: 1; }
     """
+    DIALOG_ID = "account-dialog"
+    ERROR_ID = "account-error"
+    BUTTONS = (
+        DialogButton("Save", "submit", "save", "primary"),
+        DialogButton("Save and test", "save_and_test", "save-test"),
+        DialogButton("Cancel", "cancel", "cancel"),
+    )
+    CANCEL_RESULT = False
 
     def __init__(self, account: Account | None = None) -> None:
         super().__init__()
         self.editing = account
         """The account being edited (provider and name stay; an empty key keeps the stored one)."""
 
-    def compose(self) -> ComposeResult:
+    def dialog_title(self) -> str:
+        return f"Edit {self.editing.label}" if self.editing else "Add a provider account"
+
+    def compose_body(self) -> ComposeResult:
         from costtui.providers import REGISTRY
 
         a = self.editing
         options = [(f"{p.title}{'' if p.has_api else ' (no billing API)'}", p.id) for p in REGISTRY.values()]
-        with Vertical(classes="dialog", id="account-dialog"):
-            yield Label(f"Edit {a.label}" if a else "Add a provider account", classes="dialog-title")
-            with Grid(id="account-grid"):
-                yield Label("provider")
-                yield Select(
-                    options,
-                    value=a.provider if a else "openai",
-                    allow_blank=False,
-                    id="provider",
-                    disabled=a is not None,
-                )
-                yield Label("name")
-                yield Input(value=a.name if a else "default", id="name", disabled=a is not None)
-                yield Label("key kind")
-                yield Select(
-                    [
-                        ("admin / billing", "admin"),
-                        ("inference (ordinary API key)", "inference"),
-                        ("management", "management"),
-                    ],
-                    value=a.key_kind if a else "admin",
-                    allow_blank=False,
-                    id="kind",
-                )
-                yield Label("base URL")
-                yield Input(
-                    value=(a.base_url or "") if a else "",
-                    placeholder="optional: a gateway or test server",
-                    id="base-url",
-                )
-                yield Label("xAI team id")
-                yield Input(value=a.options.get("team_id", "") if a else "", placeholder="only for xAI", id="team-id")
-                yield Label("key")
-                yield Input(
-                    password=True,
-                    id="key",
-                    placeholder="leave empty to keep the stored key" if a else "paste the key (hidden)",
-                )
-            yield Static("", id="account-hint")
-            yield Static("", id="account-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Save and test", id="save-test")
-                yield Button("Cancel", id="cancel")
+        with Grid(id="account-grid", classes="dialog-grid"):
+            yield Label("provider")
+            yield Select(
+                options,
+                value=a.provider if a else "openai",
+                allow_blank=False,
+                id="provider",
+                disabled=a is not None,
+                compact=True,
+            )
+            yield Label("name")
+            yield Input(value=a.name if a else "default", id="name", disabled=a is not None, compact=True)
+            yield Label("key kind")
+            yield Select(
+                [
+                    ("admin / billing", "admin"),
+                    ("inference (ordinary API key)", "inference"),
+                    ("management", "management"),
+                ],
+                value=a.key_kind if a else "admin",
+                allow_blank=False,
+                id="kind",
+                compact=True,
+            )
+            yield Label("base URL")
+            yield Input(
+                value=(a.base_url or "") if a else "",
+                placeholder="optional: a gateway or test server",
+                id="base-url",
+                compact=True,
+            )
+            yield Label("xAI team id")
+            yield Input(
+                value=a.options.get("team_id", "") if a else "", placeholder="only for xAI", id="team-id", compact=True
+            )
+            yield Label("key")
+            yield Input(
+                password=True,
+                id="key",
+                placeholder="leave empty to keep the stored key" if a else "paste the key (hidden)",
+                compact=True,
+            )
+        yield Static("", id="account-hint")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self._hint(self.editing.provider if self.editing else "openai")
         self.query_one("#kind" if self.editing else "#provider", Select).focus()
 
@@ -115,12 +121,16 @@ class AddAccountModal(ModalScreen[bool]):
         self.query_one("#account-hint", Static).update(text)
 
     def _error(self, message: str) -> None:
-        self.query_one("#account-error", Static).update(message)
+        self.show_error(message)
 
-    @on(Button.Pressed, "#save")
-    @on(Button.Pressed, "#save-test")
-    @on(Input.Submitted, "#key")
-    def _save(self, event: Any) -> None:
+    @on(Input.Submitted)
+    def action_submit(self) -> None:
+        self._save(test=False)
+
+    def action_save_and_test(self) -> None:
+        self._save(test=True)
+
+    def _save(self, *, test: bool) -> None:
         provider = str(self.query_one("#provider", Select).value)
         name = self.query_one("#name", Input).value.strip() or "default"
         kind = str(self.query_one("#kind", Select).value)
@@ -140,7 +150,6 @@ class AddAccountModal(ModalScreen[bool]):
         except AccountError as exc:
             self._error(str(exc)[:1].upper() + str(exc)[1:] + ".")
             return
-        test = isinstance(event, Button.Pressed) and event.button.id == "save-test"
         if key and self.app.credentials.is_locked():  # type: ignore[attr-defined]
 
             def unlocked(ok: bool | None) -> None:
@@ -185,10 +194,6 @@ class AddAccountModal(ModalScreen[bool]):
                 check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
             )
         self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 async def check_key_and_notify(app: Any, account: Account) -> None:

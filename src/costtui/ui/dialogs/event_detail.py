@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.binding import BindingType
 from textual.widgets import Static
 
 from costtui.formatting import TimeZoneRule, money_exact, tokens_exact
 from costtui.models import StoredEvent
+from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding
 from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.widgets.kv import kv_table
 
@@ -60,15 +61,24 @@ def detail_rows(e: StoredEvent, times: TimeZoneRule | None = None) -> list[tuple
     ]
 
 
-class EventDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "dismiss", "Close", id="detail.close")]
+class EventDetailScreen(Dialog[None]):
+    """Read only: one Close button; esc (or enter on Close) closes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [cancel_binding("Close")]
+    DIALOG_ID = "detail-dialog"
+    BUTTONS = (DialogButton("Close", "cancel", "detail-close", "primary"),)
+    HINT_EXTRA = "↑↓ scroll"
+    READING = True
 
     def __init__(self, event: StoredEvent, times: TimeZoneRule | None = None) -> None:
         super().__init__()
         self.event = event
         self.times = times or TimeZoneRule()
 
-    def compose(self) -> ComposeResult:
+    def dialog_title(self) -> str:
+        return f"Event · {self.event.provider}/{self.event.model}"
+
+    def compose_body(self) -> ComposeResult:
         e = self.event
         bold = {"model", "cost"}
         failed = {"status", "error"} if e.status != "ok" else set()
@@ -77,11 +87,8 @@ class EventDetailScreen(ModalScreen[None]):
             return "bold red" if name in failed else "bold" if name in bold else ""
 
         table = kv_table((name, Text(value, style=style(name))) for name, value in detail_rows(e, self.times))
-        with Vertical(id="detail-dialog", classes="dialog"):
-            yield Static(Text(f"Event · {e.provider}/{e.model}"), classes="dialog-title")
-            with VerticalScroll(id="detail-body"):
-                yield Static(table, id="detail-table")
-            yield Static("esc close · ↑↓ scroll", classes="dialog-hint")
+        yield Static(table, id="detail-table")
 
     def on_mount(self) -> None:
-        self.query_one("#detail-body").focus()
+        super().on_mount()
+        self.query_one(".dialog-body").focus()

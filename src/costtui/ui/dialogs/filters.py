@@ -5,18 +5,18 @@ table's times are shown in."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.binding import Binding, BindingType
+from textual.containers import Grid
+from textual.widgets import Input, Label, Select
 
 from costtui.formatting import TimeZoneRule
 from costtui.models import EventFilter
+from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding, submit_binding
 
 FILTER_DIMENSIONS = ("provider", "model", "app", "user", "source")
 """Filterable columns whose values come from the store (``Store.distinct``)."""
@@ -52,14 +52,22 @@ def parse_day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-class FilterScreen(ModalScreen[EventFilter | None]):
+class FilterScreen(Dialog[EventFilter | None]):
     """Returns the new filter, or None when cancelled. The search text is kept by the caller."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="filters.cancel"),
-        Binding("ctrl+s", "apply", "Apply", id="filters.apply"),
-        Binding("ctrl+r", "reset", "Reset", id="filters.reset"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        submit_binding("Apply", "Dialogs: apply the filter"),
+        cancel_binding(),
+        Binding("ctrl+r", "reset", "Reset", id="filters.reset", tooltip="Filter dialog: clear every field"),
     ]
+    DIALOG_ID = "filters-dialog"
+    TITLE_TEXT = "Filter events"
+    ERROR_ID = "filter-error"
+    BUTTONS = (
+        DialogButton("Apply", "submit", "filter-apply", "primary"),
+        DialogButton("Reset", "reset", "filter-reset"),
+        DialogButton("Cancel", "cancel", "filter-cancel"),
+    )
 
     def __init__(self, current: EventFilter, choices: dict[str, list[str]], times: TimeZoneRule) -> None:
         super().__init__()
@@ -67,47 +75,30 @@ class FilterScreen(ModalScreen[EventFilter | None]):
         self.choices = choices
         self.times = times
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         flt = self.current
         start, end = first_day(flt, self.times), last_day(flt, self.times)
-        with Vertical(id="filters-dialog", classes="dialog"):
-            yield Static("Filter events", classes="dialog-title")
-            with Grid(id="filters-grid"):
-                yield Label(f"From ({self.times.label()} day)")
-                yield Input(
-                    start.isoformat() if start else "",
-                    placeholder="YYYY-MM-DD",
-                    id="filter-from",
+        with Grid(id="filters-grid", classes="dialog-grid"):
+            yield Label(f"From ({self.times.label()} day)")
+            yield Input(start.isoformat() if start else "", placeholder="YYYY-MM-DD", id="filter-from", compact=True)
+            yield Label("To (inclusive)")
+            yield Input(end.isoformat() if end else "", placeholder="YYYY-MM-DD", id="filter-to", compact=True)
+            for dim in (*FILTER_DIMENSIONS, "status"):
+                values = list(STATUSES) if dim == "status" else list(self.choices.get(dim, []))
+                current = getattr(flt, dim)
+                if current and current not in values:
+                    values.append(current)
+                yield Label(dim.capitalize())
+                yield Select(
+                    [(Text(v), v) for v in values],
+                    prompt="any",
+                    value=current if current else Select.NULL,
+                    id=f"filter-{dim}",
                     compact=True,
                 )
-                yield Label("To (inclusive)")
-                yield Input(
-                    end.isoformat() if end else "",
-                    placeholder="YYYY-MM-DD",
-                    id="filter-to",
-                    compact=True,
-                )
-                for dim in (*FILTER_DIMENSIONS, "status"):
-                    values = list(STATUSES) if dim == "status" else list(self.choices.get(dim, []))
-                    current = getattr(flt, dim)
-                    if current and current not in values:
-                        values.append(current)
-                    yield Label(dim.capitalize())
-                    yield Select(
-                        [(Text(v), v) for v in values],
-                        prompt="any",
-                        value=current if current else Select.NULL,
-                        id=f"filter-{dim}",
-                        compact=True,
-                    )
-            yield Static("", id="filter-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", id="filter-apply", variant="primary", compact=True)
-                yield Button("Reset", id="filter-reset", compact=True)
-                yield Button("Cancel", id="filter-cancel", compact=True)
-            yield Static("ctrl+s apply · ctrl+r reset · esc cancel · tab next field", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#filter-provider", Select).focus()
 
     def build_filter(self) -> EventFilter:
@@ -130,11 +121,11 @@ class FilterScreen(ModalScreen[EventFilter | None]):
             values[dim] = None if value is Select.NULL else str(value)
         return EventFilter(**values)
 
-    def action_apply(self) -> None:
+    def action_submit(self) -> None:
         try:
             flt = self.build_filter()
         except ValueError as exc:
-            self.query_one("#filter-error", Static).update(Text(f"error: {exc}"))
+            self.show_error(f"error: {exc}")
             return
         self.dismiss(flt)
 
@@ -144,66 +135,46 @@ class FilterScreen(ModalScreen[EventFilter | None]):
         for select in self.query(Select):
             select.clear()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#filter-apply")
-    def _apply_pressed(self) -> None:
-        self.action_apply()
-
-    @on(Button.Pressed, "#filter-reset")
-    def _reset_pressed(self) -> None:
-        self.action_reset()
-
-    @on(Button.Pressed, "#filter-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted)
     def _input_submitted(self) -> None:
-        self.action_apply()
+        self.action_submit()
 
 
-class JumpScreen(ModalScreen[date | None]):
+class JumpScreen(Dialog[date | None]):
     """Asks for a date to jump to; returns it, or None when cancelled."""
 
     DEFAULT_CSS = """
     #jump-dialog { width: 44; }
-    #jump-error { height: auto; color: $error; text-style: bold; }
     """
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="jump.cancel"),
-        Binding("ctrl+s", "apply", "Go", id="jump.apply"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [submit_binding("Go", "Activity: go to this date"), cancel_binding()]
+    DIALOG_ID = "jump-dialog"
+    ERROR_ID = "jump-error"
+    BUTTONS = (DialogButton("Go", "submit", "jump-go", "primary"), DialogButton("Cancel", "cancel", "jump-cancel"))
 
     def __init__(self, times: TimeZoneRule) -> None:
         super().__init__()
         self.times = times
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="jump-dialog", classes="dialog"):
-            yield Static(f"Go to a date ({self.times.label()})", classes="dialog-title")
-            yield Input(placeholder="YYYY-MM-DD", id="jump-day", compact=True)
-            yield Static("", id="jump-error")
-            yield Static("⏎ go · esc cancel", classes="dialog-hint")
+    def dialog_title(self) -> str:
+        return f"Go to a date ({self.times.label()})"
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="YYYY-MM-DD", id="jump-day", compact=True)
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#jump-day", Input).focus()
 
-    def action_apply(self) -> None:
+    def action_submit(self) -> None:
         try:
             day = parse_day(self.query_one("#jump-day", Input).value)
         except ValueError:
             day = None
         if day is None:
-            self.query_one("#jump-error", Static).update(Text("error: not a date, use YYYY-MM-DD"))
+            self.show_error("error: not a date, use YYYY-MM-DD")
             return
         self.dismiss(day)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#jump-day")
     def _submitted(self) -> None:
-        self.action_apply()
+        self.action_submit()

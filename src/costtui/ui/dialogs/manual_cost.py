@@ -8,81 +8,76 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.containers import Grid
+from textual.widgets import Input, Label, Static
+
+from costtui.ui.dialogs.base import Dialog, DialogButton
 
 
-class ManualCostModal(ModalScreen[bool]):
+class ManualCostModal(Dialog[bool]):
     """Date or range, provider, account, amount, optional tokens and note; saved as ``manual``."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="manual_cost.cancel")]
     DEFAULT_CSS = """
-    #manual-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; grid-rows: 3; grid-gutter: 0 1; height: auto; }
-    #manual-grid Label { padding-top: 1; }
-    #manual-error { height: auto; color: $error; text-style: bold; }
+    #manual-grid { grid-size: 4; grid-columns: 14 1fr 14 1fr; }
     """
+    DIALOG_ID = "manual-dialog"
+    TITLE_TEXT = "Add a manual cost"
+    ERROR_ID = "manual-error"
+    BUTTONS = (DialogButton("Save", "submit", "m-save", "primary"), DialogButton("Cancel", "cancel", "m-cancel"))
+    CANCEL_RESULT = False
 
     def __init__(self, today: date, provider: str = "") -> None:
         super().__init__()
         self.today = today
         self.provider = provider
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="manual-dialog"):
-            yield Label("Add a manual cost", classes="dialog-title")
-            with Grid(id="manual-grid"):
-                yield Label("provider")
-                yield Input(value=self.provider, placeholder="e.g. groq, mistral, gemini", id="m-provider")
-                yield Label("account")
-                yield Input(value="default", id="m-account")
-                yield Label("from (UTC)")
-                yield Input(value=self.today.isoformat(), placeholder="YYYY-MM-DD", id="m-from")
-                yield Label("to (inclusive)")
-                yield Input(placeholder="same day if empty", id="m-to")
-                yield Label("amount USD")
-                yield Input(placeholder="12.50", id="m-amount")
-                yield Label("input tokens")
-                yield Input(placeholder="optional", id="m-in", type="integer")
-                yield Label("output tokens")
-                yield Input(placeholder="optional", id="m-out", type="integer")
-                yield Label("note")
-                yield Input(placeholder="invoice number, what it was for", id="m-note")
-            yield Static(
-                "A range is spread evenly over its days. Edit or delete later: costtui costs list/edit/delete.",
-                classes="dialog-hint",
-            )
-            yield Static("", id="manual-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="m-save")
-                yield Button("Cancel", id="m-cancel")
+    def compose_body(self) -> ComposeResult:
+        with Grid(id="manual-grid", classes="dialog-grid"):
+            yield Label("provider")
+            yield Input(value=self.provider, placeholder="e.g. groq, mistral, gemini", id="m-provider", compact=True)
+            yield Label("account")
+            yield Input(value="default", id="m-account", compact=True)
+            yield Label("from (UTC)")
+            yield Input(value=self.today.isoformat(), placeholder="YYYY-MM-DD", id="m-from", compact=True)
+            yield Label("to (inclusive)")
+            yield Input(placeholder="same day if empty", id="m-to", compact=True)
+            yield Label("amount USD")
+            yield Input(placeholder="12.50", id="m-amount", compact=True)
+            yield Label("input tokens")
+            yield Input(placeholder="optional", id="m-in", type="integer", compact=True)
+            yield Label("output tokens")
+            yield Input(placeholder="optional", id="m-out", type="integer", compact=True)
+            yield Label("note")
+            yield Input(placeholder="invoice number, what it was for", id="m-note", compact=True)
+        yield Static(
+            "A range is spread evenly over its days. Edit or delete later: costtui costs list/edit/delete.",
+            classes="dialog-note",
+        )
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#m-provider" if not self.provider else "#m-amount", Input).focus()
 
     def _value(self, wid: str) -> str:
         return self.query_one(f"#{wid}", Input).value.strip()
 
-    @on(Button.Pressed, "#m-save")
     @on(Input.Submitted)
-    def _save(self) -> None:
+    def action_submit(self) -> None:
         from costtui.models import ManualCost
 
-        error = self.query_one("#manual-error", Static)
         try:
             start = date.fromisoformat(self._value("m-from"))
             end = date.fromisoformat(self._value("m-to")) if self._value("m-to") else start
         except ValueError:
-            error.update("Dates are YYYY-MM-DD.")
+            self.show_error("Dates are YYYY-MM-DD.")
             return
         try:
             amount = Decimal(self._value("m-amount").lstrip("$").replace(",", ""))
         except InvalidOperation:
-            error.update("The amount is a number of dollars, e.g. 12.50.")
+            self.show_error("The amount is a number of dollars, e.g. 12.50.")
             return
         if not self._value("m-provider"):
-            error.update("Name the provider.")
+            self.show_error("Name the provider.")
             return
         try:
             entry = ManualCost(
@@ -96,10 +91,10 @@ class ManualCostModal(ModalScreen[bool]):
                 note=self._value("m-note") or None,
             )
         except ValueError as exc:
-            error.update(str(exc).splitlines()[-1] if str(exc) else "invalid value")
+            self.show_error(str(exc).splitlines()[-1] if str(exc) else "invalid value")
             return
         if end < start:
-            error.update("The end date is before the start date.")
+            self.show_error("The end date is before the start date.")
             return
         self._store(entry)
 
@@ -108,7 +103,7 @@ class ManualCostModal(ModalScreen[bool]):
         try:
             saved = self.app.get_store().billing.add_manual_cost(entry)  # type: ignore[attr-defined]
         except ValueError as exc:
-            self.app.call_from_thread(self.query_one("#manual-error", Static).update, str(exc))
+            self.app.call_from_thread(self.show_error, str(exc))
             return
         self.app.call_from_thread(self._saved, saved)
 
@@ -117,7 +112,3 @@ class ManualCostModal(ModalScreen[bool]):
 
         self.app.notify(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {entry.provider}/{entry.account}.")
         self.dismiss(True)
-
-    @on(Button.Pressed, "#m-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -6,50 +6,55 @@ slow); it is never shown, logged or put in a message.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.binding import BindingType
+from textual.widgets import Input, Static
+
+from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding, submit_binding
 
 
-class PassphraseModal(ModalScreen[bool]):
+class PassphraseModal(Dialog[bool]):
     """Unlock (or create) the encrypted key file; a wrong passphrase is said, the dialog stays."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="passphrase.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [submit_binding("Unlock", "Dialogs: unlock the key file"), cancel_binding()]
+    DIALOG_ID = "passphrase-dialog"
+    ERROR_ID = "passphrase-error"
+    BUTTONS = (DialogButton("Unlock", "submit", "unlock", "primary"), DialogButton("Cancel", "cancel", "cancel"))
+    CANCEL_RESULT = False
 
-    def compose(self) -> ComposeResult:
+    def dialog_title(self) -> str:
+        return "Unlock the encrypted key file" if not self._is_new() else "Choose a passphrase for the key file"
+
+    def _is_new(self) -> bool:
         info = self.app.credentials.backend_info()  # type: ignore[attr-defined]
-        new = info.path is not None and not info.path.exists()
-        with Vertical(classes="dialog", id="passphrase-dialog"):
-            yield Label(
-                "Unlock the encrypted key file" if not new else "Choose a passphrase for the key file",
-                classes="dialog-title",
-            )
-            yield Static(
+        return info.path is not None and not info.path.exists()
+
+    def compose_body(self) -> ComposeResult:
+        info = self.app.credentials.backend_info()  # type: ignore[attr-defined]
+        yield Static(
+            Text(
                 f"No usable system keyring here: keys are kept encrypted in {info.path}.\n"
                 "The passphrase stays in memory until costtui exits "
                 "(COSTTUI_KEYRING_PASSPHRASE does the same for scripts)."
             )
-            yield Input(password=True, placeholder="passphrase", id="passphrase")
-            yield Static("", id="passphrase-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Unlock", variant="primary", id="unlock")
-                yield Button("Cancel", id="cancel")
+        )
+        yield Input(password=True, placeholder="passphrase", id="passphrase", compact=True, classes="dialog-field")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#passphrase", Input).focus()
 
     @on(Input.Submitted, "#passphrase")
-    @on(Button.Pressed, "#unlock")
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         value = self.query_one("#passphrase", Input).value
         if not value:
-            self.query_one("#passphrase-error", Static).update("Type the passphrase first.")
+            self.show_error("Type the passphrase first.")
             return
-        self.query_one("#passphrase-error", Static).update("Checking…")
+        self.show_error(Text("Checking…", style="not bold"))
         self._unlock(value)
 
     @work(thread=True, group="unlock", exclusive=True, exit_on_error=False)
@@ -64,11 +69,7 @@ class PassphraseModal(ModalScreen[bool]):
         self.app.call_from_thread(self.dismiss, True)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#passphrase-error", Static).update(Text(message, style="bold red"))
+        self.show_error(message)
         field_ = self.query_one("#passphrase", Input)
         field_.value = ""
         field_.focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)

@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.containers import Grid
+from textual.widgets import Checkbox, Input, Label
 
 from costtui.models import PriceOverride
+from costtui.ui.dialogs.base import Dialog, DialogButton
 
 
 @dataclass(frozen=True)
@@ -43,43 +41,40 @@ def _money(text: str, label: str, *, required: bool) -> Decimal | None:
     return value
 
 
-class PriceFormScreen(ModalScreen[PriceRequest | None]):
+class PriceFormScreen(Dialog[PriceRequest | None]):
     """Returns a :class:`PriceRequest`, or None when cancelled."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="price.cancel"),
-        Binding("ctrl+s", "save", "Save", id="price.save"),
-    ]
+    DIALOG_ID = "price-dialog"
+    TITLE_TEXT = "Set a price (USD per 1M tokens)"
+    ERROR_ID = "price-error"
+    BUTTONS = (
+        DialogButton("Save", "submit", "price-save", "primary"),
+        DialogButton("Cancel", "cancel", "price-cancel"),
+    )
 
     def __init__(self, model: str = "", provider: str = "") -> None:
         super().__init__()
         self.model = model
         self.provider = provider
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="price-dialog", classes="dialog"):
-            yield Static("Set a price (USD per 1M tokens)", classes="dialog-title")
-            with Grid(id="price-grid"):
-                fields = [
-                    ("Model", "price-model", self.model, "model name as recorded"),
-                    ("Provider", "price-provider", self.provider, "any provider"),
-                    ("Input", "price-input", "", "e.g. 0.40"),
-                    ("Output", "price-output", "", "e.g. 1.60"),
-                    ("Cache read", "price-cache-read", "", "default: input price"),
-                    ("Cache write", "price-cache-write", "", "default: input price"),
-                    ("From (day)", "price-from", "", "YYYY-MM-DD, default: always"),
-                ]
-                for label, widget_id, value, placeholder in fields:
-                    yield Label(label)
-                    yield Input(value, placeholder=placeholder, id=widget_id, compact=True)
-            yield Checkbox("Re-price stored events now (costtui recost)", True, id="price-recost", compact=True)
-            yield Static("", id="price-error")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", id="price-save", variant="primary", compact=True)
-                yield Button("Cancel", id="price-cancel", compact=True)
-            yield Static("ctrl+s save · esc cancel · tab next field", classes="dialog-hint")
+    def compose_body(self) -> ComposeResult:
+        with Grid(classes="dialog-grid"):
+            fields = [
+                ("Model", "price-model", self.model, "model name as recorded"),
+                ("Provider", "price-provider", self.provider, "any provider"),
+                ("Input", "price-input", "", "e.g. 0.40"),
+                ("Output", "price-output", "", "e.g. 1.60"),
+                ("Cache read", "price-cache-read", "", "default: input price"),
+                ("Cache write", "price-cache-write", "", "default: input price"),
+                ("From (day)", "price-from", "", "YYYY-MM-DD, default: always"),
+            ]
+            for label, widget_id, value, placeholder in fields:
+                yield Label(label)
+                yield Input(value, placeholder=placeholder, id=widget_id, compact=True)
+        yield Checkbox("Re-price stored events now (costtui recost)", True, id="price-recost", compact=True)
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#price-input" if self.model else "#price-model", Input).focus()
 
     def _value(self, widget_id: str) -> str:
@@ -106,25 +101,14 @@ class PriceFormScreen(ModalScreen[PriceRequest | None]):
         )
         return PriceRequest(override, self.query_one("#price-recost", Checkbox).value)
 
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         try:
             request = self.build_request()
         except ValueError as exc:
-            self.query_one("#price-error", Static).update(Text(f"error: {exc}"))
+            self.show_error(f"error: {exc}")
             return
         self.dismiss(request)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#price-save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#price-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted)
     def _submitted(self) -> None:
-        self.action_save()
+        self.action_submit()

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 
-from costtui.ui.dialogs.confirm import ConfirmScreen
+from costtui.ui.dialogs.confirm import ConfirmModal
 from costtui.ui.dialogs.tokens import PickTokenScreen, TokenNameScreen
 from costtui.ui.errors import notify_error_from_thread
 from costtui.ui.sections import SettingsSection
@@ -244,7 +244,11 @@ class ListenerSection(SettingsSection):
                     )
 
             self.app.push_screen(
-                ConfirmScreen(f"Delete the tracking token of {name!r}? Apps using it will be refused (403)."), confirmed
+                ConfirmModal(
+                    f"Delete the tracking token of {name!r}? Apps using it will be refused (403).",
+                    confirm_label="Delete",
+                ),
+                confirmed,
             )
 
         self._pick("Delete which token?", picked)
