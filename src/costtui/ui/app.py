@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.notifications import Notification
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
@@ -205,6 +208,28 @@ class CostApp(App[None]):
         if self.listener_status:
             parts.append(self.listener_status)
         self.sub_title = " · ".join(parts)
+
+    # ------------------------------------------------------------------ toasts
+
+    def _unnotify(self, notification: Notification, refresh: bool = True) -> None:
+        super()._unnotify(notification, refresh=refresh)
+        # Textual finds what to repaint by comparing the compositor's map before and after a layout
+        # change, but builds the "before" map lazily: once any widget outside the view refreshes (a
+        # table below the fold at 24 rows, a hidden status line on an empty screen), the map is
+        # rebuilt after the toast has left the DOM, and the cells it covered are never repainted.
+        # Repaint the screen once the toast is really gone.
+        screen = self.screen
+        try:
+            holder = screen.get_child_by_type(ToastRack).get_child_by_id(ToastRack._toast_id(notification))
+        except NoMatches:
+            return
+        removed = holder.remove()  # the toast removes it too: a second remove waits for the same end
+
+        async def repaint() -> None:
+            await removed
+            screen.refresh()
+
+        self.call_later(repaint)
 
     # ------------------------------------------------------------------ live updates
 
