@@ -18,7 +18,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from costtui.formatting import local_time, money, tokens
 from costtui.models import EventFilter, StoredEvent
@@ -26,6 +26,7 @@ from costtui.ui.dialogs.event_detail import EventDetailScreen
 from costtui.ui.dialogs.filters import FILTER_DIMENSIONS, FilterScreen, describe_filter
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
+from costtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -151,7 +152,7 @@ class ActivityScreen(DataScreen):
         yield Static("Loading…", id="activity-status")
         yield EmptyState(id="activity-empty")
         yield EventsTable(id="events", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(EventsTable).focus()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from costtui import paths
 from costtui.formatting import local_time, tokens
@@ -25,6 +25,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.sections import SettingsSection
 from costtui.ui.widgets.accounts_panel import AccountsPanel
+from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kv import kv_table
 from costtui.ui.widgets.listener_panel import ListenerSection
 
@@ -194,7 +195,7 @@ class SettingsScreen(DataScreen):
         with VerticalScroll(id="settings-body"):
             for section in SETTINGS_SECTIONS:
                 yield section()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#settings-body").focus()
