@@ -100,7 +100,11 @@ class DisplaySection(SettingsSection):
         return kv_table(
             [
                 ("config file", str(paths.config_path())),
-                ("theme", f"{app.theme} (t toggles dark/light; ctrl+p → theme for all themes)"),
+                (
+                    "theme",
+                    f"{app.theme} ({app.key_display('app.theme', 'ctrl+t')} toggles dark/light; "
+                    "palette → theme: choose… for all themes)",
+                ),
                 (
                     "refresh",
                     f"checks the database every {app.poll_interval:g} s (ui.refresh_seconds = {app.settings.ui.refresh_seconds:g})",
