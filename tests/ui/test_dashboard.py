@@ -76,7 +76,7 @@ async def test_range_from_command_palette(demo_db: Path) -> None:
     app = build_app(demo_db)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        command = next(c for c in app.get_system_commands(app.screen) if c.title == "dashboard: range 7 days")
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "range: 7 days")
         command.callback()
         await settle(pilot)
         assert app.screen.range_days == 7  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ screen; hidden screens are only marked stale and reload when they are shown agai
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +19,16 @@ from typing import TYPE_CHECKING, Any
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.notifications import Notification
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widgets import Header
+from textual.widgets._header import HeaderTitle
+from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
@@ -31,6 +37,7 @@ from costtui.ui.dialogs.help import HelpScreen
 from costtui.ui.errors import describe_error, notify_error, worker_failure
 from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
+from costtui.ui.palette import TEXTUAL_COMMANDS, PaletteCommands, action_of, screen_commands, screen_key_actions
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
@@ -71,10 +78,38 @@ DEBOUNCE_SECONDS = 0.3
 """Changes arriving closer together than this become one reload."""
 
 
+SCREENS = Binding.Group("Screens", compact=True)
+"""The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
+
+PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "6": "Budgets", "7": "Reports"}
+"""Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
+
+
 def _mode_bindings() -> list[BindingType]:
     return [
-        Binding(spec.key, f"switch_mode('{spec.name}')", spec.title, tooltip=spec.description, id=f"screen.{spec.name}")
+        Binding(
+            spec.key,
+            f"switch_mode('{spec.name}')",
+            spec.title,
+            tooltip=spec.description,
+            id=f"screen.{spec.name}",
+            group=SCREENS,
+        )
         for spec in MODE_TABLE
+    ]
+
+
+def _planned_bindings() -> list[BindingType]:
+    return [
+        Binding(
+            key,
+            f"not_built('{title}')",
+            f"{title} (not built yet)",
+            show=False,
+            tooltip=f"The {title} screen is planned, not built yet",
+            id=f"screen.{title.lower()}",
+        )
+        for key, title in PLANNED_SCREENS.items()
     ]
 
 
@@ -87,11 +122,21 @@ class CostApp(App[None]):
     DEFAULT_MODE = MODE_TABLE[0].name
     BINDINGS = [
         *_mode_bindings(),
-        Binding("question_mark", "help", "Help", tooltip="Every key, on every screen", id="app.help"),
+        *_planned_bindings(),
+        Binding("question_mark", "help", "Help", tooltip="Every key that works here", id="app.help"),
+        # f1 works in dialogs too (priority: before the dialog's inputs see it), where ? is typed.
+        Binding("f1", "help", "Help", show=False, priority=True, tooltip="Keys of this dialog", id="app.help-f1"),
         Binding("r", "refresh", "Refresh", show=False, tooltip="Reload the data on this screen", id="app.refresh"),
-        Binding("t", "toggle_theme", "Theme", show=False, tooltip="Toggle dark / light", id="app.theme"),
+        # Not a letter: Settings uses the letters for account and token actions.
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, tooltip="Toggle dark / light", id="app.theme"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", priority=True, tooltip="Every action by name", id="app.palette"
+        ),
+        # Textual's Keys panel (palette: "help: key panel") has no key of its own to close it.
+        Binding("escape", "hide_help_panel", "Close key panel", show=False, priority=True, id="app.close-key-panel"),
     ]
+    COMMANDS = {PaletteCommands}
 
     listener_status: reactive[str] = reactive("")
     """What the embedded listener is doing ("listening on 127.0.0.1:8787", "off", ...); the
@@ -171,6 +216,7 @@ class CostApp(App[None]):
     def on_mount(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
         check_terminal_size(self)
+        self.screen_change_signal.subscribe(self, self._refresh_header)
         # Provider sync timers: off with a frozen clock (tests, screenshots); s syncs anyway.
         from costtui.ui.provider_sync import start_provider_sync
 
@@ -186,6 +232,7 @@ class CostApp(App[None]):
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
         check_terminal_size(self, event.size)
+        self.call_after_refresh(self._refresh_header)
 
     async def on_unmount(self) -> None:
         await self.embedded_listener.stop()
@@ -201,6 +248,22 @@ class CostApp(App[None]):
     def watch_listener_status(self) -> None:
         self._update_sub_title()
 
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header line, fitted to the terminal: the listener status is what a user checks, so
+        the screen title goes first, then "demo database" shortens, then the status loses its
+        least useful parts from the end (last event time, rate) but never its state."""
+        room = self.size.width - HEADER_CHROME
+        parts = [p for p in sub_title.split(" · ") if p]
+        for candidate in _title_candidates(title, parts):
+            if len(candidate) <= room:
+                break
+        return Content(candidate)
+
+    def _refresh_header(self, *_: object) -> None:
+        # The header formats its title only when the title changes: a resize must re-fit it.
+        for header in self.screen.query(Header):
+            header.query_one(HeaderTitle).update(header.format_title())
+
     def _update_sub_title(self) -> None:
         parts = []
         if self.demo:
@@ -208,6 +271,28 @@ class CostApp(App[None]):
         if self.listener_status:
             parts.append(self.listener_status)
         self.sub_title = " · ".join(parts)
+
+    # ------------------------------------------------------------------ toasts
+
+    def _unnotify(self, notification: Notification, refresh: bool = True) -> None:
+        super()._unnotify(notification, refresh=refresh)
+        # Textual finds what to repaint by comparing the compositor's map before and after a layout
+        # change, but builds the "before" map lazily: once any widget outside the view refreshes (a
+        # table below the fold at 24 rows, a hidden status line on an empty screen), the map is
+        # rebuilt after the toast has left the DOM, and the cells it covered are never repainted.
+        # Repaint the screen once the toast is really gone.
+        screen = self.screen
+        try:
+            holder = screen.get_child_by_type(ToastRack).get_child_by_id(ToastRack._toast_id(notification))
+        except NoMatches:
+            return
+        removed = holder.remove()  # the toast removes it too: a second remove waits for the same end
+
+        async def repaint() -> None:
+            await removed
+            screen.refresh()
+
+        self.call_later(repaint)
 
     # ------------------------------------------------------------------ live updates
 
@@ -268,11 +353,19 @@ class CostApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Under an open dialog, mode keys would leave it stranded and q would quit from inside it:
         # escape closes dialogs (ctrl+q still quits from anywhere).
-        return not (action in ("switch_mode", "quit") and isinstance(self.screen, ModalScreen))
+        if action in ("switch_mode", "quit") and isinstance(self.screen, ModalScreen):
+            return False
+        if action == "hide_help_panel":  # escape belongs to the screen unless the panel is open
+            return bool(self.screen.query("HelpPanel"))
+        return True
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_not_built(self, title: str) -> None:
+        built = ", ".join(f"{spec.key} {spec.title}" for spec in MODE_TABLE)
+        self.notify(f"{title}: not built yet. Screens: {built}.", title=title, timeout=4)
 
     def action_refresh(self) -> None:
         self._last_error = None  # a retry that fails again says so again
@@ -285,29 +378,37 @@ class CostApp(App[None]):
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every command, in the order the palette lists them, named ``category: action`` with the
+        footer's words: the screens, the keys of the screen below (generated from its bindings),
+        then the rest."""
         for spec in MODE_TABLE:
             yield SystemCommand(
-                f"screen: {spec.name}",
+                f"screen: {spec.title.lower()}",
                 f"{spec.description} (key {self.key_display(f'screen.{spec.name}', spec.key)})",
                 lambda name=spec.name: self.switch_mode(name),
             )
-        yield SystemCommand(
-            "theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme
-        )
-        yield SystemCommand("data: refresh", "Reload the data on this screen", self.action_refresh)
-        yield SystemCommand("help: keys", "Every key on every screen", self.action_help)
+        yield from screen_commands(self, screen)
+        for days in RANGES:
+            yield SystemCommand(
+                f"range: {days} days",
+                f"Show the last {days} days on the dashboard",
+                lambda days=days: self._dashboard_range(days),
+            )
         yield SystemCommand(
             "prices: set a price", "Your own price for a model (re-prices stored events)", self.open_price_form
         )
-        for days in RANGES:
-            yield SystemCommand(
-                f"dashboard: range {days} days",
-                f"Show the last {days} days on the dashboard charts",
-                lambda days=days: self._dashboard_range(days),
-            )
-        yield from super().get_system_commands(screen)
+        yield SystemCommand("data: refresh", "Reload the data on this screen (key r)", self.action_refresh)
+        yield SystemCommand("help: keys", "Every key that works here (key ?)", self.action_help)
+        yield SystemCommand(
+            "theme: toggle dark/light", "Switch between the dark and light themes", self.action_toggle_theme
+        )
+        for command in super().get_system_commands(screen):
+            title = TEXTUAL_COMMANDS.get(command.title, f"app: {command.title.lower()}")
+            yield command._replace(title=title)
         if isinstance(screen, DataScreen):
-            yield from screen.commands()
+            # A screen's own commands, unless a key of it already made one (one name per action).
+            keyed = screen_key_actions(self, screen)
+            yield from (c for c in screen.commands() if action_of(c.callback) not in keyed)
 
     def _dashboard_range(self, days: int) -> None:
         self.switch_mode("dashboard")
@@ -350,6 +451,25 @@ class CostApp(App[None]):
         keys = self.settings.ui.keymap.get(binding_id or "")
         key = keys.split(",")[0].strip() if keys else default
         return self.get_key_display(Binding(key, ""))
+
+
+HEADER_CHROME = 18
+"""Columns of the header that are not title: the icon (8) and the space kept for a clock (10)."""
+
+
+def _title_candidates(title: str, parts: list[str]) -> Iterator[str]:
+    """Header texts from the fullest to the shortest (the last may still need the ellipsis)."""
+    yield f"{title} — {' · '.join(parts)}" if parts else title
+    if not parts:
+        return
+    yield " · ".join(parts)
+    parts = ["demo" if p == "demo database" else p for p in parts]
+    yield " · ".join(parts)
+    while len(parts) > 1 and parts[-1] != parts[0]:
+        parts = parts[:-1]
+        if parts[-1] == "demo":
+            break
+        yield " · ".join(parts)
 
 
 def make_app(

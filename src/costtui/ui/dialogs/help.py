@@ -1,73 +1,76 @@
-"""``?``: every key on every screen, built from the bindings themselves (and the user's keymap),
-so it can never disagree with what the keys do."""
+"""``?``: the keys that work here, read from the bindings that are really active (the screen, its
+panels, the app; a dialog's own), then every dialog's keys. Built from the bindings themselves and
+the user's keymap, so it cannot disagree with what the keys do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
+from costtui.ui.keys import KeySection, dialog_classes, dialog_section, everywhere, screen_sections
 
 if TYPE_CHECKING:
     from costtui.ui.app import CostApp
 
-
-def _bindings(items: Iterable[BindingType]) -> list[Binding]:
-    out = []
-    for item in items:
-        if isinstance(item, Binding):
-            out.append(item)
-        elif isinstance(item, tuple) and len(item) >= 2:
-            out.append(Binding(*item))
-    return out
+MOVING = "↑↓ ←→ PgUp PgDn Home End move in tables and lists · enter opens · tab / shift+tab next / previous panel"
 
 
 class HelpScreen(ModalScreen[None]):
+    TITLE = "Keys"
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="help.close"),
         Binding("question_mark", "dismiss", "Close", show=False, id="help.close-question"),
     ]
 
-    def sections(self) -> list[tuple[str, list[Binding]]]:
-        from costtui.ui.app import MODE_TABLE, CostApp
-        from costtui.ui.dialogs.event_detail import EventDetailScreen
-        from costtui.ui.dialogs.filters import FilterScreen
-        from costtui.ui.screens.activity import ActivityScreen, EventsTable
+    def __init__(self, target: Screen[Any] | None = None) -> None:
+        super().__init__()
+        self.target = target
+        """The screen or dialog help was asked from: its keys come first."""
 
-        app_bindings = _bindings(CostApp.BINDINGS)
-        palette = Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette: every action by name")
-        sections: list[tuple[str, list[Binding]]] = [("Everywhere", [*app_bindings, palette])]
-        for spec in MODE_TABLE:
-            screen_cls = spec.screen
-            bindings = _bindings(getattr(screen_cls, "BINDINGS", []))
-            if screen_cls is ActivityScreen:
-                bindings = _bindings(EventsTable.BINDINGS) + bindings
-            if bindings:
-                sections.append((spec.title, bindings))
-        sections.append(("Activity: filter dialog", _bindings(FilterScreen.BINDINGS)))
-        sections.append(("Activity: event details", _bindings(EventDetailScreen.BINDINGS)))
+    def sections(self) -> list[KeySection]:
+        app = self.app
+        target = self.target if self.target is not None else app.screen
+        sections = screen_sections(app, target)
+        if not isinstance(target, ModalScreen):
+            sections.append(everywhere(app))
+        shown = {type(target)}
+        for cls in dialog_classes():
+            if cls not in shown and cls is not HelpScreen:
+                sections.append(dialog_section(app, cls))
         return sections
 
     def compose(self) -> ComposeResult:
         app: CostApp = self.app  # type: ignore[assignment]
         parts: list[Text | Table] = []
-        for title, bindings in self.sections():
+        for section in self.sections():
+            if not section.entries:
+                continue
             table = Table.grid(padding=(0, 2), expand=True)
             table.add_column(no_wrap=True, style="bold", min_width=6)
             table.add_column(ratio=1)
             table.add_column(style="dim", no_wrap=True)
-            for b in bindings:
-                table.add_row(app.key_display(b.id, b.key), b.tooltip or b.description, b.id or "")
-            parts += [Text(title, style="bold underline"), table, Text("")]
+            for entry in section.entries:
+                text = entry.description
+                if entry.tooltip and entry.tooltip != entry.description:
+                    text = f"{entry.description} — {entry.tooltip}"
+                table.add_row(Text(entry.key), Text(text), Text(entry.binding.id or ""))
+            parts += [Text(section.title, style="bold underline"), table, Text("")]
+        parts.append(Text(MOVING, style="dim"))
         with Vertical(id="help-dialog", classes="dialog"):
-            yield Static(Text("Keys  (third column: the id to rebind it in [ui.keymap])"), classes="dialog-title")
+            yield Static(
+                Text(
+                    f"Keys  (third column: the id to rebind it in [ui.keymap]; palette: {app.key_display('app.palette', 'ctrl+p')})"
+                ),
+                classes="dialog-title",
+            )
             with VerticalScroll(id="help-body"):
                 yield Static(Group(*parts), id="help-keys")
             yield Static("esc close · ↑↓ scroll", classes="dialog-hint")

@@ -25,7 +25,7 @@ from textual.containers import Horizontal
 from textual.events import Resize
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from costtui.formatting import SHORT, SHORT_SECONDS, TimeZoneRule, money, money_fixed, plural, tokens
 from costtui.models import EventFilter, EventSort, StoredEvent, Totals
@@ -33,6 +33,7 @@ from costtui.ui.dialogs.event_detail import EventDetailScreen
 from costtui.ui.dialogs.filters import FILTER_DIMENSIONS, FilterScreen, JumpScreen, describe_filter
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
+from costtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -225,7 +226,7 @@ class ActivityScreen(DataScreen):
         yield Static("Loading…", id="activity-status")
         yield EmptyState(id="activity-empty")
         yield EventsTable(id="events", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(EventsTable).focus()

@@ -14,13 +14,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from costtui.formatting import money, money_column, tokens
 from costtui.models import DayTotals, GroupTotals
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.charts import DailyCostChart, ModelCostChart, TokensCostChart
 from costtui.ui.widgets.empty import EmptyState
+from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kpi import Change, Kpi, KpiStrip
 
 if TYPE_CHECKING:
@@ -268,7 +269,7 @@ class DashboardScreen(DataScreen):
                 with Vertical(id="recent-box", classes="side-box"):
                     yield Static("Recent days", classes="panel-title", id="recent-title")
                     yield RecentDays(id="recent-days")
-        yield Footer()
+        yield KeyBar()
 
     # Screen classes by size (Textual sets them on resize; costtui.tcss lays them out): KPI
     # cards are two rows high below 36 rows and only the primary ones show below 28 (one strip

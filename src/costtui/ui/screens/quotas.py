@@ -22,7 +22,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from costtui.formatting import DATE, TimeZoneRule, money
 from costtui.ui.dialogs.account import AddAccountModal
@@ -30,6 +30,7 @@ from costtui.ui.dialogs.manual_cost import ManualCostModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
+from costtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from costtui.models import Account, AccountHealth, QuotaSnapshot
@@ -398,7 +399,7 @@ class QuotasScreen(DataScreen):
             spend = Static("", id="quotas-spend")
             spend.border_title = "Billed spend by provider · last 30 days"
             yield spend
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.add_class("-loading")

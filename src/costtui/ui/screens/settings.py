@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from costtui import paths
 from costtui.formatting import TimeZoneRule, plural, tokens
@@ -25,6 +25,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.sections import SettingsSection
 from costtui.ui.widgets.accounts_panel import AccountsPanel
+from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kv import kv_table
 from costtui.ui.widgets.listener_panel import ListenerSection
 
@@ -99,7 +100,11 @@ class DisplaySection(SettingsSection):
         return kv_table(
             [
                 ("config file", str(paths.config_path())),
-                ("theme", f"{app.theme} (t toggles dark/light; ctrl+p → theme for all themes)"),
+                (
+                    "theme",
+                    f"{app.theme} ({app.key_display('app.theme', 'ctrl+t')} toggles dark/light; "
+                    "palette → theme: choose… for all themes)",
+                ),
                 (
                     "refresh",
                     f"checks the database every {app.poll_interval:g} s (ui.refresh_seconds = {app.settings.ui.refresh_seconds:g})",
@@ -194,7 +199,7 @@ class SettingsScreen(DataScreen):
         with VerticalScroll(id="settings-body"):
             for section in SETTINGS_SECTIONS:
                 yield section()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#settings-body").focus()
