@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
-Writes dashboard.svg, activity.svg, quotas.svg and settings.svg (and *-80x24.svg at 80x24). Convert to PNG
+Writes dashboard.svg, activity.svg, quotas.svg, settings.svg and the add-account dialog
+(account-dialog.svg) at 160x48, and each again at 80x24 (*-80x24.svg). Convert to PNG
 with ``rsvg-convert -o x.png x.svg`` to look at them.
 """
 
@@ -45,6 +46,13 @@ async def shoot(db: Path, out: Path, size: tuple[int, int], suffix: str) -> list
             path = out / f"{name}{suffix}.svg"
             app.save_screenshot(filename=path.name, path=str(out))
             saved.append(path)
+        # One dialog: adding a provider account, from the Quotas screen.
+        await pilot.press("3", "a")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        path = out / f"account-dialog{suffix}.svg"
+        app.save_screenshot(filename=path.name, path=str(out))
+        saved.append(path)
     return saved
 
 
@@ -65,7 +73,7 @@ def main() -> None:
         try:
             db = Path("demo.db")
             build_db(db)
-            saved = asyncio.run(shoot(db, args.out, (100, 30), ""))
+            saved = asyncio.run(shoot(db, args.out, (160, 48), ""))
             saved += asyncio.run(shoot(db, args.out, (80, 24), "-80x24"))
         finally:
             os.chdir(home)
