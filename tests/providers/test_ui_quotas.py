@@ -262,7 +262,7 @@ def test_quotas_snapshot(snap_compare: Any, db_path: Path, monkeypatch: pytest.M
     seeded(db_path)
     monkeypatch.chdir(db_path.parent)
     app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
-    assert snap_compare(app, terminal_size=(100, 30), run_before=_press_3())
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_press_3())
 
 
 def test_quotas_snapshot_80x24(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,51 +33,23 @@ def press_then_settle(*keys: str) -> Any:
     return run_before
 
 
-def test_dashboard(snap_compare: Any, snapshot_db: Path) -> None:
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+SCREENS = {"dashboard": "1", "activity": "2", "quotas": "3", "settings": "0"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen(snap_compare: Any, snapshot_db: Path, screen: str, size: str) -> None:
+    """Every screen on the demo (usage, provider accounts, billed costs, limits), at both sizes."""
     app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle())
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=press_then_settle(SCREENS[screen]))
 
 
-def test_dashboard_80x24(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle())
-
-
-def test_activity(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("2"))
-
-
-def test_activity_80x24(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle("2"))
-
-
-def test_event_detail(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("2", "enter"))
-
-
-def test_settings(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle("0"))
-
-
-def test_empty_dashboard(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_empty_dashboard(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, size: str) -> None:
     monkeypatch.chdir(db_path.parent)
     app = build_app(Path(db_path.name))
-    assert snap_compare(app, terminal_size=(100, 30), run_before=press_then_settle())
-
-
-def test_demo_quotas(snap_compare: Any, snapshot_db: Path) -> None:
-    # The demo's provider accounts: spend and key limits, credits, a balance, rate limits.
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(120, 40), run_before=press_then_settle("3"))
-
-
-def test_demo_quotas_80x24(snap_compare: Any, snapshot_db: Path) -> None:
-    app = build_app(snapshot_db, demo=True)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=press_then_settle("3"))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=press_then_settle())
 
 
 def test_too_small_terminal(snap_compare: Any, snapshot_db: Path) -> None:
