@@ -8,14 +8,22 @@
   digit matters (the event detail).
 - Times: one :class:`TimeZoneRule` (the ``[ui] timezone`` setting) and the formats below.
 - Counts with a noun: :func:`plural` (``1 event``, ``2 events``).
+- Text from outside (names, ids, error messages, whatever a client or a provider sent): printed
+  through :func:`safe`, so control and bidi characters appear as visible escapes even in rows
+  stored before identifiers refused them; commands costtui suggests are built by :func:`command`
+  (every argument shell-quoted); spreadsheet cells go through :func:`csv_cell`.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from costtui.models import neutralise
 
 DATETIME = "%Y-%m-%d %H:%M"
 """The date-time format of the whole UI (cells shorten it by dropping the year: :data:`SHORT`)."""
@@ -189,3 +197,38 @@ def quota_amount(value: Decimal | None, unit: str) -> str:
         return f"{value:,.2f} {unit.upper()}"
     number = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
     return f"{number} {unit}".strip()
+
+
+# --------------------------------------------------------------------------- text from outside
+
+
+def safe(value: Any) -> str:
+    """Anything that came from outside, ready to print: control characters (ESC, CR, LF, NUL, C1)
+    and bidi formatting characters become visible escapes (``\\x1b``, ``\\u202e``); ``None`` is ``""``."""
+    if value is None:
+        return ""
+    return neutralise(value if isinstance(value, str) else str(value))
+
+
+def command(*argv: Any) -> str:
+    """A copy-pasteable command line: each argument made :func:`safe`, then shell-quoted, so a
+    model named ``x; rm -rf ~`` or ``$(reboot)`` is one quoted word. Placeholders the user is to
+    replace are ordinary arguments written in shell-safe characters (``USD_PER_MTOK``)."""
+    return " ".join(shlex.quote(safe(arg)) for arg in argv)
+
+
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (OWASP, "CSV injection")."""
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell that a spreadsheet will not run: text starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (shown as text, not evaluated).
+
+    Numbers (int, Decimal, float) and ``None`` pass through untouched, so amounts stay numbers and
+    a negative amount is not turned into text; any other value is treated as text.
+    """
+    if value is None or isinstance(value, (int, float, Decimal)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text

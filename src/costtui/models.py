@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -52,9 +54,51 @@ TOKENS = FieldRole("tokens")
 SERVER = FieldRole("server")
 """Set by the server (source, pricing, key fingerprint), never by an ingest client."""
 
-# Bounded strings: a client cannot push a megabyte into a model name.
-ShortStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
-LongStr = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+# Characters no identifier may hold: they reach terminals (`costtui status`, the TUI), shells
+# (the commands costtui suggests) and /metrics. C0 controls (NUL, TAB, CR, LF, ESC...), DEL and
+# C1 controls can retitle a terminal or forge output lines; bidirectional formatting characters
+# make a name read as something else. One compiled class, so the hot ingest path pays one regex
+# search per string, never a Python loop per character.
+UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def char_name(ch: str) -> str:
+    """``U+001B``: how a refused character is named in messages (the raw character would be invisible)."""
+    return f"U+{ord(ch):04X}"
+
+
+def check_identifier(value: str) -> str:
+    """Refuse an identifier holding a control or bidi character (see :data:`UNSAFE_CHARS`).
+
+    Raised as ValueError so that pydantic names the field: ``model: contains U+001B ...``.
+    """
+    bad = UNSAFE_CHARS.search(value)
+    if bad is not None:
+        raise ValueError(
+            f"contains {char_name(bad.group())} at position {bad.start()}: names and ids may not hold"
+            " control characters (U+0000-U+001F, U+007F-U+009F) or bidirectional formatting characters"
+        )
+    return value
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def neutralise(text: str) -> str:
+    """``text`` with every unsafe character replaced by a visible escape (ESC becomes ``\\x1b``,
+    U+202E becomes ``\\u202e``): for free text such as error messages, where refusing would lose
+    data, and for printing anything that came from outside (old rows stored before the rule)."""
+    return UNSAFE_CHARS.sub(_escape_char, text) if UNSAFE_CHARS.search(text) else text
+
+
+# Bounded strings: a client cannot push a megabyte into a model name. Identifiers refuse unsafe
+# characters; free text keeps its content with those characters made visible.
+ShortStr = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME), AfterValidator(check_identifier)
+]
+LongStr = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(neutralise)]
 TokenCount = Annotated[int, Field(ge=0, le=MAX_TOKENS), TOKENS]
 
 EventStatus = Literal["ok", "error"]
@@ -91,7 +135,9 @@ class UsageEvent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)] | None = None
+    event_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME), AfterValidator(check_identifier)] | None
+    ) = None
     """Stable id: the client's, the provider's response id, or a hash of the content."""
     ts: datetime
     """When the request happened (UTC)."""
@@ -129,7 +175,9 @@ class UsageEvent(BaseModel):
     cost_usd: Decimal | None = None
     """Cost in USD; None until priced (or when the client did not know it)."""
     cost_source: Annotated[Literal["client", "priced", "override", "unpriced"] | None, SERVER] = None
-    price_version: Annotated[Annotated[str, StringConstraints(max_length=MAX_NAME)] | None, SERVER] = None
+    price_version: Annotated[
+        Annotated[str, StringConstraints(max_length=MAX_NAME), AfterValidator(check_identifier)] | None, SERVER
+    ] = None
     unpriced: Annotated[bool, SERVER] = False
 
     @field_validator("ts")

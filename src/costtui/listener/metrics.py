@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from costtui.formatting import safe
 from costtui.store import Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -40,7 +41,9 @@ class StoreCollector(Collector):
             "costtui_events", "Stored usage events, by provider and model", labels=["provider", "model"]
         )
         for provider, model, t in store.totals_by_model():
-            labels = [provider, model]
+            # prometheus_client escapes only backslash, quote and newline in label values; every
+            # other control character (rows stored before identifiers refused them) is made visible.
+            labels = [safe(provider), safe(model)]
             cost.add_metric(labels, float(t.cost_usd))
             events.add_metric(labels, t.events)
             for kind, value in (

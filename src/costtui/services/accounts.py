@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from costtui.formatting import fingerprint
-from costtui.models import Account, AccountHealth
+from costtui.models import Account, AccountHealth, check_identifier
 from costtui.secrets import Credentials, KeyringLocked, SecretsError, env_names, env_secret
 
 if TYPE_CHECKING:
@@ -176,6 +176,10 @@ class AccountsService:
         info = self.provider(provider)
         kind = self.check_kind(info.id, kind)
         self.check_base_url(base_url)
+        try:
+            check_identifier(name or "")
+        except ValueError as exc:
+            raise AccountError(f"account name {exc}") from None
         account = Account(
             provider=info.id,
             name=(name or "default").strip() or "default",

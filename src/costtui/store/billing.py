@@ -17,6 +17,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 
 from costtui.models import (
+    neutralise,
     HEALTH_ORDER,
     MONEY_KINDS,
     Account,
@@ -503,7 +504,8 @@ class BillingStore:
                 " VALUES (?,?,?,?,?) ON CONFLICT (account_id, plane) DO UPDATE SET"
                 " last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,"
                 " last_error_at = excluded.last_error_at",
-                (account_id, plane, ts, message[:1000], ts),
+                # Provider error text is kept, with control characters made visible (never raw).
+                (account_id, plane, ts, neutralise(message)[:1000], ts),
             )
 
     def synced_through(self, account_id: int, plane: str = "usage") -> date | None:
