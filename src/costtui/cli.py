@@ -20,7 +20,7 @@ from costtui import __version__, paths
 from costtui.commands.groups import RootGroup, arrange_args
 from costtui.commands.params import parse_amount, parse_date
 from costtui.config import ConfigError, Settings, load_settings
-from costtui.formatting import money, tokens
+from costtui.formatting import command, money, safe, tokens
 
 
 @dataclass
@@ -234,12 +234,30 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
     click.echo("")
     click.echo("by provider")
     for row in report["by_provider"]:
-        click.echo(f"  {row['name']:<30}{money(Decimal(row['cost_usd'])):>14}{row['events']:>10,}")
+        click.echo(f"  {safe(row['name']):<30}{money(Decimal(row['cost_usd'])):>14}{row['events']:>10,}")
     if report["unpriced_models"]:
         click.echo("")
-        click.echo("unpriced (not counted in cost; set a price with `costtui prices set MODEL ...`)")
+        click.echo("unpriced (not counted in cost; set a price with the `costtui prices set` line below each)")
         for u in report["unpriced_models"]:
-            click.echo(f"  {u['provider']}/{u['model']}: {u['events']:,} events, {tokens(u['tokens'])} tokens")
+            click.echo(
+                f"  {safe(u['provider'])}/{safe(u['model'])}: {u['events']:,} events, {tokens(u['tokens'])} tokens"
+            )
+            click.echo(f"    {price_command(u['model'], u['provider'])}")
+
+
+def price_command(model: str, provider: str | None = None) -> str:
+    """The `costtui prices set` line for a model, quoted for a shell (the name came from a client)."""
+    return command(
+        "costtui",
+        "prices",
+        "set",
+        model,
+        *(("--provider", provider) if provider else ()),
+        "--input",
+        "USD_PER_MTOK",
+        "--output",
+        "USD_PER_MTOK",
+    )
 
 
 # --------------------------------------------------------------------------- db
@@ -319,11 +337,11 @@ def prices_show(app_ctx: AppContext, model: str, provider: str | None, on_date: 
     if info is None:
         raise click.ClickException(
             f"no price known for {model!r}"
-            + (f" at {provider}" if provider else "")
-            + ". Set one with: costtui prices set "
-            + f"{model} --input USD_PER_MTOK --output USD_PER_MTOK"
+            + (f" at {provider!r}" if provider else "")
+            + ". Set one with: "
+            + price_command(model, provider)
         )
-    click.echo(f"{info.model}  ({info.provider or 'any provider'})")
+    click.echo(f"{safe(info.model)}  ({safe(info.provider) or 'any provider'})")
     click.echo(f"  source        {info.description}")
     click.echo(f"  version       {info.version}")
     for label, value in (
@@ -374,7 +392,7 @@ def prices_set(
             effective_to=end,
         )
     )
-    click.echo(f"Override #{override.id} saved for {model}. Run `costtui recost` to re-price stored events.")
+    click.echo(f"Override #{override.id} saved for {safe(model)}. Run `costtui recost` to re-price stored events.")
 
 
 @prices.command("list")
@@ -387,7 +405,7 @@ def prices_list(app_ctx: AppContext) -> None:
     for o in overrides:
         span = f"{o.effective_from or '…'} → {o.effective_to or '…'}"
         click.echo(
-            f"#{o.id:<4} {o.model:<32} {o.provider or 'any':<12} in ${o.input_per_mtok} out ${o.output_per_mtok}"
+            f"#{o.id:<4} {safe(o.model):<32} {safe(o.provider) or 'any':<12} in ${o.input_per_mtok} out ${o.output_per_mtok}"
             f" /1M  {span}"
         )
 
@@ -450,7 +468,7 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
     if result.newly_priced:
         click.echo(f"  {result.newly_priced:,} previously unpriced events now have a price")
     for p, m, b, a in result.by_model[:10]:
-        click.echo(f"    {p}/{m}: {money(b)} → {money(a)}")
+        click.echo(f"    {safe(p)}/{safe(m)}: {money(b)} → {money(a)}")
 
 
 # Listener: `costtui serve`, `costtui tokens`.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from costtui.formatting import fingerprint
+from costtui.formatting import fingerprint, safe
 
 if TYPE_CHECKING:
     from costtui.cli import AppContext
@@ -199,7 +199,7 @@ def tokens_create(app_ctx: AppContext, name: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"name": new.token.name, "token": new.secret, "snippets": snips}, indent=2))
         return
-    click.echo(f"Tracking token for app {new.token.name!r} (shown once; costtui keeps only its hash):\n")
+    click.echo(f"Tracking token for app {safe(new.token.name)!r} (shown once; costtui keeps only its hash):\n")
     click.echo(f"  {new.secret}\n")
     click.echo("Events sent with it are attributed to this app. The ingest key is also needed:")
     click.echo("  export COSTTUI_INGEST_KEY=$(costtui tokens key --show --quiet)\n")
@@ -224,7 +224,7 @@ def tokens_list(app_ctx: AppContext, as_json: bool) -> None:
     click.echo(f"{'app':<24} {'token':<14} {'state':<9} {'created':<26} last used")
     for t in items:
         click.echo(
-            f"{t.name:<24} {t.display:<14} {'enabled' if t.enabled else 'disabled':<9} {t.created_at.isoformat():<26} {t.last_used_at.isoformat() if t.last_used_at else '—'}"
+            f"{safe(t.name):<24} {safe(t.display):<14} {'enabled' if t.enabled else 'disabled':<9} {t.created_at.isoformat():<26} {t.last_used_at.isoformat() if t.last_used_at else '—'}"
         )
 
 

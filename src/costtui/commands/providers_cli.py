@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from costtui.commands.params import parse_amount, parse_date
-from costtui.formatting import local_time, money, tokens
+from costtui.formatting import local_time, money, safe, tokens
 
 if TYPE_CHECKING:
     from costtui.cli import AppContext
@@ -134,7 +134,7 @@ def keys_add(
     except AccountError as exc:
         raise click.ClickException(f"--from-env: {exc}" if from_env else str(exc)) from exc
     a = saved.account
-    click.echo(f"Added {a.label} ({a.key_kind} key {a.key_fp}); key in the {saved.where}.")
+    click.echo(f"Added {safe(a.label)} ({a.key_kind} key {safe(a.key_fp)}); key in the {saved.where}.")
     if saved.warning:
         click.echo(f"Warning: {saved.warning}.", err=True)
     if test_it:
@@ -164,11 +164,11 @@ def keys_list(app_ctx: AppContext, as_json: bool) -> None:
     for r in rows:
         state = r["health"] if r["enabled"] else "disabled"
         click.echo(
-            f"  {r['provider'] + '/' + r['name']:<28} {r['key_kind']:<10} {r['fingerprint'] or '—':<16}"
-            f" {r['key_source']:<22} {state}"
+            f"  {safe(r['provider'] + '/' + r['name']):<28} {safe(r['key_kind']):<10} {safe(r['fingerprint']) or '—':<16}"
+            f" {safe(r['key_source']):<22} {safe(state)}"
         )
         if r["last_error"]:
-            click.echo(f"      last error: {r['last_error']}")
+            click.echo(f"      last error: {safe(r['last_error'])}")
 
 
 @keys.command("backend")
@@ -215,13 +215,13 @@ def keys_remove(app_ctx: AppContext, provider: str, name: str | None, purge: boo
     """Remove an account and delete its key from the keyring."""
     account = _find(app_ctx, provider, name)
     if not yes:
-        click.confirm(f"Remove {account.label} and its stored key?", abort=True, err=True)
+        click.confirm(f"Remove {safe(account.label)} and its stored key?", abort=True, err=True)
     with contextlib.suppress(click.ClickException):
         _ensure_unlocked(app_ctx)  # the removal goes on without it; the warning below says why
     warning = _service(app_ctx).remove(account, purge=purge)
     if warning:
         click.echo(f"Warning: {warning}.", err=True)
-    click.echo(f"Removed {account.label}" + (" and its history." if purge else " (its history is kept)."))
+    click.echo(f"Removed {safe(account.label)}" + (" and its history." if purge else " (its history is kept)."))
 
 
 @keys.command("update")
@@ -254,7 +254,7 @@ def keys_update(
         raise click.ClickException(str(exc)) from exc
     if saved.warning:
         click.echo(f"Warning: {saved.warning}.", err=True)
-    click.echo(f"Updated {saved.account.label} (key {saved.account.key_fp}).")
+    click.echo(f"Updated {safe(saved.account.label)} (key {safe(saved.account.key_fp)}).")
 
 
 @keys.command("disable")
@@ -265,7 +265,7 @@ def keys_disable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Stop syncing an account (its key and history stay)."""
     account = _find(app_ctx, provider, name)
     _service(app_ctx).set_enabled(account, False)
-    click.echo(f"Disabled {account.label}.")
+    click.echo(f"Disabled {safe(account.label)}.")
 
 
 @keys.command("enable")
@@ -276,7 +276,7 @@ def keys_enable(app_ctx: AppContext, provider: str, name: str | None) -> None:
     """Sync a disabled account again."""
     account = _find(app_ctx, provider, name)
     _service(app_ctx).set_enabled(account, True)
-    click.echo(f"Enabled {account.label}.")
+    click.echo(f"Enabled {safe(account.label)}.")
 
 
 def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
@@ -297,7 +297,7 @@ def _test_accounts(app_ctx: AppContext, accounts: list[Account]) -> bool:
     for a in accounts:
         result = asyncio.run(test_account(a, timeout=app_ctx.settings.sync.timeout_seconds, credentials=cred))
         all_ok &= result.status in ("ok", "unsupported")
-        click.echo(f"{result.mark} {a.label}: {result.message}")
+        click.echo(f"{result.mark} {safe(a.label)}: {safe(result.message)}")
     return all_ok
 
 
@@ -342,7 +342,7 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
     except secrets.SecretsError as exc:
         raise click.ClickException(str(exc)) from exc
     if key is None:
-        raise click.ClickException(f"no key for {account.label}")
+        raise click.ClickException(f"no key for {safe(account.label)}")
 
     async def run() -> Any:
         async with make_http_client(app_ctx.settings.sync.timeout_seconds) as client:
@@ -359,7 +359,7 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
         click.echo("The response carried no rate-limit headers.")
     for s in snaps:
         reset = local_time(s.resets_at, "%H:%M:%S") if s.resets_at else "—"
-        click.echo(f"  {s.kind:<28} {s.remaining}/{s.limit} {s.unit} left (full again {reset})")
+        click.echo(f"  {safe(s.kind):<28} {s.remaining}/{s.limit} {safe(s.unit)} left (full again {reset})")
 
 
 # --------------------------------------------------------------------------- sync
@@ -442,7 +442,7 @@ def sync_cmd(
         for r in reports:
             merged.setdefault((r.account, r.ok, r.message), []).append(r.plane)
         for (label, ok, message), planes_done in merged.items():
-            click.echo(f"{'✓' if ok else '✗'} {label} {', '.join(planes_done)}: {message}")
+            click.echo(f"{'✓' if ok else '✗'} {safe(label)} {', '.join(planes_done)}: {safe(message)}")
     if any(not r.ok for r in reports):
         sys.exit(1)
 
@@ -477,29 +477,30 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
     for r in rows:
         parts = []
         if r["used"] is not None:
-            parts.append(f"used {fmt(r['used'], r['unit'])}")
+            parts.append(f"used {fmt(r['used'], safe(r['unit']))}")
         if r["limit"] is not None:
-            parts.append(f"limit {fmt(r['limit'], r['unit'])}")
+            parts.append(f"limit {fmt(r['limit'], safe(r['unit']))}")
         if r["remaining"] is not None:
-            parts.append(f"left {fmt(r['remaining'], r['unit'])}")
+            parts.append(f"left {fmt(r['remaining'], safe(r['unit']))}")
         if r["resets_at"]:
             parts.append(f"resets {local_time(datetime.fromisoformat(r['resets_at']), '%Y-%m-%d %H:%M')}")
-        label = r["kind"] + (f" [{r['scope']}]" if r["scope"] else "")
-        click.echo(f"  {r['provider'] + '/' + r['account']:<22} {label:<40} {' · '.join(parts)}  ({r['health']})")
+        label = safe(r["kind"]) + (f" [{safe(r['scope'])}]" if r["scope"] else "")
+        account_label = safe(r["provider"] + "/" + r["account"])
+        click.echo(f"  {account_label:<22} {label:<40} {' · '.join(parts)}  ({r['health']})")
         if r.get("detail"):
-            click.echo(f"  {'':<22} {r['detail']}")
+            click.echo(f"  {'':<22} {safe(r['detail'])}")
     # What went wrong, per account: an offline or failed sync leaves the last error here.
     with_rows = {(r["provider"], r["account"]) for r in rows}
     for a in accounts:
         h = health[(a.provider, a.name)]
         if h.health == "error" and h.last_error:
             when = local_time(h.last_error_at, "%Y-%m-%d %H:%M") if h.last_error_at else ""
-            click.echo(f"  {a.label:<22} last sync failed {when}: {h.last_error}")
+            click.echo(f"  {safe(a.label):<22} last sync failed {when}: {safe(h.last_error)}")
         elif (a.provider, a.name) not in with_rows:
             state = "disabled" if not a.enabled else "never synced: run `costtui sync`" if h.health == "never" else ""
-            click.echo(f"  {a.label:<22} no limits reported{f' ({state})' if state else ''}")
+            click.echo(f"  {safe(a.label):<22} no limits reported{f' ({state})' if state else ''}")
         for note in _billed_notes(store, a):
-            click.echo(f"  {a.label:<22} note: {note}")
+            click.echo(f"  {safe(a.label):<22} note: {safe(note)}")
 
 
 def _billed_notes(store: Any, account: Account) -> list[str]:
@@ -564,7 +565,9 @@ def add_cost(
         ),
     )
     span = f"{first}" if first == last else f"{first} → {last} ({entry.days} days)"
-    click.echo(f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {entry.provider}/{account} on {span}.")
+    click.echo(
+        f"Manual cost #{entry.id}: {money(entry.amount_usd)} for {safe(entry.provider)}/{safe(account)} on {span}."
+    )
 
 
 def _range(on: str | None, start: str | None, end: str | None) -> tuple[date, date]:
@@ -604,7 +607,8 @@ def costs_list(app_ctx: AppContext, provider: str | None, as_json: bool) -> None
         span = f"{e.start}" if e.start == e.end else f"{e.start} → {e.end}"
         toks = f" {tokens(e.input_tokens + e.output_tokens)} tokens" if e.input_tokens or e.output_tokens else ""
         click.echo(
-            f"#{e.id:<4} {e.provider + '/' + e.account:<24} {span:<24} {money(e.amount_usd):>12}{toks}  {e.note or ''}"
+            f"#{e.id:<4} {safe(e.provider + '/' + e.account):<24} {span:<24} {money(e.amount_usd):>12}{toks}"
+            f"  {safe(e.note)}"
         )
 
 
@@ -678,7 +682,9 @@ def costs_delete(app_ctx: AppContext, entry_id: int, yes: bool) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     if not yes:
-        click.confirm(f"Delete manual cost #{entry_id} ({money(entry.amount_usd)}, {entry.provider})?", abort=True)
+        click.confirm(
+            f"Delete manual cost #{entry_id} ({money(entry.amount_usd)}, {safe(entry.provider)})?", abort=True
+        )
     store.billing.delete_manual_cost(entry_id)
     click.echo(f"Deleted manual cost #{entry_id}.")
 

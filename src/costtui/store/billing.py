@@ -17,7 +17,6 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, TypeVar
 
 from costtui.models import (
-    neutralise,
     HEALTH_ORDER,
     MONEY_KINDS,
     Account,
@@ -27,6 +26,7 @@ from costtui.models import (
     ManualCost,
     QuotaSnapshot,
     StoredBilledLine,
+    neutralise,
 )
 from costtui.store.db import Store, StoreError, from_nusd, to_nusd
 from costtui.vocabulary import canonical_provider
