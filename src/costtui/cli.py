@@ -20,7 +20,7 @@ from costtui import __version__, paths
 from costtui.commands.groups import RootGroup, arrange_args
 from costtui.commands.params import parse_amount, parse_date
 from costtui.config import ConfigError, Settings, load_settings
-from costtui.formatting import command, money, safe, tokens
+from costtui.formatting import money, price_command, safe, tokens
 
 
 @dataclass
@@ -242,22 +242,7 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
             click.echo(
                 f"  {safe(u['provider'])}/{safe(u['model'])}: {u['events']:,} events, {tokens(u['tokens'])} tokens"
             )
-            click.echo(f"    {price_command(u['model'], u['provider'])}")
-
-
-def price_command(model: str, provider: str | None = None) -> str:
-    """The `costtui prices set` line for a model, quoted for a shell (the name came from a client)."""
-    return command(
-        "costtui",
-        "prices",
-        "set",
-        model,
-        *(("--provider", provider) if provider else ()),
-        "--input",
-        "USD_PER_MTOK",
-        "--output",
-        "USD_PER_MTOK",
-    )
+            click.echo(f"    {price_command(u['model'])}")
 
 
 # --------------------------------------------------------------------------- db
@@ -339,7 +324,7 @@ def prices_show(app_ctx: AppContext, model: str, provider: str | None, on_date: 
             f"no price known for {model!r}"
             + (f" at {provider!r}" if provider else "")
             + ". Set one with: "
-            + price_command(model, provider)
+            + price_command(model)
         )
     click.echo(f"{safe(info.model)}  ({safe(info.provider) or 'any provider'})")
     click.echo(f"  source        {info.description}")

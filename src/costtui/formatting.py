@@ -217,6 +217,14 @@ def command(*argv: Any) -> str:
     return " ".join(shlex.quote(safe(arg)) for arg in argv)
 
 
+def price_command(model: str) -> str:
+    """The command that prices ``model`` (the fix hint of unpriced usage, in the TUI and the CLI).
+
+    The model name is what a client sent: quoted, so pasting the line runs nothing but costtui.
+    """
+    return command("costtui", "prices", "set", model, "--input", "X", "--output", "Y")
+
+
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet reads as the start of a formula (OWASP, "CSV injection")."""
 

@@ -32,6 +32,7 @@ from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from costtui.config import Settings
+from costtui.formatting import safe
 from costtui.secrets import Credentials
 from costtui.ui.dialogs.help import HelpScreen
 from costtui.ui.errors import describe_error, notify_error, worker_failure
@@ -434,7 +435,7 @@ class CostApp(App[None]):
 
         store = self.get_store()
         override = store.add_price_override(request.override)
-        message = f"Override #{override.id} saved for {override.model}."
+        message = f"Override #{override.id} saved for {safe(override.model)}."
         if request.recost:
             result = store.recost(request.override.effective_from)
             message += (

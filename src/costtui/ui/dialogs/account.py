@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select, Static
 
+from costtui.formatting import safe
 from costtui.ui.dialogs.base import Dialog, DialogButton
 from costtui.ui.dialogs.passphrase import PassphraseModal
 
@@ -188,7 +189,7 @@ class AddAccountModal(Dialog[bool]):
 
     def _saved(self, account: Account, test: bool) -> None:
         verb = "Updated" if self.editing is not None else "Added"
-        self.app.notify(f"{verb} {account.label} ({account.key_fp}).")
+        self.app.notify(f"{verb} {safe(account.label)} ({safe(account.key_fp)}).", markup=False)
         if test:
             self.app.run_worker(
                 check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
@@ -202,7 +203,14 @@ async def check_key_and_notify(app: Any, account: Account) -> None:
 
     result = await test_account(account, timeout=app.settings.sync.timeout_seconds, credentials=app.credentials)
     severity = {"ok": "information", "failed": "error"}.get(result.status, "warning")
-    app.notify(f"{result.mark} {account.label}: {result.message}", title="key test", severity=severity, timeout=8)
+    # The provider's own words: never markup, control characters made visible.
+    app.notify(
+        f"{result.mark} {safe(account.label)}: {safe(result.message)}",
+        title="key test",
+        severity=severity,
+        timeout=8,
+        markup=False,
+    )
 
 
 def accounts_service(app: Any, store: Any = None) -> AccountsService:

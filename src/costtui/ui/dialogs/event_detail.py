@@ -9,10 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
 
-from costtui.formatting import TimeZoneRule, money_exact, tokens_exact
+from costtui.formatting import TimeZoneRule, money_exact, price_command, safe, tokens_exact
 from costtui.models import StoredEvent
 from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding
-from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.widgets.kv import kv_table
 
 TIME_EXACT = "%Y-%m-%d %H:%M:%S.%f"
@@ -23,7 +22,7 @@ def detail_rows(e: StoredEvent, times: TimeZoneRule | None = None) -> list[tuple
     times = times or TimeZoneRule()
     n = tokens_exact
     if e.unpriced:
-        cost = "unpriced (not counted in any total): " + FIX_PRICE.format(model=e.model)
+        cost = "unpriced (not counted in any total): " + price_command(e.model)
     else:
         cost = f"{money_exact(e.cost_usd)} ({e.cost_source or 'priced'})"
     status = e.status + (f" {e.status_code}" if e.status_code else "")
@@ -76,7 +75,7 @@ class EventDetailScreen(Dialog[None]):
         self.times = times or TimeZoneRule()
 
     def dialog_title(self) -> str:
-        return f"Event · {self.event.provider}/{self.event.model}"
+        return f"Event · {safe(self.event.provider)}/{safe(self.event.model)}"
 
     def compose_body(self) -> ComposeResult:
         e = self.event

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.widgets import Input, Label, Select
 
-from costtui.formatting import TimeZoneRule
+from costtui.formatting import TimeZoneRule, safe
 from costtui.models import EventFilter
 from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding, submit_binding
 
@@ -90,7 +90,7 @@ class FilterScreen(Dialog[EventFilter | None]):
                     values.append(current)
                 yield Label(dim.capitalize())
                 yield Select(
-                    [(Text(v), v) for v in values],
+                    [(Text(safe(v)), v) for v in values],
                     prompt="any",
                     value=current if current else Select.NULL,
                     id=f"filter-{dim}",

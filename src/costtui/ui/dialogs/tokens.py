@@ -11,6 +11,7 @@ from textual.binding import BindingType
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from costtui.formatting import safe
 from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding, submit_binding
 
 
@@ -62,7 +63,9 @@ class PickTokenScreen(Dialog[str | None]):
         return self.title_text
 
     def compose_body(self) -> ComposeResult:
-        yield OptionList(*(Option(Text(f"{name}  ({state})"), id=name) for name, state in self.names), id="token-pick")
+        yield OptionList(
+            *(Option(Text(f"{safe(name)}  ({state})"), id=name) for name, state in self.names), id="token-pick"
+        )
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 
-from costtui.formatting import SHORT, SHORT_SECONDS, TimeZoneRule, money, money_fixed, plural, tokens
+from costtui.formatting import SHORT, SHORT_SECONDS, TimeZoneRule, money, money_fixed, plural, safe, tokens
 from costtui.models import EventFilter, EventSort, StoredEvent, Totals
 from costtui.ui.dialogs.event_detail import EventDetailScreen
 from costtui.ui.dialogs.filters import FILTER_DIMENSIONS, FilterScreen, JumpScreen, describe_filter
@@ -94,7 +94,7 @@ def load_first_page(store: Store, query: Query) -> FirstPage:
 
 def _fit(value: str | None, width: int) -> Text:
     """A cell for user data: Text, never markup (a model called "[b]x" is shown as it is)."""
-    value = value or "—"
+    value = safe(value) or "—"
     return Text(value if len(value) <= width else value[: max(1, width - 1)] + "…")
 
 
@@ -440,7 +440,10 @@ class ActivityScreen(DataScreen):
     def _show_filter_summary(self) -> None:
         summary = describe_filter(self.filter, self.times)
         self.query_one("#filter-summary", Static).update(
-            Text(f"filters: {summary} (c clears)" if summary else "no filters (f)", style="bold" if summary else "dim")
+            Text(
+                f"filters: {safe(summary)} (c clears)" if summary else "no filters (f)",
+                style="bold" if summary else "dim",
+            )
         )
 
     def set_filter(self, flt: EventFilter) -> None:

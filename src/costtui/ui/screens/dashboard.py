@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Header, Static
 
-from costtui.formatting import money, money_column, tokens
+from costtui.formatting import money, money_column, price_command, tokens
 from costtui.models import DayTotals, GroupTotals
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.charts import DailyCostChart, ModelCostChart, TokensCostChart
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 RANGES = (7, 30, 90)
 """Chart ranges in days; ``d`` cycles through them. The snapshot always holds the longest."""
-FIX_PRICE = "costtui prices set {model} --input X --output Y"
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ class UnpricedBanner(Static):
         text.append(".\nFix: press ")
         text.append("p", style="bold")
         text.append(" to set a price, or run\n")
-        text.append(FIX_PRICE.format(model=first.model), style="bold")
+        text.append(price_command(first.model), style="bold")
         self.update(text)
 
 

@@ -24,7 +24,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from costtui.formatting import DATE, TimeZoneRule, money
+from costtui.formatting import DATE, TimeZoneRule, money, safe
 from costtui.ui.dialogs.account import AddAccountModal
 from costtui.ui.dialogs.manual_cost import ManualCostModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
@@ -206,18 +206,18 @@ def quota_row(
     width: int = BAR_WIDTH,
     times: TimeZoneRule | None = None,
 ) -> tuple[Text, Text]:
-    label = LABELS.get(q.kind, q.kind.replace("rate_limit.", "rate limit ").replace("_", " "))
+    label = LABELS.get(q.kind, safe(q.kind).replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
-        label += f" ({q.window})"
+        label += f" ({safe(q.window)})"
     if q.scope and q.kind not in ("balance",):
-        label += f" · {q.scope}"
+        label += f" · {safe(q.scope)}"
     elif q.kind == "balance" and q.scope:
-        label += f" {q.scope.upper()}"
+        label += f" {safe(q.scope).upper()}"
     line = Text()
     frac = q.fraction_used
     if q.kind.startswith("rate_limit") and q.limit is not None and q.remaining is not None:
         line.append_text(bar(frac, width))
-        line.append(f"  {q.remaining:,} / {q.limit:,} {q.unit} left", style="bold")
+        line.append(f"  {q.remaining:,} / {q.limit:,} {safe(q.unit)} left", style="bold")
     elif q.limit is not None and (q.used is not None or q.remaining is not None):
         line.append_text(bar(frac, width))
         used = q.used if q.used is not None else (q.limit - q.remaining if q.remaining is not None else None)
@@ -237,7 +237,7 @@ def quota_row(
     if spark:
         line.append(f"  {spark}", style="cyan")
     if q.detail and not q.kind.startswith("configured_rate_limit"):
-        line.append(f"\n{q.detail}", style="dim italic")
+        line.append(f"\n{safe(q.detail)}", style="dim italic")
     return Text(label, style="dim"), line
 
 
@@ -258,8 +258,8 @@ def render_card(
     if configured:
         shown = configured[:MAX_RATE_ROWS]
         for q in shown:
-            unit = q.unit
-            scope = q.scope.split("/")[-1] if q.scope else ""
+            unit = safe(q.unit)
+            scope = safe(q.scope).split("/")[-1] if q.scope else ""
             grid.add_row(Text(f"limit · {scope}"[:34], style="dim"), Text(f"{amount(q.limit, '')} {unit}".strip()))
         if len(configured) > len(shown):
             grid.add_row(
@@ -281,11 +281,11 @@ def render_card(
     footer.append(" · billed 30 days ", style="dim")
     footer.append(money(card.billed_30d))
     if card.key_source:
-        footer.append(f" · key from {card.key_source}", style="dim")
+        footer.append(f" · key from {safe(card.key_source)}", style="dim")
     parts: list[RenderableType] = [grid, footer]
-    parts.extend(Text(f"billed: {note}", style="dim italic") for note in card.billed_notes)
+    parts.extend(Text(f"billed: {safe(note)}", style="dim italic") for note in card.billed_notes)
     if h.health == "error" and h.last_error:
-        parts.append(Text(f"last error: {h.last_error}", style="red"))
+        parts.append(Text(f"last error: {safe(h.last_error)}", style="red"))
     return Group(*parts)
 
 
@@ -302,7 +302,7 @@ def render_spend(data: QuotasData) -> RenderableType:
     table.add_column(justify="right", no_wrap=True)
     for provider, value in data.by_provider:
         width = max(1, round(float(value / top) * 30)) if value > 0 else 0
-        table.add_row(provider, Text("█" * width, style="magenta"), money(value))
+        table.add_row(Text(safe(provider)), Text("█" * width, style="magenta"), money(value))
     return table
 
 
@@ -312,8 +312,8 @@ def render_orphans(quotas: Sequence[QuotaSnapshot], now: datetime, times: TimeZo
     grid.add_column(overflow="fold")
     for q in quotas:
         label, line = quota_row(q, [], now, times=times)
-        label = Text(f"{q.provider}/{q.account} ", style="dim") + label
-        line.append(f" · {q.source} {ago(q.taken_at, now, times)}", style="dim")
+        label = Text(f"{safe(q.provider)}/{safe(q.account)} ", style="dim") + label
+        line.append(f" · {safe(q.source)} {ago(q.taken_at, now, times)}", style="dim")
         grid.add_row(label, line)
     return grid
 
@@ -331,7 +331,8 @@ class AccountCardWidget(Static):
     ) -> None:
         super().__init__(render_card(card, now, width, times))
         a, h = card.account, card.health
-        self.border_title = f"{a.label} · {a.key_kind} · {a.key_fp or 'no key'}"
+        # A Text, not a str: a str title is read as markup, and the name came from outside.
+        self.border_title = Text(f"{safe(a.label)} · {a.key_kind} · {safe(a.key_fp) or 'no key'}")
         self.border_subtitle = HEALTH_MARK.get(h.health, h.health)
         self.add_class(f"-{h.health}")
 

@@ -19,10 +19,9 @@ from textual.message import Message
 from textual.widgets import Header
 
 from costtui import paths
-from costtui.formatting import TimeZoneRule, plural, tokens
+from costtui.formatting import TimeZoneRule, plural, price_command, safe, tokens
 from costtui.ui.errors import describe_error
 from costtui.ui.screens.base import DataScreen
-from costtui.ui.screens.dashboard import FIX_PRICE
 from costtui.ui.sections import SettingsSection
 from costtui.ui.widgets.accounts_panel import AccountsPanel
 from costtui.ui.widgets.keybar import KeyBar
@@ -142,8 +141,8 @@ class PricesSection(SettingsSection):
                         Text(cell)
                         for cell in (
                             str(o.id),
-                            o.model,
-                            o.provider or "any",
+                            safe(o.model),
+                            safe(o.provider) or "any",
                             f"{o.input_per_mtok:f}",
                             f"{o.output_per_mtok:f}",
                             str(o.effective_from or "…"),
@@ -159,8 +158,10 @@ class PricesSection(SettingsSection):
         if data.unpriced:
             parts.append(Text("\nunpriced models (not in cost). Fix each, then run costtui recost:", style="bold"))
             for u in data.unpriced:
-                line = Text(f"{u.provider}/{u.model}: {plural(u.events, 'event')}, {tokens(u.tokens)} tokens\n  ")
-                line.append(FIX_PRICE.format(model=u.model), style="bold")
+                line = Text(
+                    f"{safe(u.provider)}/{safe(u.model)}: {plural(u.events, 'event')}, {tokens(u.tokens)} tokens\n  "
+                )
+                line.append(price_command(u.model), style="bold")
                 parts.append(line)
         else:
             parts.append(Text("\nEvery model is priced."))

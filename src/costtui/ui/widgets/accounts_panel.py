@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
-from costtui.formatting import TimeZoneRule
+from costtui.formatting import TimeZoneRule, safe
 from costtui.ui.dialogs.account import AddAccountModal, accounts_service, check_key_and_notify
 from costtui.ui.dialogs.confirm import ConfirmModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
@@ -108,10 +108,11 @@ class AccountsPanel(SettingsSection):
                 style = "reverse" if i == self.selected and self.has_focus else ""
                 table.add_row(
                     marker,
-                    a.label,
+                    # Text cells: a str cell of a rich Table is read as markup.
+                    Text(safe(a.label)),
                     a.key_kind,
-                    a.key_fp or "—",
-                    data.key_sources.get(a.id, ""),  # type: ignore[arg-type]
+                    Text(safe(a.key_fp) or "—"),
+                    Text(safe(data.key_sources.get(a.id, ""))),  # type: ignore[arg-type]
                     state,
                     times.stamp(h.last_success_at) if h else "—",
                     style=style,
@@ -120,7 +121,7 @@ class AccountsPanel(SettingsSection):
             current = data.accounts[self.selected]
             h = data.health.get(current.id)  # type: ignore[arg-type]
             if h and h.last_error:
-                parts.append(Text(f"{current.label} last error: {h.last_error}", style="red"))
+                parts.append(Text(f"{safe(current.label)} last error: {safe(h.last_error)}", style="red"))
         parts.append(
             Text(f"No billing API (manual entry with costtui add-cost): {', '.join(data.no_api)}", style="dim")
         )
@@ -204,7 +205,7 @@ class AccountsPanel(SettingsSection):
     def action_test(self) -> None:
         account = self._current()
         if account is not None:
-            self.notify(f"Testing {account.label}…", timeout=2)
+            self.notify(f"Testing {safe(account.label)}…", timeout=2, markup=False)
             self.app.run_worker(
                 check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
             )

@@ -17,7 +17,7 @@ from textual.events import Resize
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
-from costtui.formatting import money, tokens
+from costtui.formatting import money, safe, tokens
 from costtui.models import DayTotals, GroupTotals
 
 Y_AXIS_WIDTH = 10
@@ -260,7 +260,7 @@ class ModelCostChart(Widget):
 
     def rows(self, height: int) -> list[tuple[str, Decimal, bool]]:
         """(label, cost, is_rest) per row: the priced models that fit, then "+N more" with their sum."""
-        priced = [(g.name, g.cost_usd, False) for g in self.groups if g.cost_usd > 0]
+        priced = [(safe(g.name), g.cost_usd, False) for g in self.groups if g.cost_usd > 0]
         height = max(1, height)
         if len(priced) <= height:
             return priced

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 
+from costtui.formatting import safe
 from costtui.ui.dialogs.confirm import ConfirmModal
 from costtui.ui.dialogs.tokens import PickTokenScreen, TokenNameScreen
 from costtui.ui.errors import notify_error_from_thread
@@ -117,8 +118,8 @@ class ListenerSection(SettingsSection):
                 table.add_column(col, no_wrap=True)
             for t in data.tokens:
                 table.add_row(
-                    Text(t.name),
-                    t.display,
+                    Text(safe(t.name)),
+                    Text(safe(t.display)),
                     "enabled" if t.enabled else Text("disabled", style="bold red"),
                     t.created_at.isoformat()[:16],
                     t.last_used_at.isoformat()[:16] if t.last_used_at else "—",
