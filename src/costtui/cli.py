@@ -66,7 +66,30 @@ class AppContext:
             from costtui.store import Store
 
             self._store = Store(":memory:")
+        if self._store is None:
+            import costtui.store.db as store_db
+
+            # A database this process may not write (read-only file, folder or mount) is still
+            # readable: opened read-only, without migrations.
+            read_only = not store_db.database_writable(self.db)
+            if not read_only:
+                try:
+                    self._store = open_store(self.db, reraise_read_only=True)
+                except store_db.ReadOnlyDatabase:
+                    read_only = True
+            if read_only:
+                self._store = open_store(self.db, read_only=True)
         return self.store()
+
+    def writable_db(self, why: str) -> None:
+        """Refuse now, in one line, when the database cannot be written (``why``: who needs to)."""
+        import costtui.store.db as store_db
+
+        if store_db.database_writable(self.db):
+            return
+        if self.db.exists():
+            raise click.ClickException(f"the database {self.db} is read-only: {why}")
+        raise click.ClickException(f"cannot create the database {self.db}: its folder is read-only ({why})")
 
     def prepare_db(self) -> None:
         """Create the database's folder now, for commands that open the database in another thread
@@ -81,13 +104,19 @@ class AppContext:
         return self.db.exists()
 
 
-def open_store(db: Path) -> Any:
-    """Open (creating if needed) the database at ``db``; any failure is a one-line error."""
+def open_store(db: Path, *, read_only: bool = False, reraise_read_only: bool = False) -> Any:
+    """Open (creating if needed) the database at ``db``; any failure is a one-line error.
+
+    ``read_only`` opens an existing database for reading only; ``reraise_read_only`` lets the
+    caller handle a database found read-only (it falls back to reading)."""
     from costtui.store import Store, StoreError
+    from costtui.store.db import ReadOnlyDatabase
 
     try:
-        return Store(db)
+        return Store(db, read_only=read_only)
     except StoreError as exc:
+        if reraise_read_only and isinstance(exc, ReadOnlyDatabase):
+            raise
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot create the database {db}: {exc.strerror or exc}") from exc
@@ -262,7 +291,9 @@ def db_backup(app_ctx: AppContext, path: str | None) -> None:
 
     dest = Path(path) if path else paths.backups_dir() / f"costtui-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
     try:
-        out = app_ctx.store().backup(dest)
+        # An existing database is read, never migrated or written (it may be read-only).
+        store = app_ctx.read_store() if app_ctx.database_exists else app_ctx.store()
+        out = store.backup(dest)
     except (StoreError, OSError) as exc:
         raise click.ClickException(f"backup failed: {exc}") from exc
     click.echo(f"Backed up {app_ctx.db} to {out}")

@@ -52,6 +52,9 @@ def serve(
     """
     _setup_logging(verbose)
     app_ctx.prepare_db()
+    app_ctx.writable_db(
+        "`costtui serve` stores the usage it receives and needs write access to the file and its folder"
+    )
     from costtui.listener import Listener, ListenerError
 
     log = logging.getLogger("costtui.serve")
@@ -140,9 +143,11 @@ def serve(
                 loop.remove_signal_handler(sig)
         log.info("stopped (%d events accepted this run)", listener.stats.accepted)
 
+    from costtui.store import StoreError
+
     try:
         asyncio.run(run())
-    except ListenerError as exc:
+    except (ListenerError, StoreError) as exc:  # StoreError: e.g. a database found read-only on open
         raise click.ClickException(str(exc)) from None
 
 

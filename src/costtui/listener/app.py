@@ -31,6 +31,7 @@ from costtui.listener.ratelimit import RateLimiter, retry_after
 from costtui.listener.tokens import TokenCache, TrackingToken
 from costtui.listener.writer import BatchWriter, WriterClosed
 from costtui.store import Store
+from costtui.store.db import BUSY, write_error_cause
 
 log = logging.getLogger("costtui.listener")
 
@@ -446,11 +447,14 @@ async def _store(state: ListenerState, events: list[Any], apps: frozenset[str]) 
     except WriterClosed as exc:
         raise ApiError(503, str(exc), {"Retry-After": "1"}) from None
     except Exception as exc:
-        log.warning("store failed: %s", exc)
+        # The writer has logged it (once per cause); the client learns the cause, never a path.
+        cause = write_error_cause(exc)
         raise ApiError(
             503,
-            f"the database could not store the events ({type(exc).__name__}); nothing was stored, retry",
-            {"Retry-After": "1"},
+            f"the database could not store the events: {cause.text}; nothing was stored, retry later",
+            # A lock clears in a moment; a full disk or a read-only file needs someone to act.
+            {"Retry-After": "1" if cause is BUSY else "30"},
+            cause=cause.key,
         ) from None
 
 
@@ -533,15 +537,26 @@ async def handle_health(request: web.Request) -> web.Response:
     last = state.stats.last_event_at
     probe = await asyncio.to_thread(_probe_store, state.read_store, last is None)
     last = last or probe.last_event_at
+    failure = state.writer.failure
+    writes: dict[str, Any] = {"ok": failure is None}
+    if failure is not None:
+        writes.update(
+            cause=failure.cause.text,
+            cause_key=failure.cause.key,
+            error=failure.detail,
+            failing_since=failure.since.isoformat(),
+            last_failure_at=failure.last_at.isoformat(),
+        )
+    healthy = probe.reachable and failure is None
     body = {
-        "status": "ok" if probe.reachable else "degraded",
+        "status": "ok" if healthy else "degraded",
         "service": SERVICE,
         "version": __version__,
-        "database": {"reachable": probe.reachable, "id": probe.database_id},
+        "database": {"reachable": probe.reachable, "id": probe.database_id, "writes": writes},
         "uptime_seconds": round(state.stats.uptime, 3),
         "last_event_at": last.isoformat() if last else None,
     }
-    return web.json_response(body, status=200 if probe.reachable else 503)
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 async def handle_version(request: web.Request) -> web.Response:

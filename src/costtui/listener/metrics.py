@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from costtui.formatting import safe
+from costtui.listener.writer import BatchWriter
 from costtui.store import Store
+from costtui.store.db import WRITE_CAUSES
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -64,6 +66,36 @@ class StoreCollector(Collector):
         yield month
 
 
+class WriterCollector(Collector):
+    """Whether the writes fail now, and failed writes by cause (read from the writer at scrape)."""
+
+    def __init__(self, writer: BatchWriter) -> None:
+        self.writer = writer
+
+    def collect(self) -> Iterator[Any]:
+        failure = self.writer.failure
+        failing = GaugeMetricFamily(
+            "costtui_write_failing", "1 while the listener cannot store events (the last commit failed), else 0"
+        )
+        failing.add_metric([], 1 if failure is not None else 0)
+        failures = CounterMetricFamily(
+            "costtui_write_failures",
+            "Commits that failed and were answered 503, by cause (disk_full, read_only, busy, io_error, other)",
+            labels=["cause"],
+        )
+        counts = dict(self.writer.failures)
+        for cause in WRITE_CAUSES:  # every cause exists from the start, at 0
+            failures.add_metric([cause.key], counts.get(cause.key, 0))
+        last = GaugeMetricFamily(
+            "costtui_write_last_failure_timestamp_seconds",
+            "When the current run of failed commits last failed (0: not failing)",
+        )
+        last.add_metric([], failure.last_at.timestamp() if failure is not None else 0)
+        yield failing
+        yield failures
+        yield last
+
+
 class ListenerMetrics:
     def __init__(self, store_factory: Callable[[], Store] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
@@ -106,6 +138,10 @@ class ListenerMetrics:
         if child is None:
             child = self._request_children[(route, status)] = self.requests.labels(route, str(status))
         child.inc()
+
+    def watch_writer(self, writer: BatchWriter) -> None:
+        """Expose the writer's health (``costtui_write_failing``, ``costtui_write_failures_total``)."""
+        self.registry.register(WriterCollector(writer))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -177,6 +177,7 @@ class Listener:
             await self._writer.start()
             self._read_store = await asyncio.to_thread(Store, self.db_path)
             self.metrics = ListenerMetrics(lambda: self._read_store)  # type: ignore[arg-type,return-value]
+            self.metrics.watch_writer(self._writer)
             state = ListenerState(
                 settings=self.settings,
                 host=self.host,

@@ -8,6 +8,9 @@ is therefore answered only after its events are committed. The writer owns its o
 
 If a combined commit fails, each request is retried alone so one bad request cannot fail the
 others; a request whose own commit fails gets the exception (the listener answers 503).
+
+A failed commit is remembered with its cause (disk full, read-only, locked) until the next commit
+succeeds: ``/health`` and ``/metrics`` report it (:attr:`BatchWriter.failure`, ``failures``).
 """
 
 from __future__ import annotations
@@ -15,16 +18,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from genai_prices import data_snapshot
 
 from costtui.models import RecordResult, UsageEvent
 from costtui.store import Store
+from costtui.store.db import WriteCause, write_error_cause
 
 log = logging.getLogger("costtui.listener")
 
@@ -58,6 +65,17 @@ class WriterClosed(Exception):
     """The writer is stopping or stopped; nothing was stored."""
 
 
+@dataclass(frozen=True)
+class WriteFailure:
+    """The writes are failing: why, since when, and the latest failure."""
+
+    cause: WriteCause
+    detail: str
+    """SQLite's own message (it names no file), or the exception's class."""
+    since: datetime
+    last_at: datetime
+
+
 class BatchWriter:
     def __init__(
         self,
@@ -80,6 +98,10 @@ class BatchWriter:
         self._used_apps: set[str] = set()
         self._last_touch = 0.0
         self.commits = 0
+        self.failure: WriteFailure | None = None
+        """Set while commits fail (the latest failure); cleared by the next commit that succeeds."""
+        self.failures: Counter[str] = Counter()
+        """Failed commits answered to a request, by cause key, since start."""
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -169,7 +191,7 @@ class BatchWriter:
             self._resolve(batch, result)
         except Exception as exc:
             if len(batch) == 1:
-                log.warning("writer: commit failed: %s", exc)
+                self._failed(exc)
                 if not batch[0].future.done():
                     batch[0].future.set_exception(exc)
             else:
@@ -178,7 +200,7 @@ class BatchWriter:
                     try:
                         result = await loop.run_in_executor(self._executor, store.record, it.events)
                     except Exception as exc1:
-                        log.warning("writer: commit failed: %s", exc1)
+                        self._failed(exc1)
                         if not it.future.done():
                             it.future.set_exception(exc1)
                     else:
@@ -198,8 +220,23 @@ class BatchWriter:
     def _touch(store: Store, apps: set[str]) -> None:
         store.tokens.touch(apps)
 
+    def _failed(self, exc: Exception) -> None:
+        cause = write_error_cause(exc)
+        now = datetime.now(UTC)
+        detail = str(exc)[:200] if isinstance(exc, sqlite3.Error) else type(exc).__name__
+        previous = self.failure
+        self.failure = WriteFailure(cause, detail, previous.since if previous else now, now)
+        self.failures[cause.key] += 1
+        if previous is None or previous.cause != cause:
+            log.warning("writer: commit failed (%s): %s", cause.text, exc)
+        else:  # one line per cause while it lasts: a full disk must not flood the log too
+            log.debug("writer: commit failed (%s): %s", cause.text, exc)
+
     def _resolve(self, batch: list[_Item], result: RecordResult) -> None:
         self.commits += 1
+        if self.failure is not None:
+            log.info("writer: commits succeed again (after %s)", self.failure.cause.text)
+            self.failure = None
         # record() walks events in order and accepts the first occurrence of each id: walking the
         # same order, an id still in the accepted set is that first occurrence.
         pending = set(result.accepted_ids)

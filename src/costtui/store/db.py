@@ -7,10 +7,12 @@ threads, but writers in different threads or processes should each open their ow
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -44,7 +46,7 @@ from costtui.store.event_rows import (
     ts_to_us,
     us_to_ts,
 )
-from costtui.store.migrations import migrate
+from costtui.store.migrations import MIGRATIONS, migrate
 from costtui.store.rollup import (
     DAY_SQL,
     ROLLUP_DIMENSIONS,
@@ -60,7 +62,20 @@ if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.tokens import TokenStore
 
-__all__ = ["NANO_PER_USD", "RecostResult", "Store", "StoreError", "from_nusd", "to_nusd", "ts_to_us", "us_to_ts"]
+__all__ = [
+    "NANO_PER_USD",
+    "ReadOnlyDatabase",
+    "RecostResult",
+    "Store",
+    "StoreError",
+    "WriteCause",
+    "database_writable",
+    "from_nusd",
+    "to_nusd",
+    "ts_to_us",
+    "us_to_ts",
+    "write_error_cause",
+]
 
 DIMENSIONS = ("provider", "model", "source", "app", "user", "team", "project", "api_key_fp")
 MODEL_DIMENSIONS = ("provider", "model")
@@ -81,6 +96,96 @@ def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
 
 class StoreError(Exception):
     """A store operation failed for a reason the user can act on."""
+
+
+class ReadOnlyDatabase(StoreError):
+    """The database cannot be written: a read-only file, folder or file system."""
+
+
+# ------------------------------------------------------------------ why a write failed
+
+
+@dataclass(frozen=True)
+class WriteCause:
+    """Why a write failed: ``key`` is a stable label (metrics, JSON), ``text`` what a person reads."""
+
+    key: str
+    text: str
+
+
+DISK_FULL = WriteCause("disk_full", "disk full")
+READ_ONLY = WriteCause("read_only", "database is read-only")
+BUSY = WriteCause("busy", "database is locked (busy)")
+IO_ERROR = WriteCause("io_error", "disk I/O error")
+OTHER = WriteCause("other", "database error")
+WRITE_CAUSES = (DISK_FULL, READ_ONLY, BUSY, IO_ERROR, OTHER)
+
+# SQLite primary result codes (the low byte of an extended code).
+_SQLITE_CAUSES = {13: DISK_FULL, 8: READ_ONLY, 5: BUSY, 6: BUSY, 10: IO_ERROR}
+_ERRNO_CAUSES = {errno.ENOSPC: DISK_FULL, errno.EDQUOT: DISK_FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY}
+# The same causes from the message, for errors that carry no code (raised by hand, or wrapped).
+_MESSAGE_CAUSES = (
+    ("disk is full", DISK_FULL),
+    ("readonly", READ_ONLY),
+    ("read-only", READ_ONLY),
+    ("locked", BUSY),
+    ("busy", BUSY),
+    ("disk i/o", IO_ERROR),
+)
+
+
+def write_error_cause(exc: BaseException) -> WriteCause:
+    """Name why a write failed (full disk, read-only database, lock held too long, I/O)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _SQLITE_CAUSES:
+        return _SQLITE_CAUSES[code & 0xFF]
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_CAUSES:
+        return _ERRNO_CAUSES[exc.errno]
+    text = str(exc).lower()
+    for needle, cause in _MESSAGE_CAUSES:
+        if needle in text:
+            return cause
+    return OTHER
+
+
+def database_writable(path: str | Path) -> bool:
+    """Whether this process may write the database at ``path`` (and its folder, where SQLite keeps
+    the ``-wal`` and ``-shm`` files). A missing file is writable if its folder is."""
+    path = Path(path)
+    if str(path) == ":memory:":
+        return True
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # Store creates missing folders: the nearest existing one decides
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
+def _open_read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that can never write to ``path``, and creates nothing beside it.
+
+    Plain ``mode=ro`` on a WAL database needs the ``-shm`` file: in a read-only folder without
+    one it fails, and in a writable folder it leaves ``-wal``/``-shm`` behind. So when there is no
+    ``-wal`` file (every commit is in the main file) the file is opened ``immutable``, which
+    reads it as it is without any of those; with a ``-wal`` file, the committed rows in it must be
+    read, and that is ``mode=ro`` (using the existing ``-shm``).
+    """
+    wal = Path(f"{path}-wal")
+    pending = (wal.exists() and wal.stat().st_size > 0) or Path(f"{path}-journal").exists()
+    uri = path.resolve().as_uri() + ("?mode=ro" if pending else "?mode=ro&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None, timeout=timeout)
+        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if pending:
+            raise StoreError(
+                f"cannot read the read-only database {path}: its write-ahead log ({wal.name}) needs a"
+                f" {path.name}-shm file that cannot be created here ({exc}); open it once with write access"
+            ) from exc
+        raise StoreError(f"cannot read the read-only database {path}: {exc}") from exc
+    return conn
 
 
 @dataclass(frozen=True)
@@ -208,12 +313,40 @@ def _aggregate_source(
 
 
 class Store:
-    """Open (and migrate) a costtui database."""
+    """Open (and migrate) a costtui database.
 
-    def __init__(self, path: str | Path, *, pricer: Pricer | None = None, timeout: float = 30.0) -> None:
+    ``read_only=True`` opens an existing database for reading only: nothing is migrated, created
+    or written (the commands that only read use it when the file or its folder is not writable).
+    """
+
+    def __init__(
+        self, path: str | Path, *, pricer: Pricer | None = None, timeout: float = 30.0, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.read_only = read_only
+        conn = self._connect_read_only(timeout) if read_only else self._connect(timeout)
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        if not read_only:
+            with self._lock:
+                try:
+                    migrate(conn)
+                except sqlite3.DatabaseError as exc:
+                    conn.close()
+                    raise self._open_error("cannot prepare the database", exc) from exc
+        # A rolled-back transaction may leave an id cached that was never committed: the cache
+        # is cleared whenever a write fails (see record()).
+        self._price_ids: dict[str, int] = {}
+        self._price_labels: dict[int, str] = {}
+        self.pricer = pricer or Pricer()
+        self.reload_overrides()
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        path = self.path
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = None
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (deferred BEGIN gives
             # "database is locked" when two processes read-then-write).
@@ -222,21 +355,37 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from exc
-        self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        self._lock = threading.RLock()
-        with self._lock:
+            if conn is not None:
+                conn.close()
+            raise self._open_error("cannot open the database", exc) from exc
+        return conn
+
+    def _open_error(self, what: str, exc: sqlite3.DatabaseError) -> StoreError:
+        """A failed open or migration as one line; a read-only database says so."""
+        if write_error_cause(exc) is READ_ONLY or not database_writable(self.path):
+            return ReadOnlyDatabase(f"the database {self.path} is read-only ({exc})")
+        return StoreError(f"{what} {self.path}: {exc}")
+
+    def _connect_read_only(self, timeout: float) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise StoreError(f"no database at {self.path}")
+        conn = _open_read_only(self.path, timeout)
+        try:
             try:
-                migrate(conn)
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"cannot prepare the database {path}: {exc}") from exc
-        # A rolled-back transaction may leave an id cached that was never committed: the cache
-        # is cleared whenever a write fails (see record()).
-        self._price_ids: dict[str, int] = {}
-        self._price_labels: dict[int, str] = {}
-        self.pricer = pricer or Pricer()
-        self.reload_overrides()
+                row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                version = int(row[0] or 0)
+            except sqlite3.OperationalError:  # no schema_version table: not (yet) a costtui database
+                version = 0
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"cannot read the read-only database {self.path}: {exc}") from exc
+        if version < len(MIGRATIONS):
+            conn.close()
+            raise ReadOnlyDatabase(
+                f"the database {self.path} is read-only and has an older layout (version {version}; this costtui"
+                f" needs {len(MIGRATIONS)}): open it once with write access to upgrade it"
+            )
+        return conn
 
     # ------------------------------------------------------------------ the other tables
 
@@ -274,10 +423,23 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT (full disk, busy) may leave the transaction open: end it, or
+                    # every later write fails with "cannot start a transaction within a transaction".
+                    self._rollback()
+                    raise
+
+    def _rollback(self) -> None:
+        """End a failed transaction. SQLite has already rolled it back after some errors (a full
+        disk, an I/O error): a second ROLLBACK would then fail and hide the error that matters."""
+        if self.conn.in_transaction:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
