@@ -58,10 +58,14 @@ def _parse_float(text: str) -> Decimal:
     # The exponent's own text is at most 40 characters: checking its size first keeps Decimal
     # from ever being asked for an exponent it cannot hold.
     if exponent and abs(int(exponent)) > 10 * MAX_MAGNITUDE_EXP:
-        raise JsonRefused(f"number {_short(text)} is out of range (magnitude 1e-{MAX_MAGNITUDE_EXP}..1e{MAX_MAGNITUDE_EXP})")
+        raise JsonRefused(
+            f"number {_short(text)} is out of range (magnitude 1e-{MAX_MAGNITUDE_EXP}..1e{MAX_MAGNITUDE_EXP})"
+        )
     value = Decimal(text)
     if value and not -MAX_MAGNITUDE_EXP <= value.adjusted() < MAX_MAGNITUDE_EXP:
-        raise JsonRefused(f"number {_short(text)} is out of range (magnitude 1e-{MAX_MAGNITUDE_EXP}..1e{MAX_MAGNITUDE_EXP})")
+        raise JsonRefused(
+            f"number {_short(text)} is out of range (magnitude 1e-{MAX_MAGNITUDE_EXP}..1e{MAX_MAGNITUDE_EXP})"
+        )
     return value
 
 
