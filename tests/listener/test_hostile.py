@@ -80,6 +80,9 @@ def tok_attr(raw: str) -> dict[str, Any]:
     return {"key": TOK, "value": RAW(raw)}
 
 
+DEEP_ANY = '{"arrayValue": {"values": [' * 400 + '{"intValue": 1}' + "]}}" * 400
+
+
 def pb_span(span_id: bytes) -> bytes:
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -147,6 +150,24 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, int, str]] = [
     ("minus-infinity", "POST", "/ingest", JSON_AUTH, raw_ev("prompt_tokens", "-Infinity"), 400, "-Infinity"),
     ("cost-string-exp", "POST", "/ingest", JSON_AUTH, ev(cost_usd="1e-1000000"), 422, "cost_usd"),
     ("cost-string-long", "POST", "/ingest", JSON_AUTH, ev(cost_usd="0." + "0" * 5000 + "1"), 422, "cost_usd"),
+    (
+        "deep-usage",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"model":"gpt-4o","usage":' + b'{"a":' * 700 + b"1" + b"}" * 700 + b"}",
+        422,
+        "nested too deeply",
+    ),
+    (
+        "otlp-deep-array-value",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr(DEEP_ANY)]),
+        400,
+        "nested too deeply",
+    ),
     # ---- duplicate keys: two parsers must not read one body two ways
     ("duplicate-key", "POST", "/ingest", JSON_AUTH, raw_ev("prompt_tokens", "5"), 400, "duplicate key 'prompt_tokens'"),
     (

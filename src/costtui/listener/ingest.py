@@ -421,6 +421,8 @@ def parse_batch(
             event = parse_event(obj, now=now, apps=apps, header_token=header_token, source=source)
         except EventInvalid as exc:
             batch.errors.append(EventError(i, str(exc)))
+        except RecursionError:  # a usage object nested as deep as the parser allowed
+            batch.errors.append(EventError(i, "the event is nested too deeply"))
         else:
             batch.events.append(event)
             batch.indexes.append(i)

@@ -510,9 +510,15 @@ def _token_problem(span: Span) -> str | None:
 
 
 def decode(raw: bytes, content_type: str) -> list[Span]:
-    if content_type == "application/x-protobuf":
-        return list(spans_from_protobuf(raw))
-    return list(spans_from_json(raw))
+    """The spans of a request body; a :class:`BodyError` when it does not decode."""
+    try:
+        if content_type == "application/x-protobuf":
+            return list(spans_from_protobuf(raw))
+        return list(spans_from_json(raw))
+    except RecursionError:  # attribute values nested as deep as the parser allowed
+        raise BodyError(
+            f"invalid OTLP {'protobuf' if 'protobuf' in content_type else 'JSON'}: nested too deeply"
+        ) from None
 
 
 def convert(
