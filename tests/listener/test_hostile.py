@@ -10,9 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from listener_helpers import AUTH, JSON_AUTH, count_rows, good_event
+from listener_helpers import AUTH, INGEST_KEY, JSON_AUTH, count_rows, good_event
 
 G = good_event()
+KEY = INGEST_KEY
 
 
 def j(obj: Any) -> bytes:
@@ -33,8 +34,63 @@ def ev(**changes: Any) -> bytes:
 def otlp_json(attrs: Any = None, **span: Any) -> bytes:
     sp = {"traceId": "4fd0b6131f19f39af59518d127b0cafe", "spanId": "2e1c4b7a9d3f0a11", "name": "chat gpt-4o", **span}
     if attrs is not None:
-        sp["attributes"] = attrs
-    return j({"resourceSpans": [{"scopeSpans": [{"spans": [sp]}]}]})
+        genai = isinstance(attrs, list) and attrs and attrs[-1].get("key") == TOK
+        sp["attributes"] = [*GENAI, *attrs] if genai else attrs
+    return _encode({"resourceSpans": [{"scopeSpans": [{"spans": [sp]}]}]}).encode()
+
+
+class RAW(str):
+    """JSON text put into a body as is (NaN, 1e1000000, a lone-surrogate escape)."""
+
+
+def _encode(obj: Any) -> str:
+    raws: list[str] = []
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, RAW):
+            raws.append(str(value))
+            return f"@@RAW{len(raws) - 1}@@"
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(obj))
+    for i, raw in enumerate(raws):
+        text = text.replace(f'"@@RAW{i}@@"', raw)
+    return text
+
+
+def raw_ev(field: str, raw: str) -> bytes:
+    """A valid event whose ``field`` is the JSON text ``raw`` (added after the others, so a field
+    already there is given twice)."""
+    return (json.dumps(G)[:-1] + f', "{field}": {raw}}}').encode()
+
+
+TOK = "gen_ai.usage.input_tokens"
+GENAI = [
+    {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+    {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+]
+
+
+def tok_attr(raw: str) -> dict[str, Any]:
+    """The input-token attribute, its AnyValue given as raw JSON text (after the GenAI ones)."""
+    return {"key": TOK, "value": RAW(raw)}
+
+
+DEEP_ANY = '{"arrayValue": {"values": [' * 400 + '{"intValue": 1}' + "]}}" * 400
+
+
+def pb_span(span_id: bytes) -> bytes:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    req = ExportTraceServiceRequest()
+    sp = req.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id = bytes(16)
+    sp.span_id = span_id
+    return req.SerializeToString()
 
 
 PB = {**AUTH, "Content-Type": "application/x-protobuf"}
@@ -76,6 +132,88 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, int, str]] = [
         400,
         "invalid JSON",
     ),
+    # ---- numbers are bounded by their text before they are built; NaN/Infinity are not JSON
+    ("exp-number-token", "POST", "/ingest", JSON_AUTH, raw_ev("prompt_tokens", "1e1000000"), 400, "out of range"),
+    ("exp-number-negative", "POST", "/ingest", JSON_AUTH, raw_ev("latency_ms", "-1E999999999"), 400, "out of range"),
+    ("exp-number-tiny", "POST", "/ingest", JSON_AUTH, raw_ev("cost_usd", "1e-1000000"), 400, "out of range"),
+    ("exp-number-timestamp", "POST", "/ingest", JSON_AUTH, raw_ev("timestamp", "1e400"), 400, "out of range"),
+    (
+        "exp-number-in-usage",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"model":"gpt-4o","usage":{"prompt_tokens":9e99999}}',
+        400,
+        "out of range",
+    ),
+    ("long-number", "POST", "/ingest", JSON_AUTH, raw_ev("cost_usd", "0." + "0" * 60 + "1"), 400, "too long"),
+    ("minus-infinity", "POST", "/ingest", JSON_AUTH, raw_ev("prompt_tokens", "-Infinity"), 400, "-Infinity"),
+    ("cost-string-exp", "POST", "/ingest", JSON_AUTH, ev(cost_usd="1e-1000000"), 422, "cost_usd"),
+    ("cost-string-long", "POST", "/ingest", JSON_AUTH, ev(cost_usd="0." + "0" * 5000 + "1"), 422, "cost_usd"),
+    (
+        "deep-usage",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"model":"gpt-4o","usage":' + b'{"a":' * 700 + b"1" + b"}" * 700 + b"}",
+        422,
+        "nested too deeply",
+    ),
+    (
+        "otlp-deep-array-value",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr(DEEP_ANY)]),
+        400,
+        "nested too deeply",
+    ),
+    # ---- duplicate keys: two parsers must not read one body two ways
+    ("duplicate-key", "POST", "/ingest", JSON_AUTH, raw_ev("prompt_tokens", "5"), 400, "duplicate key 'prompt_tokens'"),
+    (
+        "duplicate-key-nested",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"model":"gpt-4o","usage":{"a":1,"a":2}}',
+        400,
+        "duplicate key 'a'",
+    ),
+    (
+        "duplicate-key-events",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"events":[],"events":[{"model":"x"}]}',
+        400,
+        "duplicate key 'events'",
+    ),
+    # ---- text must be Unicode: a lone surrogate is refused with the field's name
+    (
+        "surrogate-token",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        raw_ev("tracking_token", '"ctt_\\ud800x"'),
+        400,
+        "field 'tracking_token'",
+    ),
+    (
+        "surrogate-model",
+        "POST",
+        "/ingest",
+        JSON_AUTH,
+        b'{"model":"gpt\\udfff","prompt_tokens":1}',
+        400,
+        "field 'model'",
+    ),
+    ("surrogate-tag", "POST", "/ingest", JSON_AUTH, raw_ev("tags", '["ok", "\\udc80"]'), 400, "field 'tags'"),
+    ("surrogate-key", "POST", "/ingest", JSON_AUTH, b'{"model":"x","\\ud800":1}', 400, "lone surrogate"),
+    ("surrogate-top-level", "POST", "/ingest", JSON_AUTH, b'["\\ud800"]', 400, "lone surrogate"),
+    # ---- an empty tracking token is a client bug, not "no token"
+    ("empty-tracking-token", "POST", "/ingest", JSON_AUTH, ev(tracking_token=""), 422, "tracking_token is empty"),
+    ("empty-token-header", "POST", "/ingest", {**JSON_AUTH, TOKEN_HEADER: ""}, ev(), 400, "empty X-Costtui-Token"),
+    ("otlp-empty-token-header", "POST", "/v1/traces", {**OJ, TOKEN_HEADER: ""}, b"{}", 400, "empty X-Costtui-Token"),
     # ---- one invalid event (422, reason names the field)
     ("missing-model", "POST", "/ingest", JSON_AUTH, ev(model=None), 422, "model is missing"),
     ("model-not-string", "POST", "/ingest", JSON_AUTH, ev(model=123), 422, "model must be a string"),
@@ -337,6 +475,50 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, int, str]] = [
         "Host 'evil.example:8787' is not allowed",
     ),
     ("dns-rebinding-status", "GET", "/api/status", {"Host": "attacker.test"}, None, 403, "not allowed"),
+    # ---- Host values that are not a host (RFC 9112 §3.2): a 400 before the host guard reads them
+    ("host-list", "POST", "/ingest", {**JSON_AUTH, "Host": "127.0.0.1:1, evil.example"}, ev(), 400, "invalid Host"),
+    ("host-port-name", "POST", "/ingest", {**JSON_AUTH, "Host": "127.0.0.1:evil.example"}, ev(), 400, "invalid Host"),
+    ("host-userinfo", "GET", "/api/status", {"Host": "localhost:1@evil.example"}, None, 400, "invalid Host"),
+    ("host-metrics", "GET", "/metrics", {"Host": "localhost evil.example"}, None, 400, "invalid Host"),
+    ("host-health", "GET", "/health", {"Host": "127.0.0.1:99999"}, None, 400, "invalid Host"),
+    ("host-bad-ipv6", "POST", "/v1/traces", {**OJ, "Host": "[::1::2]"}, b"{}", 400, "invalid Host"),
+    # ---- credentials: only ASCII space and tab are trimmed; two that disagree are refused
+    (
+        "key-nbsp",
+        "POST",
+        "/ingest",
+        {"Content-Type": "application/json", "X-Ingest-Key": KEY + "\u00a0"},
+        ev(),
+        401,
+        "wrong ingest key",
+    ),
+    (
+        "key-u2028",
+        "POST",
+        "/ingest",
+        {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}\u2028"},
+        ev(),
+        401,
+        "wrong ingest key",
+    ),
+    (
+        "key-and-wrong-bearer",
+        "POST",
+        "/ingest",
+        {**JSON_AUTH, "Authorization": "Bearer nope"},
+        ev(),
+        400,
+        "carry different keys",
+    ),
+    (
+        "otlp-key-and-wrong-bearer",
+        "POST",
+        "/v1/traces",
+        {**OJ, "Authorization": "Bearer nope"},
+        b"{}",
+        400,
+        "carry different keys",
+    ),
     # ---- OTLP
     ("otlp-bad-protobuf", "POST", "/v1/traces", PB, b"\x0a\xff\xff\xff\xff\x0f", 400, "invalid OTLP protobuf"),
     ("otlp-bad-json", "POST", "/v1/traces", OJ, b"{resourceSpans", 400, "invalid OTLP JSON"),
@@ -390,6 +572,112 @@ CASES: list[tuple[str, str, str, dict[str, str], Any, int, str]] = [
         b'{"resourceSpans":' + b"[" * 50_000 + b"]" * 50_000 + b"}",
         400,
         "invalid OTLP JSON",
+    ),
+    ("otlp-exp-number", "POST", "/v1/traces", OJ, otlp_json(attrs=[tok_attr("1e1000000")]), 400, "out of range"),
+    (
+        "otlp-exp-time",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[], endTimeUnixNano=RAW("9e999999")),
+        400,
+        "out of range",
+    ),
+    ("otlp-nan-literal", "POST", "/v1/traces", OJ, otlp_json(attrs=[tok_attr("NaN")]), 400, "NaN"),
+    ("otlp-infinity-literal", "POST", "/v1/traces", OJ, otlp_json(attrs=[tok_attr("Infinity")]), 400, "Infinity"),
+    ("otlp-duplicate-key", "POST", "/v1/traces", OJ, b'{"resourceSpans":[],"resourceSpans":[]}', 400, "duplicate key"),
+    ("otlp-duplicate-attribute", "POST", "/v1/traces", OJ, otlp_json(attrs=[*GENAI, GENAI[0]]), 400, "repeats the key"),
+    ("otlp-surrogate", "POST", "/v1/traces", OJ, otlp_json(attrs=[], name=RAW('"\\ud800"')), 400, "field 'name'"),
+    ("otlp-raw-number-value", "POST", "/v1/traces", OJ, otlp_json(attrs=[{"key": TOK, "value": 5}]), 400, "AnyValue"),
+    (
+        "otlp-int-true",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr('{"intValue": true}')]),
+        400,
+        "intValue must be an integer, got true",
+    ),
+    (
+        "otlp-int-fraction",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr('{"intValue": 10.7}')]),
+        400,
+        "got the number 10.7",
+    ),
+    (
+        "otlp-int-word",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr('{"intValue": "ten"}')]),
+        400,
+        "intValue must be an integer",
+    ),
+    (
+        "otlp-two-values",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=[tok_attr('{"intValue": 1, "stringValue": "1"}')]),
+        400,
+        "more than one value",
+    ),
+    (
+        "otlp-resource-list",
+        "POST",
+        "/v1/traces",
+        OJ,
+        j({"resourceSpans": [{"resource": [], "scopeSpans": []}]}),
+        400,
+        "resource must be an object",
+    ),
+    (
+        "otlp-scope-spans-item",
+        "POST",
+        "/v1/traces",
+        OJ,
+        j({"resourceSpans": [{"scopeSpans": [5]}]}),
+        400,
+        "scopeSpans[0] must be an object",
+    ),
+    (
+        "otlp-span-id-object",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=GENAI, spanId={"a": 1}),
+        400,
+        "spanId must be a string",
+    ),
+    (
+        "otlp-span-id-not-hex",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=GENAI, spanId="zz"),
+        400,
+        "spanId must be 16 hex digits",
+    ),
+    (
+        "otlp-status-code-word",
+        "POST",
+        "/v1/traces",
+        OJ,
+        otlp_json(attrs=GENAI, status={"code": "bad"}),
+        400,
+        "status.code",
+    ),
+    (
+        "otlp-protobuf-bad-span-id",
+        "POST",
+        "/v1/traces",
+        PB,
+        pb_span(span_id=b"\x01\x02"),
+        400,
+        "spanId must be 8 bytes",
     ),
     (
         "otlp-nested-protobuf",

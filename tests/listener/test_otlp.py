@@ -248,3 +248,96 @@ async def test_real_opentelemetry_sdk_exports_to_the_listener(
     assert row["event_id"] == f"chatcmpl-sdk-{compression}"
     assert row["app"] == "billing-bot" and row["source"] == "otlp"
     assert (row["input_tokens"], row["output_tokens"]) == (100, 20)
+
+
+def _pb_answer(body: bytes) -> ExportTraceServiceResponse:
+    answer = ExportTraceServiceResponse()
+    answer.ParseFromString(body)
+    return answer
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+async def test_protobuf_non_finite_token_count_is_rejected(
+    client: aiohttp.ClientSession, db_path: Path, value: float
+) -> None:
+    body = protobuf_request({**OPENLIT_CHAT, "gen_ai.usage.input_tokens": value})
+    async with client.post("/v1/traces", data=body, headers={**AUTH, "Content-Type": "application/x-protobuf"}) as resp:
+        assert resp.status == 200
+        answer = _pb_answer(await resp.read())
+    assert answer.partial_success.rejected_spans == 1
+    assert "gen_ai.usage.input_tokens must be a finite integer" in answer.partial_success.error_message
+    assert count_rows(db_path) == 0
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+async def test_json_non_finite_double_token_count_is_rejected(
+    client: aiohttp.ClientSession, db_path: Path, value: str
+) -> None:
+    span = span_json("2e1c4b7a9d3f0a11", {k: v for k, v in OPENLIT_CHAT.items() if k != "gen_ai.usage.input_tokens"})
+    span["attributes"].append({"key": "gen_ai.usage.input_tokens", "value": {"doubleValue": value}})
+    status, doc = await post_json(client, request_json([span]))
+    assert status == 200
+    assert doc["partialSuccess"]["rejectedSpans"] == "1"
+    assert "must be a finite integer" in doc["partialSuccess"]["errorMessage"]
+    assert count_rows(db_path) == 0
+
+
+async def test_protobuf_non_finite_cost_is_rejected(client: aiohttp.ClientSession, db_path: Path) -> None:
+    body = protobuf_request({**OPENLIT_CHAT, "gen_ai.usage.cost": float("nan")})
+    async with client.post("/v1/traces", data=body, headers={**AUTH, "Content-Type": "application/x-protobuf"}) as resp:
+        assert resp.status == 200
+        answer = _pb_answer(await resp.read())
+    assert answer.partial_success.rejected_spans == 1 and "gen_ai.usage.cost" in answer.partial_success.error_message
+    assert count_rows(db_path) == 0
+
+
+SPAN_TIMES = {
+    "2200": (7_258_118_400 * 10**9, "is in the future"),
+    "1970": (1_000, "is before 2000"),
+    "uint64-max": (2**64 - 1, "is in the future"),
+}
+
+
+@pytest.mark.parametrize("when", list(SPAN_TIMES))
+async def test_span_times_outside_the_ingest_window_are_rejected(
+    client: aiohttp.ClientSession, db_path: Path, when: str
+) -> None:
+    ns, reason = SPAN_TIMES[when]
+    span = span_json("2e1c4b7a9d3f0a11", OPENLIT_CHAT, startTimeUnixNano=str(ns), endTimeUnixNano=str(ns))
+    status, doc = await post_json(client, request_json([span]))
+    assert status == 200 and doc["partialSuccess"]["rejectedSpans"] == "1"
+    assert f"span time {'' if when == 'uint64-max' else when}" in doc["partialSuccess"]["errorMessage"]
+    assert reason in doc["partialSuccess"]["errorMessage"]
+
+    req = ExportTraceServiceRequest()
+    req.ParseFromString(protobuf_request(OPENLIT_CHAT))
+    pb = req.resource_spans[0].scope_spans[0].spans[0]
+    pb.start_time_unix_nano = pb.end_time_unix_nano = ns
+    async with client.post(
+        "/v1/traces", data=req.SerializeToString(), headers={**AUTH, "Content-Type": "application/x-protobuf"}
+    ) as resp:
+        answer = _pb_answer(await resp.read())
+    assert answer.partial_success.rejected_spans == 1 and reason in answer.partial_success.error_message
+    assert count_rows(db_path) == 0
+
+
+async def test_empty_tracking_token_attribute_is_rejected(client: aiohttp.ClientSession, db_path: Path) -> None:
+    doc = request_json([span_json("2e1c4b7a9d3f0a11", OPENLIT_CHAT)], resource={"costtui.tracking_token": ""})
+    status, answer = await post_json(client, doc)
+    assert status == 200 and answer["partialSuccess"]["rejectedSpans"] == "1"
+    assert "costtui.tracking_token is empty" in answer["partialSuccess"]["errorMessage"]
+    assert count_rows(db_path) == 0
+
+
+async def test_well_typed_proto_json_spellings_still_accepted(client: aiohttp.ClientSession, db_path: Path) -> None:
+    """What a protobuf JSON encoder may write: int64 as a number or a string, enum names, empty values."""
+    span = span_json("2e1c4b7a9d3f0a11", OPENLIT_CHAT, status={"code": "STATUS_CODE_OK"})
+    span["startTimeUnixNano"] = NOW_NS  # a number, not a string
+    span["attributes"].append({"key": "gen_ai.usage.output_tokens_extra", "value": {}})
+    for attr in span["attributes"]:
+        if attr["key"] == "gen_ai.usage.output_tokens":
+            attr["value"] = {"intValue": 212}
+    status, doc = await post_json(client, request_json([span]))
+    assert (status, doc) == (200, {})
+    (row,) = rows(db_path)
+    assert row["output_tokens"] == 212 and row["latency_ms"] == 1754

@@ -149,6 +149,12 @@ async def test_read_routes_need_the_read_key_when_public(db_path: Path) -> None:
                     assert resp.status == 401 and "wrong read key" in (await resp.json())["error"]
                 async with c.get(path, headers={"Authorization": "Bearer ctr_read-key-123456789"}) as resp:
                     assert resp.status == 200
+                # Only space and tab are trimmed; a right key beside a wrong one is refused.
+                async with c.get(path, headers={"X-Read-Key": "ctr_read-key-123456789\u2028"}) as resp:
+                    assert resp.status == 401 and "wrong read key" in (await resp.json())["error"]
+                both = {"X-Read-Key": "ctr_read-key-123456789", "Authorization": "Bearer nope"}
+                async with c.get(path, headers=both) as resp:
+                    assert resp.status == 400 and "carry different keys" in (await resp.json())["error"]
             async with c.get("/api/status", headers={"X-Read-Key": "ctr_read-key-123456789"}) as resp:
                 assert "database" not in await resp.json()  # no file paths to the network
             # Public bind: the ingest key is required even from loopback.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import logging
+import re
 import time
 import zlib
 from collections import deque
@@ -20,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from costtui import __version__
 from costtui.config import ListenerSettings, SyncSettings
 from costtui.listener import ingest, otlp
+from costtui.listener.jsonbody import valid_text
 from costtui.listener.keys import is_loopback, same_key
 from costtui.listener.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from costtui.listener.metrics import ListenerMetrics
@@ -109,6 +113,15 @@ class ListenerState:
 STATE: web.AppKey[ListenerState] = web.AppKey("costtui_state", ListenerState)
 
 
+CLIENT_CLOSED = 499
+"""Status counted in /metrics for a request whose client went away (nginx's "client closed
+request"); nobody reads the answer."""
+
+
+class ClientAborted(Exception):
+    """The client closed the connection before its request body arrived."""
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
@@ -171,11 +184,45 @@ async def errors_middleware(
         )
     except asyncio.CancelledError:
         raise
+    except (ClientAborted, ConnectionResetError):
+        # The client went away (mid-body, or before the answer): its doing, not a server fault.
+        log.debug("client closed the connection during %s %s", request.method, request.path)
+        response = json_error(CLIENT_CLOSED, "client closed the connection")
     except Exception:
         log.exception("error while handling %s %s", request.method, request.path)
         response = json_error(500, "internal error (see the costtui log)")
     state.metrics.count_request(_route_name(request), response.status)
     return response
+
+
+# A Host field value (RFC 9112 §3.2, RFC 3986 §3.2.2): a DNS name, an IPv4 address or a bracketed
+# IPv6 literal, then an optional numeric port. Narrower than RFC 3986's reg-name (no
+# percent-encoding, no sub-delims): what a client of a local listener sends.
+_HOST_RE = re.compile(r"(?:\[(?P<ip6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>[0-9]{0,5}))?")
+
+
+def host_problem(request: web.Request) -> str | None:
+    """Why the request's Host header is invalid (a 400), or None. Checked before the host guard,
+    so that a value such as ``127.0.0.1:1, evil.example`` is never read as a loopback name."""
+    values = request.headers.getall("Host", [])
+    if len(values) > 1:
+        return "more than one Host header (RFC 9112 §3.2): send one"
+    if not values:
+        return "no Host header (RFC 9112 §3.2)" if request.version >= (1, 1) else None
+    host = values[0]
+    match = _HOST_RE.fullmatch(host)
+    valid = match is not None
+    if match is not None and match["ip6"]:
+        try:
+            ipaddress.IPv6Address(match["ip6"])
+        except ValueError:
+            valid = False
+    if match is not None and match["port"] and int(match["port"]) > 65535:
+        valid = False
+    if not valid:
+        shown = host[:80] + ("…" if len(host) > 80 else "")
+        return f"invalid Host header {shown!r}: a host name or address with an optional numeric port (RFC 9112 §3.2)"
+    return None
 
 
 def host_guard_middleware(state: ListenerState) -> Any:
@@ -190,6 +237,9 @@ def host_guard_middleware(state: ListenerState) -> Any:
     async def guard(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        problem = host_problem(request)
+        if problem is not None:
+            return json_error(400, problem)
         if not state.public:
             host = (request.host or "").lower()
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -241,14 +291,54 @@ def cors_middleware(origins: Iterable[str]) -> Any:
 # --------------------------------------------------------------------------- helpers
 
 
-def _presented_key(request: web.Request, header: str) -> str | None:
-    value = request.headers.get(header)
-    if value:
-        return value.strip()
-    auth = request.headers.get("Authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
-    return None
+def _trim(value: str) -> str:
+    """HTTP's optional whitespace (RFC 9110 §5.6.3) is space and tab only. ``str.strip()`` would
+    also eat a non-breaking space or U+2028, and a key followed by one would pass."""
+    return value.strip(" \t")
+
+
+def _single_header(request: web.Request, name: str) -> str | None:
+    """The value of a header that must appear once (or repeat one value); None when absent."""
+    values = {_trim(v) for v in request.headers.getall(name, [])}
+    if len(values) > 1:
+        raise ApiError(400, f"{name} sent more than once with different values: send it once")
+    return values.pop() if values else None
+
+
+def _presented_key(request: web.Request, header: str, *, bearer: bool = True) -> str | None:
+    """The key the client sent in ``header`` or as ``Authorization: Bearer``. Both may be sent,
+    but they must agree: two credentials that disagree are refused, never one of them picked.
+    ``bearer=False`` leaves Authorization alone (for routes where it carries a provider key)."""
+    direct = _single_header(request, header) or None
+    if not bearer:
+        return direct
+    auth = _single_header(request, "Authorization") or ""
+    token = (_trim(auth[7:]) or None) if auth[:7].lower() == "bearer " else None
+    if direct is not None and token is not None and not same_key(direct, token):
+        raise ApiError(400, f"{header} and Authorization: Bearer carry different keys: send one of them")
+    return direct or token
+
+
+def _credentials(state: ListenerState, request: web.Request, route: str, header: str) -> str | None:
+    try:
+        return _presented_key(request, header)
+    except ApiError:
+        state.metrics.inc(state.metrics.bad_auth, route)
+        raise
+
+
+def header_token(request: web.Request, state: ListenerState) -> str | None:
+    """The tracking token in the request's header (``listener.tracking_token_header``), or None
+    when the header is absent. An empty one, or two that disagree, are refused (400)."""
+    name = state.settings.tracking_token_header
+    value = _single_header(request, name)
+    if value is None:
+        return None
+    if not value:
+        raise ApiError(400, f"empty {name} header: send the app's tracking token (ctt_…) or leave the header out")
+    if not valid_text(value):
+        raise ApiError(400, f"the {name} header is not UTF-8 text")
+    return value
 
 
 def _client_is_loopback(request: web.Request) -> bool:
@@ -273,7 +363,7 @@ def check_address_limit(state: ListenerState, request: web.Request, route: str) 
 
 
 def check_ingest_key(state: ListenerState, request: web.Request, route: str) -> None:
-    given = _presented_key(request, "X-Ingest-Key")
+    given = _credentials(state, request, route, "X-Ingest-Key")
     if state.ingest_key is None:
         return  # loopback without a usable keyring (logged at start)
     if given is None:
@@ -295,7 +385,7 @@ def check_ingest_key(state: ListenerState, request: web.Request, route: str) -> 
 def check_read_key(state: ListenerState, request: web.Request, route: str) -> None:
     if not state.public:
         return
-    given = _presented_key(request, "X-Read-Key")
+    given = _credentials(state, request, route, "X-Read-Key")
     if state.read_key is None or not same_key(given, state.read_key):
         state.metrics.inc(state.metrics.bad_auth, route)
         what = "missing read key" if given is None else "wrong read key"
@@ -366,6 +456,11 @@ async def read_body(request: web.Request, state: ListenerState) -> bytes:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, f"request body too large: the limit is {limit:,} bytes") from None
+    except (ConnectionError, HttpProcessingError) as exc:
+        transport = request.transport
+        if isinstance(exc, ConnectionError) or transport is None or transport.is_closing():
+            raise ClientAborted from None
+        raise ApiError(400, f"malformed request body ({type(exc).__name__})") from None
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
         return raw
@@ -398,19 +493,19 @@ async def handle_ingest(request: web.Request) -> web.Response:
     except ingest.BodyError as exc:
         raise ApiError(exc.status, exc.message) from None
 
-    header_token = request.headers.get(state.settings.tracking_token_header) or None
+    token_in_header = header_token(request, state)
     named = ingest.tracking_tokens_in(items)
     where = {t: f" (events {', '.join(map(str, idx[:5]))}{'…' if len(idx) > 5 else ''})" for t, idx in named.items()}
     wanted = list(named)
-    if header_token and header_token not in named:
-        wanted.append(header_token)
-        where[header_token] = f" (header {state.settings.tracking_token_header})"
+    if token_in_header and token_in_header not in named:
+        wanted.append(token_in_header)
+        where[token_in_header] = f" (header {state.settings.tracking_token_header})"
     apps = await resolve_tokens(state, route, wanted, where) if wanted else {}
 
     if len(items) > OFFLOAD_EVENTS:
-        batch = await asyncio.to_thread(ingest.parse_batch, items, apps=apps, header_token=header_token)
+        batch = await asyncio.to_thread(ingest.parse_batch, items, apps=apps, header_token=token_in_header)
     else:
-        batch = ingest.parse_batch(items, apps=apps, header_token=header_token)
+        batch = ingest.parse_batch(items, apps=apps, header_token=token_in_header)
     errors = [e.as_json() for e in batch.errors]
     if batch.errors:
         state.metrics.inc(state.metrics.rejected, route, amount=len(batch.errors))
@@ -469,17 +564,23 @@ async def handle_traces(request: web.Request) -> web.Response:
             raise ApiError(
                 415, f"unsupported Content-Type {ctype!r} for OTLP: send application/x-protobuf or application/json"
             )
+        token_in_header = header_token(request, state)
         raw = await read_body(request, state)
         try:
-            spans = otlp.decode(raw, ctype)
+            if len(raw) > OFFLOAD_BYTES:  # keep the loop (and an embedding TUI) responsive
+                spans = await asyncio.to_thread(otlp.decode, raw, ctype)
+            else:
+                spans = otlp.decode(raw, ctype)
         except ingest.BodyError as exc:
             raise ApiError(exc.status, exc.message) from None
-        header_token = request.headers.get(state.settings.tracking_token_header) or None
         wanted = {t for s in spans if (t := otlp.tracking_token_of(s))}
-        if header_token:
-            wanted.add(header_token)
+        if token_in_header:
+            wanted.add(token_in_header)
         apps = await resolve_tokens(state, route, sorted(wanted)) if wanted else {}
-        batch = otlp.convert(spans, apps=apps, header_token=header_token)
+        if len(spans) > OFFLOAD_EVENTS:
+            batch = await asyncio.to_thread(otlp.convert, spans, apps=apps, header_token=token_in_header)
+        else:
+            batch = otlp.convert(spans, apps=apps, header_token=token_in_header)
     except ApiError as exc:
         # OTLP clients read google.rpc.Status: add code/message beside our "error".
         grpc = {400: 3, 401: 16, 403: 7, 413: 8, 415: 3, 429: 8}.get(exc.status, 2)

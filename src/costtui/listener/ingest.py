@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from costtui.listener import jsonbody
 from costtui.models import (
     CLIENT_FIELDS,
     MAX_LATENCY_MS,
@@ -103,26 +104,24 @@ class ParsedBatch:
     errors: list[EventError] = field(default_factory=list)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def loads(raw: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN/Infinity, decimals kept exact (money stays Decimal)."""
+def loads(raw: bytes, what: str = "JSON") -> Any:
+    """Strict JSON (:mod:`costtui.listener.jsonbody`): UTF-8, bounded finite numbers, decimals kept
+    exact (money stays Decimal), no duplicate keys, no lone surrogates. ``what`` names the format
+    in messages ("OTLP JSON")."""
     if not raw.strip():
         raise BodyError('empty request body: send a JSON event, a list of events, or {"events": [...]}')
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BodyError(f"request body is not UTF-8 text (byte {exc.start})") from None
+        raise BodyError(f"invalid {what}: the body is not UTF-8 text (byte {exc.start})") from None
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return jsonbody.loads(text)
     except json.JSONDecodeError as exc:
-        raise BodyError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise BodyError(f"invalid {what}: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
-        raise BodyError("invalid JSON: nested too deeply") from None
-    except ValueError as exc:  # NaN/Infinity, integers with too many digits
-        raise BodyError(f"invalid JSON: {exc}") from None
+        raise BodyError(f"invalid {what}: nested too deeply") from None
+    except ValueError as exc:  # jsonbody's refusals: numbers, duplicate keys, lone surrogates
+        raise BodyError(f"invalid {what}: {exc}") from None
 
 
 def event_list(doc: Any, max_events: int) -> list[Any]:
@@ -212,10 +211,16 @@ def parse_ts(value: Any, now: datetime) -> datetime:
         ts = ts.astimezone(UTC)
     else:
         raise EventInvalid(f"timestamp must be an ISO 8601 string or Unix seconds, got {_type(value)}")
+    return check_window(ts, now)
+
+
+def check_window(ts: datetime, now: datetime, what: str = "timestamp") -> datetime:
+    """The time window every pushed event must fall in (from 2000 to a day ahead of ``now``), for
+    /ingest and OTLP alike."""
     if ts < EARLIEST:
-        raise EventInvalid(f"timestamp {ts.isoformat()} is before 2000")
+        raise EventInvalid(f"{what} {ts.isoformat()} is before 2000")
     if ts > now + FUTURE_SLACK:
-        raise EventInvalid(f"timestamp {ts.isoformat()} is in the future")
+        raise EventInvalid(f"{what} {ts.isoformat()} is in the future")
     return ts
 
 
@@ -341,6 +346,9 @@ def parse_event(
     token = obj.get("tracking_token")
     if token is not None and not isinstance(token, str):
         raise EventInvalid(f"tracking_token must be a string, got {_type(token)}")
+    if token is not None and not token:
+        # An empty token is a client bug (an unset variable), not a request without a token.
+        raise EventInvalid("tracking_token is empty: send the app's token (ctt_…) or leave the field out")
     token = token or header_token
     if token:
         if apps is None or token not in apps:
@@ -374,6 +382,12 @@ def parse_event(
     if "cost_usd" in data:
         if isinstance(data["cost_usd"], bool) or not isinstance(data["cost_usd"], (int, Decimal, str)):
             raise EventInvalid(f"cost_usd must be a number or a decimal string, got {_type(data['cost_usd'])}")
+        if isinstance(data["cost_usd"], str):
+            # A decimal string gets the bounds of a JSON number (no million-digit amounts).
+            try:
+                data["cost_usd"] = jsonbody.number_from_text(data["cost_usd"])
+            except ValueError as exc:
+                raise EventInvalid(f"cost_usd: {exc}") from None
         data["cost_source"] = "client"
     try:
         return _validate_event(data)
@@ -407,6 +421,8 @@ def parse_batch(
             event = parse_event(obj, now=now, apps=apps, header_token=header_token, source=source)
         except EventInvalid as exc:
             batch.errors.append(EventError(i, str(exc)))
+        except RecursionError:  # a usage object nested as deep as the parser allowed
+            batch.errors.append(EventError(i, "the event is nested too deeply"))
         else:
             batch.events.append(event)
             batch.indexes.append(i)
