@@ -18,6 +18,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -153,6 +154,63 @@ def _error_text(resp: httpx.Response) -> str:
     return str(msg)[:300]
 
 
+_PUBLIC_PREFIX = re.compile(r"(?:[a-z0-9]{1,8}-){1,3}")
+SECRET_RUN = 5
+"""Characters of a key's secret part that are never shown together (the fingerprint shows 4)."""
+
+
+def public_prefix(secret: str) -> str:
+    """The part of a key every key of its kind shares (``sk-admin-``, ``sk-ant-admin01-``, ``xai-``)."""
+    m = _PUBLIC_PREFIX.match(secret)
+    prefix = m.group(0) if m else ""
+    return prefix if len(prefix) < len(secret) - SECRET_RUN else ""
+
+
+def redact_secrets(text: str, secrets: Sequence[str | SecretStr]) -> str:
+    """``text`` with every run of a key that tells more than its public prefix replaced by ``[key]``.
+
+    A provider or gateway that echoes part of the key ("invalid key sk-admin-AbCdEfGh...") must not
+    get that part into ``last_error``, the terminal or a log: whole keys are not the only leak. A run
+    is hidden when it holds ``SECRET_RUN`` characters of the secret part, or the public prefix with
+    any of the secret part after it; the prefix alone ("sk-admin-…" in a hint) stays readable.
+    """
+    spans: list[tuple[int, int]] = []
+    for raw in secrets:
+        key = raw.get_secret_value() if isinstance(raw, SecretStr) else raw
+        if not key:
+            continue
+        plen = len(public_prefix(key))
+        needles: list[tuple[int, int]] = []
+        if plen:
+            needles.append((0, max(plen + 1, 8)))
+        if len(key) - plen < SECRET_RUN:
+            needles.append((0, len(key)))
+        needles += [(j, j + SECRET_RUN) for j in range(plen, len(key) - SECRET_RUN + 1)]
+        for k0, k1 in needles:
+            needle = key[k0:k1]
+            at = text.find(needle)
+            while at != -1:
+                a, b, ka, kb = at, at + len(needle), k0, k1
+                while a > 0 and ka > 0 and text[a - 1] == key[ka - 1]:
+                    a, ka = a - 1, ka - 1
+                while b < len(text) and kb < len(key) and text[b] == key[kb]:
+                    b, kb = b + 1, kb + 1
+                spans.append((a, b))
+                at = text.find(needle, at + 1)
+    if not spans:
+        return text
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if b <= pos:
+            continue
+        if a >= pos:
+            out.append(text[pos:a])
+            out.append("[key]")
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class ProviderHTTP:
     """Authenticated JSON calls to one provider with retries; every message redacted."""
 
@@ -179,10 +237,7 @@ class ProviderHTTP:
         self.calls = 0
 
     def redact(self, text: str) -> str:
-        for s in self._secrets:
-            if s and s in text:
-                text = text.replace(s, "[key]")
-        return text
+        return redact_secrets(text, self._secrets)
 
     def _fail(self, exc_type: type[ProviderError], message: str, **kw: Any) -> ProviderError:
         return exc_type(self.redact(f"{self.provider}: {message}"), **kw)
@@ -280,6 +335,35 @@ class ProviderHTTP:
         resp = await self.request("POST", path, json_body=body, headers=headers)
         return self._json(resp, path)
 
+    async def get_pages(
+        self, path: str, params: Sequence[tuple[str, Any]] = (), *, tolerate_404: bool = False
+    ) -> list[Any]:
+        """Every record of a cursor-paginated list (``data`` + ``has_more`` + ``next_page``).
+
+        Complete or an error: a page that is not a well-formed page, ``has_more`` without a
+        cursor, or a cursor handed back twice raises, so a caller never replaces stored days
+        with a partial answer."""
+        items: list[Any] = []
+        page: Any = None
+        seen: set[str] = set()
+        while True:
+            q = list(params) + ([("page", page)] if page else [])
+            try:
+                body, data = expect_page(
+                    await self.get_json(path, q, tolerate_404=tolerate_404), f"{path} response", self.provider
+                )
+            except BadResponse as exc:
+                raise BadResponse(self.redact(str(exc)), status=exc.status) from None
+            items.extend(data)
+            if not body.get("has_more"):
+                return items
+            page = body.get("next_page")
+            if not page or not isinstance(page, str):
+                raise self._fail(BadResponse, f"{path} says there is more but gives no next_page cursor")
+            if page in seen:  # a server handing back the same cursor would loop forever
+                raise self._fail(BadResponse, f"{path} returned the same page cursor twice")
+            seen.add(page)
+
     def _json(self, resp: httpx.Response, path: str) -> Any:
         try:
             return resp.json()
@@ -293,12 +377,41 @@ def expect_dict(value: Any, what: str, provider: str) -> dict[str, Any]:
     return value
 
 
-def expect_list(value: Any, what: str, provider: str) -> list[Any]:
-    if value is None:
+def expect_list(value: Any, what: str, provider: str, *, optional: bool = False) -> list[Any]:
+    """A list the documented shape holds. Missing or null is an error unless ``optional``: an
+    answer that lost its list must never read as "nothing there" (the sync would delete what it
+    had stored for those days)."""
+    if value is None and optional:
         return []
     if not isinstance(value, list):
-        raise BadResponse(f"{provider}: {what} is not a list")
+        raise BadResponse(f"{provider}: {what} is {'missing' if value is None else 'not a list'}")
     return value
+
+
+def body_error(body: Any) -> str | None:
+    """The error an answer carries in place of data (``{"error": ...}``, Anthropic's ``"type": "error"``)."""
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error")
+    if not err and body.get("type") != "error":
+        return None
+    if isinstance(err, dict):
+        return str(err.get("message") or err.get("type") or err.get("code") or "error")[:300]
+    return str(err or body.get("message") or "error")[:300]
+
+
+def expect_page(value: Any, what: str, provider: str, key: str = "data") -> tuple[dict[str, Any], list[Any]]:
+    """A page of records: a JSON object with a ``key`` list and no error.
+
+    ``{}``, ``{"error": ...}`` (even with status 200, as gateways send) or a page without its list
+    is a :class:`BadResponse`, never an empty result."""
+    body = expect_dict(value, what, provider)
+    err = body_error(body)
+    if err is not None:
+        raise BadResponse(f"{provider}: {what} answered with an error instead of data: {err}")
+    if key not in body:
+        raise BadResponse(f"{provider}: {what} has no {key!r} list (the answer is not a page of records)")
+    return body, expect_list(body[key], f"{what} {key}", provider)
 
 
 def sub_dict(parent: dict[str, Any], key: str) -> dict[str, Any]:
