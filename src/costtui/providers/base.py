@@ -19,6 +19,7 @@ import email.utils
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -36,6 +37,22 @@ log = logging.getLogger("costtui.providers")
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[str], None]
 """Called with a short human message ("openai: completions 2/9") as a sync advances."""
+OnRetry = Callable[["ProviderError", int, int], Awaitable[None]]
+"""Awaited before each retry with the error, the try that failed and the number of tries: the sync
+records the failure at once, so an account that keeps failing does not read healthy meanwhile."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The call a provider is waiting on (what a sync that takes long says it is waiting for)."""
+
+    host: str
+    path: str
+    attempt: int
+    tries: int
+    since: float
+    """``time.monotonic()`` when this try started."""
+
 
 USER_AGENT = f"costtui/{__version__} (+https://github.com/costtui/costtui)"
 RETRY_STATUS = {500, 502, 503, 504, 529}
@@ -126,6 +143,11 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
     return text[:80] or type(exc).__name__
 
 
+def _is_reset(reason: str) -> bool:
+    text = reason.lower()
+    return "reset" in text or "eof" in text or "closed" in text
+
+
 def make_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
     """The shared client for provider calls (one pool for all accounts)."""
     return httpx.AsyncClient(
@@ -155,7 +177,7 @@ def _error_text(resp: httpx.Response) -> str:
 
 
 _PUBLIC_PREFIX = re.compile(r"(?:[a-z0-9]{1,8}-){1,3}")
-SECRET_RUN = 5
+SECRET_RUN = 6
 """Characters of a key's secret part that are never shown together (the fingerprint shows 4)."""
 
 
@@ -235,6 +257,11 @@ class ProviderHTTP:
         self.max_retries = max_retries
         self.timeout = timeout
         self.calls = 0
+        self.waiting: Waiting | None = None
+        """The try in flight, if any."""
+        self.last_call: Waiting | None = None
+        """The latest try, finished or not (what a sync that ran out of time was waiting for)."""
+        self.on_retry: OnRetry | None = None
 
     def redact(self, text: str) -> str:
         return redact_secrets(text, self._secrets)
@@ -254,9 +281,11 @@ class ProviderHTTP:
     ) -> httpx.Response:
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         shown = httpx.URL(url).path
+        host = httpx.URL(url).host
         attempt = 0
         while True:
             self.calls += 1
+            self.waiting = self.last_call = Waiting(host, shown, attempt + 1, self.max_retries + 1, time.monotonic())
             try:
                 resp = await self.client.request(
                     method,
@@ -270,14 +299,20 @@ class ProviderHTTP:
                 error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
                 wait = None
             except httpx.ConnectError as exc:
-                # DNS failure, refused connection, no route: retrying within seconds does not help
-                # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
-                raise self._fail(
-                    NoNetwork,
-                    f"cannot reach {httpx.URL(url).host} ({_connect_reason(exc)}); check the network or --base-url",
-                ) from None
-            except httpx.NetworkError as exc:
-                error = self._fail(ProviderDown, f"{shown}: the connection broke ({type(exc).__name__})")
+                reason = _connect_reason(exc)
+                if _is_reset(reason):
+                    # The host answered, then dropped the connection: it is there, so this is an
+                    # outage to retry, not a network to check.
+                    error = self._fail(ProviderDown, f"connection reset by {host} ({shown}, while connecting)")
+                    wait = None
+                else:
+                    # DNS failure, refused connection, no route: retrying within seconds does not help
+                    # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
+                    raise self._fail(
+                        NoNetwork, f"cannot reach {host} ({reason}); check the network or --base-url"
+                    ) from None
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                error = self._fail(ProviderDown, f"connection reset by {host} ({shown}, {type(exc).__name__})")
                 wait = None
             except httpx.HTTPError as exc:
                 error = self._fail(ProviderDown, f"{shown} failed ({type(exc).__name__})")
@@ -302,10 +337,14 @@ class ProviderHTTP:
                     raise self._fail(NotAvailable, f"{shown} is not available here (404)", status=404)
                 else:
                     raise self._classify(status, shown, detail)
+            finally:
+                self.waiting = None
             if attempt >= self.max_retries or (wait is not None and wait > MAX_RETRY_AFTER):
                 raise error
             delay = wait if wait is not None else min(2.0**attempt, 60.0)
-            log.info("%s: retrying %s in %.1fs (%s)", self.provider, shown, delay, type(error).__name__)
+            log.debug("%s: retrying %s in %.1fs (%s)", self.provider, shown, delay, type(error).__name__)
+            if self.on_retry is not None:
+                await self.on_retry(error, attempt + 1, self.max_retries + 1)
             await self.sleep(delay)
             attempt += 1
 
