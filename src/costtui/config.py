@@ -78,6 +78,9 @@ class SyncSettings(BaseModel):
     """Timeout of one provider HTTP request."""
     max_retries: int = Field(default=4, ge=0, le=10)
     """Retries after a timeout, 5xx or 429 (honouring Retry-After) before the sync gives up."""
+    account_timeout_seconds: float = Field(default=180.0, gt=0, le=3600)
+    """The longest one account's sync may take: past it the sync gives up on that account, keeps
+    what it had committed, records the failure and goes on (a hung provider cannot hold a sync)."""
     auto: bool = True
     """Sync on the timers above while the TUI (or ``costtui serve``) runs; ``costtui sync`` always works."""
 

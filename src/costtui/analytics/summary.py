@@ -203,8 +203,57 @@ def status_report(store: Store, now: datetime | None = None, *, sync: SyncSettin
 
 
 def _billed_and_quotas(store: Store, sync: SyncSettings | None = None) -> dict[str, Any]:
-    """``billed`` (provider-reported and manual costs) and ``quotas``."""
-    return {"billed": billed_report(store), "quotas": quotas_report(store, sync)}
+    """``billed`` (provider-reported and manual costs), ``quotas`` and ``accounts`` (sync health)."""
+    return {
+        "billed": billed_report(store),
+        "quotas": quotas_report(store, sync),
+        "accounts": accounts_report(store, sync),
+    }
+
+
+def _planes(store: Store, account_id: int) -> dict[str, dict[str, Any]]:
+    """Each plane's freshness: when it was last tried, last read completely, and its last error."""
+    out: dict[str, dict[str, Any]] = {}
+    for plane, r in store.billing.plane_sync(account_id).items():
+        failing = r["last_error_at"] is not None and (
+            r["last_success_at"] is None or r["last_error_at"] >= r["last_success_at"]
+        )
+        out[plane] = {
+            "ok": not failing and r["last_success_at"] is not None,
+            "last_attempt_at": _iso(r["last_attempt_at"]),
+            "last_success_at": _iso(r["last_success_at"]),
+            "last_error": r["last_error"] if failing else None,
+            "last_error_at": _iso(r["last_error_at"]) if failing else None,
+            "synced_through": r["synced_through"].isoformat() if r["synced_through"] else None,
+        }
+    return out
+
+
+def accounts_report(store: Store, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
+    """One entry per provider account: its health and each plane's freshness (the ``accounts`` key
+    of ``status --json``). Every account is here, with or without quota rows, so a script sees an
+    account whose syncs fail even when it never reported a limit."""
+    accounts = store.billing.list_accounts()
+    health = health_map(store, sync, accounts=accounts)
+    out = []
+    for a in accounts:
+        h = health[(a.provider, a.name)]
+        assert a.id is not None
+        out.append(
+            {
+                "provider": a.provider,
+                "account": a.name,
+                "enabled": a.enabled,
+                "health": h.health,
+                "last_attempt_at": _iso(h.last_attempt_at),
+                "last_success_at": _iso(h.last_success_at),
+                "last_error": h.last_error,
+                "last_error_at": _iso(h.last_error_at),
+                "usage_synced_through": h.usage_synced_through.isoformat() if h.usage_synced_through else None,
+                "planes": _planes(store, a.id),
+            }
+        )
+    return out
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -219,12 +268,17 @@ def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[s
     """One entry per account and limit (``costtui quotas --json`` and the ``quotas`` key of ``status --json``).
 
     Health is judged against the configured sync intervals (the defaults without), in one place:
-    :func:`costtui.analytics.health.health_map`.
+    :func:`costtui.analytics.health.health_map`. Every row says its account's last error; an
+    account with no limit rows (never synced, failing, or a provider that reports none) is one row
+    of kind ``"account"`` with null values, so the list stays a list and no account is missing.
     """
-    health = health_map(store, sync)
+    accounts = store.billing.list_accounts()
+    health = health_map(store, sync, accounts=accounts)
     out = []
+    seen: set[tuple[str, str]] = set()
     for q in store.billing.latest_quotas():
         h = health.get((q.provider, q.account))
+        seen.add((q.provider, q.account))
         out.append(
             {
                 "provider": q.provider,
@@ -241,6 +295,30 @@ def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[s
                 "refreshed_at": _iso(q.taken_at),
                 "source": q.source,
                 "detail": q.detail,
+                "last_error": h.last_error if h and h.health == "error" else None,
+            }
+        )
+    for a in accounts:
+        if (a.provider, a.name) in seen:
+            continue
+        h = health[(a.provider, a.name)]
+        out.append(
+            {
+                "provider": a.provider,
+                "account": a.name,
+                "kind": "account",
+                "scope": None,
+                "used": None,
+                "limit": None,
+                "remaining": None,
+                "unit": None,
+                "window": None,
+                "resets_at": None,
+                "health": h.health,
+                "refreshed_at": _iso(h.last_success_at),
+                "source": None,
+                "detail": "no limits reported",
+                "last_error": h.last_error if h.health == "error" else None,
             }
         )
     return out

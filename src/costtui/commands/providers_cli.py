@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import sys
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from costtui.models import Account
     from costtui.services.accounts import AccountsService
 
+
+PROGRESS_EVERY = 5.0
+"""Seconds between progress lines when stderr is not a terminal."""
 
 # ctx.obj is the AppContext made by the `costtui` group (pass_obj: no import cycle with cli.py).
 pass_ctx = click.pass_obj
@@ -393,10 +397,16 @@ def sync_cmd(
     _ensure_unlocked(app_ctx, accounts)
     planes = ["quota"] if quotas_only else ["usage"] if usage_only else ["usage", "quota"]
     show = sys.stderr.isatty() and not as_json
+    last_line = [time.monotonic()]  # a quick sync prints no progress at all
 
     def progress(msg: str) -> None:
         if show:
             click.echo(f"\r\033[K  {msg}", nl=False, err=True)
+        elif "waiting for" in msg or time.monotonic() - last_line[0] >= PROGRESS_EVERY:
+            # Not a terminal (a log, cron, CI): whole lines, a few at most, so a slow or hung
+            # provider is visible without flooding the log ("waiting" lines are already spaced).
+            last_line[0] = time.monotonic()
+            click.echo(f"  {msg}", err=True)
 
     try:
         reports = asyncio.run(
@@ -466,6 +476,8 @@ def quotas_cmd(app_ctx: AppContext, as_json: bool) -> None:
 
     accounts = store.billing.list_accounts()
     health = health_map(store, app_ctx.settings.sync, accounts=accounts)
+    # Accounts without limits are rows of kind "account" for scripts; here they get the lines below.
+    rows = [r for r in rows if r["kind"] != "account"]
     if not rows and not accounts:
         click.echo("No quotas yet. Add a key (`costtui keys add PROVIDER`) and run `costtui sync`.")
         return

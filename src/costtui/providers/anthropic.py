@@ -29,7 +29,6 @@ from costtui.providers.base import (
     WrongKeyType,
     as_int,
     day_from_iso,
-    expect_dict,
     expect_list,
     rfc3339,
     sub_dict,
@@ -69,23 +68,10 @@ class AnthropicProvider(Provider):
         return exc
 
     async def _pages(self, path: str, params: list[tuple[str, Any]], *, tolerate_404: bool = False) -> list[Any]:
-        items: list[Any] = []
-        page: str | None = None
-        seen: set[str] = set()
-        while True:
-            q = list(params) + ([("page", page)] if page else [])
-            try:
-                body = await self.http.get_json(path, q, tolerate_404=tolerate_404)
-            except ProviderError as exc:
-                raise self._key_type_error(exc) from None
-            body = expect_dict(body, f"{path} response", self.id)
-            items.extend(expect_list(body.get("data"), f"{path} data", self.id))
-            page = body.get("next_page")
-            if not body.get("has_more") or not page:
-                return items
-            if page in seen:
-                raise BadResponse(f"anthropic: {path} returned the same page cursor twice")
-            seen.add(page)
+        try:
+            return await self.http.get_pages(path, params, tolerate_404=tolerate_404)
+        except ProviderError as exc:
+            raise self._key_type_error(exc) from None
 
     async def fetch_usage(self, start: date, end: date, progress: Progress | None = None) -> UsageResult:
         result = UsageResult()
@@ -252,7 +238,7 @@ class AnthropicProvider(Provider):
                 continue
             models = g.get("models") if isinstance(g.get("models"), list) else []
             scope = str(models[0]) if models else str(g.get("group_type") or g.get("id") or "")
-            for lim in expect_list(g.get("limits"), "limits", self.id):
+            for lim in expect_list(g.get("limits"), "limits", self.id, optional=True):
                 if not isinstance(lim, dict) or lim.get("value") is None or not lim.get("type"):
                     continue
                 kind = str(lim["type"])

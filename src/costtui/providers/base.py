@@ -18,6 +18,8 @@ import asyncio
 import email.utils
 import json
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -35,6 +37,22 @@ log = logging.getLogger("costtui.providers")
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[str], None]
 """Called with a short human message ("openai: completions 2/9") as a sync advances."""
+OnRetry = Callable[["ProviderError", int, int], Awaitable[None]]
+"""Awaited before each retry with the error, the try that failed and the number of tries: the sync
+records the failure at once, so an account that keeps failing does not read healthy meanwhile."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The call a provider is waiting on (what a sync that takes long says it is waiting for)."""
+
+    host: str
+    path: str
+    attempt: int
+    tries: int
+    since: float
+    """``time.monotonic()`` when this try started."""
+
 
 USER_AGENT = f"costtui/{__version__} (+https://github.com/costtui/costtui)"
 RETRY_STATUS = {500, 502, 503, 504, 529}
@@ -125,6 +143,11 @@ def _connect_reason(exc: httpx.ConnectError) -> str:
     return text[:80] or type(exc).__name__
 
 
+def _is_reset(reason: str) -> bool:
+    text = reason.lower()
+    return "reset" in text or "eof" in text or "closed" in text
+
+
 def make_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
     """The shared client for provider calls (one pool for all accounts)."""
     return httpx.AsyncClient(
@@ -153,6 +176,63 @@ def _error_text(resp: httpx.Response) -> str:
     return str(msg)[:300]
 
 
+_PUBLIC_PREFIX = re.compile(r"(?:[a-z0-9]{1,8}-){1,3}")
+SECRET_RUN = 6
+"""Characters of a key's secret part that are never shown together (the fingerprint shows 4)."""
+
+
+def public_prefix(secret: str) -> str:
+    """The part of a key every key of its kind shares (``sk-admin-``, ``sk-ant-admin01-``, ``xai-``)."""
+    m = _PUBLIC_PREFIX.match(secret)
+    prefix = m.group(0) if m else ""
+    return prefix if len(prefix) < len(secret) - SECRET_RUN else ""
+
+
+def redact_secrets(text: str, secrets: Sequence[str | SecretStr]) -> str:
+    """``text`` with every run of a key that tells more than its public prefix replaced by ``[key]``.
+
+    A provider or gateway that echoes part of the key ("invalid key sk-admin-AbCdEfGh...") must not
+    get that part into ``last_error``, the terminal or a log: whole keys are not the only leak. A run
+    is hidden when it holds ``SECRET_RUN`` characters of the secret part, or the public prefix with
+    any of the secret part after it; the prefix alone ("sk-admin-…" in a hint) stays readable.
+    """
+    spans: list[tuple[int, int]] = []
+    for raw in secrets:
+        key = raw.get_secret_value() if isinstance(raw, SecretStr) else raw
+        if not key:
+            continue
+        plen = len(public_prefix(key))
+        needles: list[tuple[int, int]] = []
+        if plen:
+            needles.append((0, max(plen + 1, 8)))
+        if len(key) - plen < SECRET_RUN:
+            needles.append((0, len(key)))
+        needles += [(j, j + SECRET_RUN) for j in range(plen, len(key) - SECRET_RUN + 1)]
+        for k0, k1 in needles:
+            needle = key[k0:k1]
+            at = text.find(needle)
+            while at != -1:
+                a, b, ka, kb = at, at + len(needle), k0, k1
+                while a > 0 and ka > 0 and text[a - 1] == key[ka - 1]:
+                    a, ka = a - 1, ka - 1
+                while b < len(text) and kb < len(key) and text[b] == key[kb]:
+                    b, kb = b + 1, kb + 1
+                spans.append((a, b))
+                at = text.find(needle, at + 1)
+    if not spans:
+        return text
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if b <= pos:
+            continue
+        if a >= pos:
+            out.append(text[pos:a])
+            out.append("[key]")
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class ProviderHTTP:
     """Authenticated JSON calls to one provider with retries; every message redacted."""
 
@@ -177,12 +257,14 @@ class ProviderHTTP:
         self.max_retries = max_retries
         self.timeout = timeout
         self.calls = 0
+        self.waiting: Waiting | None = None
+        """The try in flight, if any."""
+        self.last_call: Waiting | None = None
+        """The latest try, finished or not (what a sync that ran out of time was waiting for)."""
+        self.on_retry: OnRetry | None = None
 
     def redact(self, text: str) -> str:
-        for s in self._secrets:
-            if s and s in text:
-                text = text.replace(s, "[key]")
-        return text
+        return redact_secrets(text, self._secrets)
 
     def _fail(self, exc_type: type[ProviderError], message: str, **kw: Any) -> ProviderError:
         return exc_type(self.redact(f"{self.provider}: {message}"), **kw)
@@ -199,9 +281,11 @@ class ProviderHTTP:
     ) -> httpx.Response:
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         shown = httpx.URL(url).path
+        host = httpx.URL(url).host
         attempt = 0
         while True:
             self.calls += 1
+            self.waiting = self.last_call = Waiting(host, shown, attempt + 1, self.max_retries + 1, time.monotonic())
             try:
                 resp = await self.client.request(
                     method,
@@ -215,14 +299,20 @@ class ProviderHTTP:
                 error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
                 wait = None
             except httpx.ConnectError as exc:
-                # DNS failure, refused connection, no route: retrying within seconds does not help
-                # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
-                raise self._fail(
-                    NoNetwork,
-                    f"cannot reach {httpx.URL(url).host} ({_connect_reason(exc)}); check the network or --base-url",
-                ) from None
-            except httpx.NetworkError as exc:
-                error = self._fail(ProviderDown, f"{shown}: the connection broke ({type(exc).__name__})")
+                reason = _connect_reason(exc)
+                if _is_reset(reason):
+                    # The host answered, then dropped the connection: it is there, so this is an
+                    # outage to retry, not a network to check.
+                    error = self._fail(ProviderDown, f"connection reset by {host} ({shown}, while connecting)")
+                    wait = None
+                else:
+                    # DNS failure, refused connection, no route: retrying within seconds does not help
+                    # (offline, a sync of a few accounts would otherwise wait a minute for nothing).
+                    raise self._fail(
+                        NoNetwork, f"cannot reach {host} ({reason}); check the network or --base-url"
+                    ) from None
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                error = self._fail(ProviderDown, f"connection reset by {host} ({shown}, {type(exc).__name__})")
                 wait = None
             except httpx.HTTPError as exc:
                 error = self._fail(ProviderDown, f"{shown} failed ({type(exc).__name__})")
@@ -247,10 +337,14 @@ class ProviderHTTP:
                     raise self._fail(NotAvailable, f"{shown} is not available here (404)", status=404)
                 else:
                     raise self._classify(status, shown, detail)
+            finally:
+                self.waiting = None
             if attempt >= self.max_retries or (wait is not None and wait > MAX_RETRY_AFTER):
                 raise error
             delay = wait if wait is not None else min(2.0**attempt, 60.0)
-            log.info("%s: retrying %s in %.1fs (%s)", self.provider, shown, delay, type(error).__name__)
+            log.debug("%s: retrying %s in %.1fs (%s)", self.provider, shown, delay, type(error).__name__)
+            if self.on_retry is not None:
+                await self.on_retry(error, attempt + 1, self.max_retries + 1)
             await self.sleep(delay)
             attempt += 1
 
@@ -280,6 +374,35 @@ class ProviderHTTP:
         resp = await self.request("POST", path, json_body=body, headers=headers)
         return self._json(resp, path)
 
+    async def get_pages(
+        self, path: str, params: Sequence[tuple[str, Any]] = (), *, tolerate_404: bool = False
+    ) -> list[Any]:
+        """Every record of a cursor-paginated list (``data`` + ``has_more`` + ``next_page``).
+
+        Complete or an error: a page that is not a well-formed page, ``has_more`` without a
+        cursor, or a cursor handed back twice raises, so a caller never replaces stored days
+        with a partial answer."""
+        items: list[Any] = []
+        page: Any = None
+        seen: set[str] = set()
+        while True:
+            q = list(params) + ([("page", page)] if page else [])
+            try:
+                body, data = expect_page(
+                    await self.get_json(path, q, tolerate_404=tolerate_404), f"{path} response", self.provider
+                )
+            except BadResponse as exc:
+                raise BadResponse(self.redact(str(exc)), status=exc.status) from None
+            items.extend(data)
+            if not body.get("has_more"):
+                return items
+            page = body.get("next_page")
+            if not page or not isinstance(page, str):
+                raise self._fail(BadResponse, f"{path} says there is more but gives no next_page cursor")
+            if page in seen:  # a server handing back the same cursor would loop forever
+                raise self._fail(BadResponse, f"{path} returned the same page cursor twice")
+            seen.add(page)
+
     def _json(self, resp: httpx.Response, path: str) -> Any:
         try:
             return resp.json()
@@ -293,12 +416,41 @@ def expect_dict(value: Any, what: str, provider: str) -> dict[str, Any]:
     return value
 
 
-def expect_list(value: Any, what: str, provider: str) -> list[Any]:
-    if value is None:
+def expect_list(value: Any, what: str, provider: str, *, optional: bool = False) -> list[Any]:
+    """A list the documented shape holds. Missing or null is an error unless ``optional``: an
+    answer that lost its list must never read as "nothing there" (the sync would delete what it
+    had stored for those days)."""
+    if value is None and optional:
         return []
     if not isinstance(value, list):
-        raise BadResponse(f"{provider}: {what} is not a list")
+        raise BadResponse(f"{provider}: {what} is {'missing' if value is None else 'not a list'}")
     return value
+
+
+def body_error(body: Any) -> str | None:
+    """The error an answer carries in place of data (``{"error": ...}``, Anthropic's ``"type": "error"``)."""
+    if not isinstance(body, dict):
+        return None
+    err = body.get("error")
+    if not err and body.get("type") != "error":
+        return None
+    if isinstance(err, dict):
+        return str(err.get("message") or err.get("type") or err.get("code") or "error")[:300]
+    return str(err or body.get("message") or "error")[:300]
+
+
+def expect_page(value: Any, what: str, provider: str, key: str = "data") -> tuple[dict[str, Any], list[Any]]:
+    """A page of records: a JSON object with a ``key`` list and no error.
+
+    ``{}``, ``{"error": ...}`` (even with status 200, as gateways send) or a page without its list
+    is a :class:`BadResponse`, never an empty result."""
+    body = expect_dict(value, what, provider)
+    err = body_error(body)
+    if err is not None:
+        raise BadResponse(f"{provider}: {what} answered with an error instead of data: {err}")
+    if key not in body:
+        raise BadResponse(f"{provider}: {what} has no {key!r} list (the answer is not a page of records)")
+    return body, expect_list(body[key], f"{what} {key}", provider)
 
 
 def sub_dict(parent: dict[str, Any], key: str) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from costtui.providers.base import (
     WrongKeyType,
     as_int,
     day_from_unix,
-    expect_dict,
     expect_list,
+    expect_page,
     unix,
 )
 from costtui.vocabulary import base_model
@@ -98,23 +98,11 @@ class OpenAIProvider(Provider):
         return exc
 
     async def _pages(self, ep: Endpoint, params: list[tuple[str, Any]]) -> list[dict[str, Any]]:
-        buckets: list[dict[str, Any]] = []
-        page: str | None = None
-        seen: set[str] = set()
-        while True:
-            q = list(params) + ([("page", page)] if page else [])
-            try:
-                body = await self.http.get_json(ep.path, q, tolerate_404=not ep.required)
-            except ProviderError as exc:
-                raise self._key_type_error(exc) from None
-            body = expect_dict(body, f"{ep.path} response", self.id)
-            buckets.extend(b for b in expect_list(body.get("data"), f"{ep.path} data", self.id) if isinstance(b, dict))
-            page = body.get("next_page")
-            if not body.get("has_more") or not page:
-                return buckets
-            if page in seen:  # a server handing back the same cursor would loop forever
-                raise BadResponse(f"openai: {ep.path} returned the same page cursor twice")
-            seen.add(page)
+        try:
+            items = await self.http.get_pages(ep.path, params, tolerate_404=not ep.required)
+        except ProviderError as exc:
+            raise self._key_type_error(exc) from None
+        return [b for b in items if isinstance(b, dict)]
 
     def _params(self, ep: Endpoint, start: date, end: date, limit: int) -> list[tuple[str, Any]]:
         params: list[tuple[str, Any]] = [
@@ -274,12 +262,12 @@ class OpenAIProvider(Provider):
         after: str | None = None
         for _ in range(50):
             params: list[tuple[str, Any]] = [("limit", 100)] + ([("after", after)] if after else [])
-            body = expect_dict(
+            body, data = expect_page(
                 await self.http.get_json(f"/organization/projects/{project}/rate_limits", params, tolerate_404=True),
                 "rate_limits response",
                 self.id,
             )
-            items.extend(x for x in expect_list(body.get("data"), "rate_limits data", self.id) if isinstance(x, dict))
+            items.extend(x for x in data if isinstance(x, dict))
             after = body.get("last_id")
             if not body.get("has_more") or not after:
                 break

@@ -31,7 +31,7 @@ from costtui.providers.base import (
     as_int,
     day_from_iso,
     expect_dict,
-    expect_list,
+    expect_page,
 )
 
 KEY_DAILY = "openrouter.key_daily"
@@ -135,9 +135,9 @@ class OpenRouterProvider(Provider):
         if self.account.key_kind == "management":
             if progress:
                 progress("openrouter: activity (last 30 days)")
-            body = expect_dict(await self.http.get_json("/activity"), "/activity response", self.id)
+            _, activity = expect_page(await self.http.get_json("/activity"), "/activity response", self.id)
             days: set[date] = set()
-            for item in expect_list(body.get("data"), "/activity data", self.id):
+            for item in activity:
                 if not isinstance(item, dict) or not item.get("date"):
                     continue
                 day = day_from_iso(item["date"])

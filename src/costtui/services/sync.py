@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -36,7 +37,7 @@ from costtui import secrets
 from costtui.config import SyncSettings
 from costtui.models import Account, BilledLine, QuotaSnapshot
 from costtui.providers import get_info, make_provider
-from costtui.providers.base import NoNetwork, ProviderError, Sleep, make_http_client
+from costtui.providers.base import NoNetwork, ProviderError, Sleep, Waiting, make_http_client, redact_secrets
 from costtui.secrets import Credentials
 from costtui.store import Store
 
@@ -66,14 +67,6 @@ class SyncReport:
     start: date | None = None
     end: date | None = None
     skipped: list[str] = field(default_factory=list)
-
-
-def _redact(text: str, key: SecretStr | None) -> str:
-    if key is not None:
-        raw = key.get_secret_value()
-        if raw and raw in text:
-            text = text.replace(raw, "[key]")
-    return text
 
 
 def _chunks(start: date, end: date, size: int = CHUNK_DAYS) -> list[tuple[date, date]]:
@@ -137,6 +130,25 @@ async def _load_key(account: Account, credentials: Credentials | None) -> Secret
     return key
 
 
+WAIT_NOTICE_SECONDS = 5.0
+"""A call unanswered this long is said (progress) and recorded on the account's health."""
+
+
+async def _pause(seconds: float) -> None:
+    """Wait on the loop's own timer: the injectable ``sleep`` (instant in tests) would make the
+    watcher below spin."""
+    done = asyncio.get_running_loop().create_future()
+    handle = asyncio.get_running_loop().call_later(seconds, done.set_result, None)
+    try:
+        await done
+    finally:
+        handle.cancel()
+
+
+def _waiting_text(w: Waiting, plane: str) -> str:
+    return f"waiting for {w.host} ({plane}, {w.attempt}/{w.tries} tries)"
+
+
 async def sync_account(
     store: Store,
     account: Account,
@@ -149,11 +161,18 @@ async def sync_account(
     sleep: Sleep = asyncio.sleep,
     now: Callable[[], datetime] | None = None,
     credentials: Credentials | None = None,
+    notice_every: float = WAIT_NOTICE_SECONDS,
 ) -> list[SyncReport]:
-    """Sync one account; never raises for provider or keyring trouble (see the module docstring)."""
+    """Sync one account; never raises for provider or keyring trouble (see the module docstring).
+
+    The whole account is bounded by ``settings.account_timeout_seconds``: past it the sync gives
+    up on the planes not done, records why and returns. While a call goes unanswered for
+    ``notice_every`` seconds, ``progress`` says what it waits for and the account's health says
+    it is failing, before the wait ends."""
     settings = settings or SyncSettings()
     clock = now or (lambda: datetime.now(UTC))
-    assert account.id is not None
+    account_id = account.id
+    assert account_id is not None
     if account.is_demo:
         return [SyncReport(account.label, p, True, DEMO_SKIPPED) for p in planes]
     info = get_info(account.provider)
@@ -165,44 +184,97 @@ async def sync_account(
         key = await _load_key(account, credentials)
     except secrets.SecretsError as exc:
         for plane in planes:
-            await asyncio.to_thread(store.billing.mark_error, account.id, plane, str(exc), clock())
+            await asyncio.to_thread(store.billing.mark_error, account_id, plane, str(exc), clock())
             reports.append(SyncReport(account.label, plane, False, str(exc)))
         return reports
     provider = make_provider(
         account, key, client, sleep=sleep, max_retries=settings.max_retries, timeout=settings.timeout_seconds, now=clock
     )
+    todo = [
+        p for p in planes if (p == "usage" and provider.supports_usage) or (p == "quota" and provider.supports_quotas)
+    ]
+    current: list[str] = []  # the plane in progress (a list so the closures below see it change)
+
+    async def on_retry(error: ProviderError, attempt: int, tries: int) -> None:
+        # Failing now, whatever the retries bring: the account must not read healthy meanwhile.
+        if current:
+            message = f"{redact_secrets(str(error), [key])} (retrying, {attempt}/{tries} tries)"
+            await asyncio.to_thread(store.billing.mark_error, account_id, current[0], message, clock())
+
+    provider.http.on_retry = on_retry
+
+    async def watch() -> None:
+        noticed: object = None
+        while True:
+            await _pause(notice_every)
+            w = provider.http.waiting
+            if w is None or not current or time.monotonic() - w.since < notice_every:
+                continue
+            text = _waiting_text(w, current[0])
+            if progress:
+                progress(f"{account.label}: {text}")
+            if noticed is not w:
+                noticed = w
+                await asyncio.to_thread(
+                    store.billing.mark_error,
+                    account_id,
+                    current[0],
+                    f"no answer yet from {w.host} after {time.monotonic() - w.since:.0f} s ({w.path}, "
+                    f"{w.attempt}/{w.tries} tries)",
+                    clock(),
+                )
+
+    watcher = asyncio.create_task(watch())
     unreachable: str | None = None
-    for plane in planes:
-        if plane == "usage" and not provider.supports_usage:
-            continue
-        if plane == "quota" and not provider.supports_quotas:
-            continue
-        if unreachable is not None:
-            # The host could not be reached a moment ago: the other planes fail the same way, at once.
-            await asyncio.to_thread(store.billing.mark_error, account.id, plane, unreachable, clock())
-            reports.append(SyncReport(account.label, plane, False, unreachable))
-            continue
-        try:
-            if plane == "usage":
-                reports.append(await _sync_usage(store, account, provider, settings, since, progress, clock))
-            else:
-                reports.append(await _sync_quotas(store, account, provider, progress, clock))
-        except asyncio.CancelledError:
-            raise
-        except ProviderError as exc:
-            message = _redact(str(exc), key)
-            # Info, not warning: the failure reaches people once, through the reports
-            # (`costtui sync` prints them, `serve` logs them, the TUI shows them).
-            log.info("sync %s %s failed: %s", account.label, plane, message)
-            await asyncio.to_thread(store.billing.mark_error, account.id, plane, message, clock())
-            reports.append(SyncReport(account.label, plane, False, message))
-            if isinstance(exc, NoNetwork):
-                unreachable = message
-        except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
-            message = _redact(f"unexpected {type(exc).__name__}: {exc}", key)
-            log.info("sync %s %s failed: %s", account.label, plane, message, exc_info=True)
-            await asyncio.to_thread(store.billing.mark_error, account.id, plane, message[:500], clock())
-            reports.append(SyncReport(account.label, plane, False, message))
+    finished: set[str] = set()
+    try:
+        async with asyncio.timeout(settings.account_timeout_seconds):
+            for plane in todo:
+                current[:] = [plane]
+                if unreachable is not None:
+                    # The host could not be reached a moment ago: the other planes fail the same way, at once.
+                    await asyncio.to_thread(store.billing.mark_error, account_id, plane, unreachable, clock())
+                    reports.append(SyncReport(account.label, plane, False, unreachable))
+                    finished.add(plane)
+                    continue
+                await asyncio.to_thread(store.billing.mark_attempt, account_id, plane, clock())
+                try:
+                    if plane == "usage":
+                        reports.append(await _sync_usage(store, account, provider, settings, since, progress, clock))
+                    else:
+                        reports.append(await _sync_quotas(store, account, provider, progress, clock))
+                except asyncio.CancelledError:
+                    raise
+                except ProviderError as exc:
+                    message = redact_secrets(str(exc), [key])
+                    # Debug, not info or warning: the failure reaches people once, through the
+                    # reports (`costtui sync` prints them, `serve` logs them, the TUI shows them).
+                    log.debug("sync %s %s failed: %s", account.label, plane, message)
+                    await asyncio.to_thread(store.billing.mark_error, account_id, plane, message, clock())
+                    reports.append(SyncReport(account.label, plane, False, message))
+                    if isinstance(exc, NoNetwork):
+                        unreachable = message
+                except Exception as exc:  # a bug or an unexpected shape must not stop the other accounts
+                    message = redact_secrets(f"unexpected {type(exc).__name__}: {exc}", [key])
+                    log.debug("sync %s %s failed: %s", account.label, plane, message, exc_info=True)
+                    await asyncio.to_thread(store.billing.mark_error, account_id, plane, message[:500], clock())
+                    reports.append(SyncReport(account.label, plane, False, message))
+                finished.add(plane)
+    except TimeoutError:
+        last = provider.http.waiting or provider.http.last_call
+        waited = f"; it was {_waiting_text(last, current[0] if current else 'sync')}" if last else ""
+        message = (
+            f"gave up after {settings.account_timeout_seconds:g} s{waited}; what was fetched before is kept"
+            " and the next sync tries again ([sync] account_timeout_seconds)"
+        )
+        for plane in todo:
+            if plane not in finished:
+                await asyncio.to_thread(store.billing.mark_error, account_id, plane, message, clock())
+                reports.append(SyncReport(account.label, plane, False, message))
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
     return reports
 
 
@@ -517,15 +589,15 @@ async def test_account(
     except NotImplementedError:
         return KeyCheck("unsupported", f"not checked: costtui cannot test {info.title} keys yet")
     except WrongKeyType as exc:
-        return KeyCheck("failed", f"wrong kind of key — {_redact(str(exc), key)}")
+        return KeyCheck("failed", f"wrong kind of key — {redact_secrets(str(exc), [key])}")
     except Unauthorized as exc:
-        return KeyCheck("failed", f"key rejected (revoked, expired or mistyped) — {_redact(str(exc), key)}")
+        return KeyCheck("failed", f"key rejected (revoked, expired or mistyped) — {redact_secrets(str(exc), [key])}")
     except NoNetwork as exc:
-        return KeyCheck("unchecked", f"not checked: no network — {_redact(str(exc), key)}")
+        return KeyCheck("unchecked", f"not checked: no network — {redact_secrets(str(exc), [key])}")
     except RateLimited as exc:
-        return KeyCheck("unchecked", f"not checked: rate limited, try again later — {_redact(str(exc), key)}")
+        return KeyCheck("unchecked", f"not checked: rate limited, try again later — {redact_secrets(str(exc), [key])}")
     except ProviderError as exc:
-        return KeyCheck("failed", _redact(str(exc), key))
+        return KeyCheck("failed", redact_secrets(str(exc), [key]))
     finally:
         if own:
             await http.aclose()

@@ -515,6 +515,19 @@ class BillingStore:
         )
         return date.fromisoformat(value) if value else None
 
+    def plane_sync(self, account_id: int) -> dict[str, dict[str, Any]]:
+        """Per plane ("usage", "quota"): last attempt, success and error of the account's syncs."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.store.query("SELECT * FROM account_sync WHERE account_id = ? ORDER BY plane", [account_id]):
+            out[r["plane"]] = {
+                "last_attempt_at": _ts(r["last_attempt_at"]),
+                "last_success_at": _ts(r["last_success_at"]),
+                "last_error": r["last_error"],
+                "last_error_at": _ts(r["last_error_at"]),
+                "synced_through": date.fromisoformat(r["synced_through"]) if r["synced_through"] else None,
+            }
+        return out
+
     def account_health(
         self,
         account: Account,
