@@ -24,7 +24,7 @@ def make(db: Path, port: int, **listener: Any) -> Any:
     return ui_app.make_app(settings, db, listener=True)
 
 
-async def until(pilot: Any, condition: Any, steps: int = 100) -> bool:
+async def until(pilot: Any, condition: Any, steps: int = 300) -> bool:
     for _ in range(steps):
         if condition():
             return True
@@ -77,8 +77,11 @@ async def test_port_held_by_something_else_is_a_notification(db_path: Path) -> N
     try:
         app = make(db_path, sock.getsockname()[1])
         async with app.run_test(size=(120, 40)) as pilot:
-            assert await until(pilot, lambda: app.listener_status.startswith("listener off"))
-            assert any("used by another program" in str(n.message) for n in app._notifications)
+            # Wait for the notification itself: the status reads "listener off" before the start too.
+            assert await until(
+                pilot, lambda: any("used by another program" in str(n.message) for n in app._notifications)
+            )
+            assert app.listener_status.startswith("listener off")
             assert app.is_running
     finally:
         sock.close()
