@@ -211,9 +211,8 @@ async def sync_account(
             if w is None or not current or time.monotonic() - w.since < notice_every:
                 continue
             text = _waiting_text(w, current[0])
-            if progress:
-                progress(f"{account.label}: {text}")
             if noticed is not w:
+                # Recorded before it is said: whoever reads "waiting for" finds the account failing.
                 noticed = w
                 await asyncio.to_thread(
                     store.billing.mark_error,
@@ -223,6 +222,8 @@ async def sync_account(
                     f"{w.attempt}/{w.tries} tries)",
                     clock(),
                 )
+            if progress:
+                progress(f"{account.label}: {text}")
 
     watcher = asyncio.create_task(watch())
     unreachable: str | None = None
