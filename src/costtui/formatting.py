@@ -97,6 +97,15 @@ def money_column(amounts: Sequence[Decimal | None], *, unpriced: bool = False) -
     return [c.rjust(width) for c in cells]
 
 
+def decimal_aligned(values: Sequence[str]) -> list[str]:
+    """Strings padded so that their decimal points line up ($38.17 over $0.465 over $0.0259)."""
+    heads = [v.partition(".")[0] for v in values]
+    tails = [v[len(h) :] for v, h in zip(values, heads, strict=True)]
+    hw = max((len(h) for h in heads), default=0)
+    tw = max((len(t) for t in tails), default=0)
+    return [f"{h:>{hw}}{t:<{tw}}" for h, t in zip(heads, tails, strict=True)]
+
+
 # --------------------------------------------------------------------------- tokens and counts
 
 

@@ -10,7 +10,7 @@ import pytest
 from textual.binding import Binding
 from textual.geometry import Region
 
-from costtui.formatting import money, tokens
+from costtui.formatting import decimal_aligned, money, tokens
 from costtui.models import GroupTotals
 from costtui.store import Store
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen, RecentDays
@@ -19,7 +19,6 @@ from costtui.ui.widgets.charts import (
     ModelCostChart,
     TokensCostChart,
     bar_text,
-    decimal_aligned,
     downsample,
     money_ticks,
     nice_ticks,

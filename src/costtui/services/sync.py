@@ -92,8 +92,7 @@ def usage_window(
 
 def _history(store: Store, account: Account, streams: Sequence[str]) -> list[BilledLine]:
     """The account's stored lines of ``streams`` (what a provider of running totals read before)."""
-    lines = store.billing.billed_lines(provider=account.provider, account=account.name)
-    return [line for line in lines if line.stream in streams]
+    return list(store.billing.billed_lines(provider=account.provider, account=account.name, streams=streams))
 
 
 CONFIGURED_EVERY = timedelta(hours=6)

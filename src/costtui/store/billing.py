@@ -211,7 +211,12 @@ def _line_from_row(r: dict[str, Any]) -> StoredBilledLine:
 
 
 def _where(
-    provider: str | None, account: str | None, kinds: Sequence[str] | None, start: date | None, end: date | None
+    provider: str | None,
+    account: str | None,
+    kinds: Sequence[str] | None,
+    start: date | None,
+    end: date | None,
+    streams: Sequence[str] | None = None,
 ) -> tuple[str, list[Any]]:
     provider = _provider(provider)
     clauses: list[str] = []
@@ -222,9 +227,10 @@ def _where(
     if account:
         clauses.append("account = ?")
         params.append(account)
-    if kinds:
-        clauses.append(f"kind IN ({', '.join('?' for _ in kinds)})")
-        params.extend(kinds)
+    for column, values in (("kind", kinds), ("stream", streams)):
+        if values:
+            clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
     if start:
         clauses.append("day >= ?")
         params.append(start.isoformat())
@@ -634,8 +640,9 @@ class BillingStore:
         kinds: Sequence[str] | None = None,
         start: date | None = None,
         end: date | None = None,
+        streams: Sequence[str] | None = None,
     ) -> list[StoredBilledLine]:
-        clauses, params = _where(provider, account, kinds, start, end)
+        clauses, params = _where(provider, account, kinds, start, end, streams)
         rows = self.store.query(
             f"SELECT * FROM billed_costs {clauses} ORDER BY day, provider, account, stream, model, line_item, project, api_key",
             params,

@@ -17,7 +17,7 @@ from textual.events import Resize
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
-from costtui.formatting import money, safe, tokens
+from costtui.formatting import decimal_aligned, money, safe, tokens
 from costtui.models import DayTotals, GroupTotals
 
 Y_AXIS_WIDTH = 10
@@ -214,15 +214,6 @@ def bar_text(fraction: Decimal, width: int) -> str:
         eighths = max(1, eighths)
     full, part = divmod(min(eighths, width * 8), 8)
     return "█" * full + (EIGHTHS[part] if part else "")
-
-
-def decimal_aligned(values: Sequence[str]) -> list[str]:
-    """Strings padded so that their decimal points line up ($38.17 over $0.465 over $0.0259)."""
-    heads = [v.partition(".")[0] for v in values]
-    tails = [v[len(h) :] for v, h in zip(values, heads, strict=True)]
-    hw = max((len(h) for h in heads), default=0)
-    tw = max((len(t) for t in tails), default=0)
-    return [f"{h:>{hw}}{t:<{tw}}" for h, t in zip(heads, tails, strict=True)]
 
 
 def clip(name: str, width: int) -> str:
