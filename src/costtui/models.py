@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
@@ -733,3 +733,108 @@ def account_secret_name(provider: str, account: str, *, admin: bool = False) -> 
     ``admin`` only changes the environment names that are also consulted (see :func:`env_names`).
     """
     return f"{provider.lower()}:{account}" + (":admin" if admin else "")
+
+
+# --------------------------------------------------------------------------- budgets
+
+BudgetScope = Literal["all", "provider", "account", "app", "user", "team", "project", "model", "key"]
+"""What a budget counts: everything, or the events of one provider, account (its billed costs),
+app (tracking token), user, team, project, model or API key fingerprint."""
+BUDGET_SCOPES: tuple[BudgetScope, ...] = get_args(BudgetScope)
+BudgetPeriod = Literal["day", "week", "month"]
+"""Budgets run over UTC calendar periods: a day, a week from Monday, a month from the 1st."""
+BUDGET_PERIODS: tuple[BudgetPeriod, ...] = get_args(BudgetPeriod)
+DEFAULT_THRESHOLDS: tuple[int, ...] = (50, 80, 100)
+MAX_BUDGET_USD = Decimal(1_000_000_000)
+
+
+def period_bounds(period: BudgetPeriod, at: datetime) -> tuple[datetime, datetime]:
+    """The UTC period holding ``at``: ``[start, end)``."""
+    at = utc(at)
+    start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return start, start + timedelta(days=1)
+    if period == "week":
+        start -= timedelta(days=start.weekday())
+        return start, start + timedelta(days=7)
+    start = start.replace(day=1)
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+class Budget(BaseModel):
+    """A spending limit over a period for one scope, with the thresholds (percent of the limit)
+    that raise an alert once per period. ``enforce`` makes the proxy refuse calls in its scope
+    once the period's spend reaches the limit; every budget raises alerts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    name: ShortStr
+    scope: BudgetScope = "all"
+    scope_value: ShortStr | None = None
+    """The provider id, ``provider/account`` name, app, user, team, project, model or key
+    fingerprint; None for ``all``."""
+    period: BudgetPeriod = "month"
+    limit_usd: Decimal
+    thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
+    enforce: bool = False
+    created_at: datetime | None = None
+
+    @field_validator("limit_usd", mode="before")
+    @classmethod
+    def _limit(cls, value: Any) -> Decimal:
+        result = to_decimal(value)
+        if result <= 0:
+            raise ValueError("the limit must be more than 0")
+        if result > MAX_BUDGET_USD:
+            raise ValueError(f"the limit must be at most {MAX_BUDGET_USD} USD")
+        return result
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: Any) -> tuple[int, ...]:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,\s]+", value.strip()) if part]
+        try:
+            numbers = sorted({int(str(v).strip().rstrip("%")) for v in value})
+        except (TypeError, ValueError):
+            raise ValueError("thresholds are whole percentages, e.g. 50,80,100") from None
+        if not numbers or len(numbers) > 10:
+            raise ValueError("give between 1 and 10 thresholds")
+        if numbers[0] < 1 or numbers[-1] > 1000:
+            raise ValueError("each threshold is a percentage from 1 to 1000")
+        return tuple(numbers)
+
+    @model_validator(mode="after")
+    def _scope(self) -> Budget:
+        if self.scope == "all":
+            if self.scope_value:
+                raise ValueError("a budget over everything takes no scope value")
+        elif not self.scope_value:
+            raise ValueError(f"a {self.scope} budget needs the {self.scope} it counts")
+        elif self.scope == "account" and "/" not in self.scope_value:
+            raise ValueError("an account budget names the account as provider/name, e.g. openai/default")
+        return self
+
+    @property
+    def scope_label(self) -> str:
+        return "everything" if self.scope == "all" else f"{self.scope} {self.scope_value}"
+
+    def bounds(self, at: datetime) -> tuple[datetime, datetime]:
+        return period_bounds(self.period, at)
+
+
+class BudgetAlert(BaseModel):
+    """A threshold of a budget crossed in one period; stored once, whoever noticed it first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    budget_id: int
+    budget_name: str
+    period_start: date
+    threshold: int
+    spend_usd: Decimal
+    limit_usd: Decimal
+    fired_at: datetime

@@ -60,6 +60,7 @@ from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
+    from costtui.store.budgets import BudgetStore
     from costtui.store.tokens import TokenStore
 
 __all__ = [
@@ -395,6 +396,13 @@ class Store:
         from costtui.store.billing import BillingStore
 
         return BillingStore(self)
+
+    @cached_property
+    def budgets(self) -> BudgetStore:
+        """Budgets and the alerts their thresholds raised."""
+        from costtui.store.budgets import BudgetStore
+
+        return BudgetStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:
