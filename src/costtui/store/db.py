@@ -37,6 +37,7 @@ from costtui.models import (
 )
 from costtui.pricing import Price, Pricer
 from costtui.store.event_rows import (
+    COLUMN_INDEX,
     NANO_PER_USD,
     event_fields,
     event_row,
@@ -53,8 +54,10 @@ from costtui.store.rollup import (
     SUM_COLUMNS,
     SUM_EXPRESSIONS,
     RollupBatch,
+    UnpricedDelta,
     day_bounds_us,
     sums,
+    unpriced_removed_before,
 )
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
@@ -79,6 +82,7 @@ __all__ = [
 
 DIMENSIONS = ("provider", "model", "source", "app", "user", "team", "project", "api_key_fp")
 MODEL_DIMENSIONS = ("provider", "model")
+_COST = COLUMN_INDEX["cost_nusd"]
 
 
 def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
@@ -485,6 +489,7 @@ class Store:
 
     def _write_events(self, batch: list[UsageEvent], prices: list[Price], result: RecordResult) -> None:
         rollup = RollupBatch()
+        unpriced = UnpricedDelta()
         with self.transaction() as conn:
             # Which ids are stored already: one query per batch instead of a conflict per row.
             ids = list({e.event_id for e in batch})
@@ -508,9 +513,12 @@ class Store:
                 rows.append(row)
                 accepted_ids.append(event_id)
                 rollup.add_event(row)
+                if row[_COST] is None:
+                    unpriced.add_row(row)
             result.accepted += len(rows)
             insert_events(conn, rows)
             rollup.write(conn)
+            unpriced.write(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
         """The id of a price version label, created on first use (inside the caller's transaction)."""
@@ -603,13 +611,11 @@ class Store:
         return us_to_ts(value) if value is not None else None
 
     def unpriced_models(self) -> list[UnpricedModel]:
+        # The ``unpriced`` rollup, kept exact by every writer of cost_nusd (a scan of the unpriced
+        # events themselves grew with the table: they are scattered over all of it).
         rows = self.query(
-            """
-            SELECT provider, model, COUNT(*) AS events,
-                   SUM(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
-                   MAX(ts) AS last_ts
-            FROM events WHERE cost_nusd IS NULL GROUP BY provider, model ORDER BY events DESC
-            """
+            "SELECT provider, model, events, tokens, last_ts FROM unpriced WHERE events > 0 "
+            "ORDER BY events DESC, provider, model"
         )
         return [
             UnpricedModel(
@@ -806,6 +812,7 @@ class Store:
                 )
                 updates = []
                 deltas = RollupBatch()
+                unpriced = UnpricedDelta()
                 for r in rows:
                     event = self._event_from_row(r)
                     price = self.pricer.price(event, keep_client_cost=False)
@@ -824,6 +831,12 @@ class Store:
                     if dry_run or (new == old and price.version == self._price_label(r["price_version_id"])):
                         continue
                     updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
+                    if (old is None) != (new is None):
+                        tokens = sum(
+                            r[c] for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+                        )
+                        sign = 1 if new is None else -1
+                        unpriced.add(r["provider"], r["model"], sign, sign * tokens, r["ts"] if new is None else 0)
                     if new != old:
                         key = (day, r["provider"], r["model"], *(r[dim] or "" for dim in ROLLUP_DIMENSIONS))
                         deltas.add(
@@ -838,6 +851,7 @@ class Store:
                         "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version_id = ? WHERE id = ?", updates
                     )
                     deltas.write(conn)
+                    unpriced.write(conn)
             if progress:
                 progress(i + 1, len(days))
         by_model = sorted(
@@ -903,7 +917,9 @@ class Store:
         cutoff_day = now.astimezone(UTC).date() - timedelta(days=keep_days - 1)
         cutoff = ts_to_us(datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=UTC))
         with self.transaction() as conn:
+            unpriced = unpriced_removed_before(conn, cutoff)
             removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
+            unpriced.write(conn)
             if removed:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('pruned_events', ?) "
