@@ -32,14 +32,14 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from costtui.analytics.summary import status_report
 from costtui.demo import demo_events
 from costtui.listener.metrics import StoreCollector
-from costtui.models import EventFilter
+from costtui.models import EventFilter, EventSort
 from costtui.store import Store
 from costtui.store.event_rows import EVENT_COLUMNS
 from costtui.ui.screens.dashboard import load_dashboard
@@ -293,8 +293,34 @@ def activity(store: Store) -> None:
         cursor = page[-1]
     _, deep = timed(lambda: store.events_page(EventFilter(), before=cursor, limit=100))
     print(f"activity page 101 (keyset cursor):       median {deep:.1f} ms")
-    _, filt = timed(lambda: store.events_page(EventFilter(provider="groq"), limit=100))
-    print(f"activity filtered by provider:           median {filt:.1f} ms")
+    week = EventFilter(start=NOW - timedelta(days=7), end=NOW)
+    filters = {
+        "provider=groq": EventFilter(provider="groq"),
+        "model=claude-opus-4-1": EventFilter(model="claude-opus-4-1"),
+        "status=error": EventFilter(status="error"),
+        "provider+model+status+7 days": week.model_copy(
+            update={"provider": "anthropic", "model": "claude-opus-4-1", "status": "error"}
+        ),
+        'search "no-such-text" (no match)': EventFilter(search="no-such-text"),
+        'search "overloaded" (~0.4%)': EventFilter(search="overloaded"),
+        'search "opus" (~1%)': EventFilter(search="opus"),
+        'search "gpt" (~40%)': EventFilter(search="gpt"),
+        f'search an event id "{page[0].event_id}"': EventFilter(search=page[0].event_id),
+        'search "zq" (2 chars: a scan)': EventFilter(search="zq"),
+        'search "opus" + provider + 7 days': week.model_copy(update={"provider": "anthropic", "search": "opus"}),
+    }
+    print("activity, first page (100 rows) / count / totals of the matches (medians of 3):")
+    for name, flt in filters.items():
+        _, pg = timed(lambda flt=flt: store.events_page(flt, limit=100), repeat=3)
+        _, cnt = timed(lambda flt=flt: store.count_events(flt), repeat=1)
+        _, tot = timed(lambda flt=flt: store.event_totals(flt), repeat=1)
+        target = "  [target <= 100 ms]" if name.startswith("search") else ""
+        print(f"  {name:40} page {pg:8.1f} ms   count {cnt:8.1f} ms   totals {tot:8.1f} ms{target}")
+    _, by_cost = timed(lambda: store.events_page(EventFilter(), limit=100, sort=EventSort(column="cost")), repeat=1)
+    _, by_cost_f = timed(
+        lambda: store.events_page(EventFilter(provider="groq"), limit=100, sort=EventSort(column="cost")), repeat=1
+    )
+    print(f"  sorted by cost (no index: a top-N scan): all {by_cost:.1f} ms, provider=groq {by_cost_f:.1f} ms")
 
 
 def main() -> None:

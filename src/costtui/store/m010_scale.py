@@ -2,7 +2,11 @@
 
 - ``unpriced``: one row per (provider, model) with unpriced events, kept in step by the writer,
   recost and retention, so the unpriced ledger no longer reads the unpriced events themselves
-  (scattered over the whole table, they made the Dashboard's cold load grow with the table).
+  (scattered over the whole table, they made the Dashboard's cold load grow with the table);
+- ``events_fts``: the Activity search index and the triggers that keep it in step (see
+  :mod:`costtui.store.search`), backfilled here;
+- indexes for the Activity filters that a walk of the newest events would find too rarely:
+  a model (with its time, so a page is in order) and the errors.
 """
 
 from __future__ import annotations
@@ -27,5 +31,16 @@ def m010_scale(conn: sqlite3.Connection) -> None:
         """,
     )
     from costtui.store.rollup import rebuild_unpriced
+    from costtui.store.search import SEARCH_DDL, TRIGGERS_DDL, rebuild_search
 
     rebuild_unpriced(conn)
+    run_script(conn, SEARCH_DDL)
+    rebuild_search(conn)
+    run_script(conn, TRIGGERS_DDL)
+    run_script(
+        conn,
+        """
+        CREATE INDEX events_model_ts ON events (model, ts);
+        CREATE INDEX events_errors ON events (ts) WHERE status = 'error';
+        """,
+    )

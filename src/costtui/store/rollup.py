@@ -238,13 +238,14 @@ def rebuild_unpriced(conn: sqlite3.Connection) -> None:
     )
 
 
-def unpriced_removed_before(conn: sqlite3.Connection, cutoff_us: int) -> UnpricedDelta:
-    """What deleting the events older than ``cutoff_us`` takes from the ``unpriced`` rows."""
+def unpriced_removed(conn: sqlite3.Connection, ts_where: str, params: Sequence[Any]) -> UnpricedDelta:
+    """What deleting the events matching ``ts_where`` (a condition on ``ts``) takes from the
+    ``unpriced`` rows."""
     delta = UnpricedDelta()
     for provider, model, events, tokens in conn.execute(
         f"SELECT provider, model, COUNT(*), COALESCE(SUM({UNPRICED_TOKENS_SQL}), 0) FROM events "
-        "WHERE cost_nusd IS NULL AND ts < ? GROUP BY provider, model",
-        (cutoff_us,),
+        f"WHERE cost_nusd IS NULL AND {ts_where} GROUP BY provider, model",
+        params,
     ):
         delta.add(provider, model, -events, -tokens)
     return delta
