@@ -1011,3 +1011,9 @@ class Store:
             if progress:
                 progress(done, max(total, done))
         return done
+
+
+if TYPE_CHECKING:
+    from costtui.store.interface import EventStore
+
+    _implements: type[EventStore] = Store  # mypy checks Store against the interface
