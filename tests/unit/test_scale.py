@@ -104,8 +104,7 @@ def test_upgrade_backfills_the_unpriced_ledger_and_the_search_index(store: Store
     with store.transaction() as conn:
         for trigger in ("events_fts_insert", "events_fts_delete", "events_fts_update"):
             conn.execute(f"DROP TRIGGER {trigger}")
-        for index in ("events_model_ts", "events_errors"):
-            conn.execute(f"DROP INDEX {index}")
+        conn.execute("DROP INDEX events_errors")
         for table in ("unpriced", "events_fts"):
             conn.execute(f"DROP TABLE {table}")
         m010_scale(conn)

@@ -67,7 +67,7 @@ from costtui.store.search import (
     TRIGGERS_DDL,
     candidate_limit,
     clear_search,
-    fts_query,
+    selective_query,
     like_needle,
 )
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
@@ -665,7 +665,8 @@ class Store:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if flt.search:
-            match = fts_query(flt.search)
+            with self._lock:
+                match = selective_query(self.conn, flt.search)
             if match is not None:
                 top = int(self.scalar("SELECT MAX(id) FROM events") or 0)
                 limit = top // 4 if candidates is None else candidates

@@ -1,7 +1,8 @@
 """Activity search through an FTS5 index of the events' text fields.
 
 The index (``events_fts``) is an external-content FTS5 table over ``events`` with the trigram
-tokenizer and ``detail='none'`` (no positions: about 80 bytes per event instead of 320). Triggers
+tokenizer, ``detail='none'`` and ``columnsize=0`` (no positions, no sizes: about 60 bytes per
+event instead of 320; search needs neither phrases nor ranking). Triggers
 keep it in step with ``events`` inside the same transaction as every insert, delete or change of
 a text field, whoever writes (the one write path, retention, a migration); recost changes only
 costs and does not touch it.
@@ -23,10 +24,12 @@ SEARCH_FIELDS = ("model", "provider", "app", "user", "team", "project", "error",
 """The text fields a search looks in (a LIKE on each)."""
 _COLUMNS = ", ".join(SEARCH_FIELDS)
 _MAX_TRIGRAMS = 12
+_COMMON = 2_000
+"""A trigram held by this many events is left out of the query when rarer ones are there."""
 
 SEARCH_DDL = f"""
 CREATE VIRTUAL TABLE events_fts USING fts5(
-    {_COLUMNS}, content='events', content_rowid='id', tokenize='trigram', detail='none'
+    {_COLUMNS}, content='events', content_rowid='id', tokenize='trigram', detail='none', columnsize=0
 );
 """
 TRIGGERS_DDL = f"""
@@ -64,19 +67,40 @@ LIKE_ANY_FIELD = "(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in SEARCH_FIE
 """A search as a scan: true when any text field contains the needle (one parameter per field)."""
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 query for rows holding every trigram of ``text`` (None: under three characters).
+def trigrams(text: str) -> list[str]:
+    """The distinct trigrams of a needle, at most a dozen spread over it (first and last included)."""
+    found = list(dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2)))
+    if len(found) > _MAX_TRIGRAMS:
+        step = (len(found) - 1) / (_MAX_TRIGRAMS - 1)
+        found = list(dict.fromkeys(found[round(i * step)] for i in range(_MAX_TRIGRAMS)))
+    return found
 
-    A long needle is represented by at most a dozen of its trigrams, spread over it (first and
-    last included): still a superset, and as selective in practice.
+
+def fts_query(grams: list[str]) -> str:
+    """An FTS5 query for the rows holding every one of ``grams``."""
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in grams)
+
+
+def selective_query(conn: sqlite3.Connection, text: str) -> str | None:
+    """The FTS5 query for a needle (None: under three characters), on its rarer trigrams.
+
+    Intersecting a trigram every event holds (``"emo"`` of every ``demo-…`` id, ``"gpt"``) reads
+    its whole posting list and narrows nothing; a few short probes find which trigrams are rare,
+    and only those are asked (any subset is still a superset of the matches; LIKE decides).
     """
-    trigrams = list(dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2)))
-    if not trigrams:
+    grams = trigrams(text)
+    if not grams:
         return None
-    if len(trigrams) > _MAX_TRIGRAMS:
-        step = (len(trigrams) - 1) / (_MAX_TRIGRAMS - 1)
-        trigrams = list(dict.fromkeys(trigrams[round(i * step)] for i in range(_MAX_TRIGRAMS)))
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams)
+    rare = [
+        g
+        for g in grams
+        if conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)",
+            (fts_query([g]), _COMMON),
+        ).fetchone()[0]
+        < _COMMON
+    ]
+    return fts_query(rare or grams)
 
 
 def candidate_limit(events: int, page: int = 100) -> int:
