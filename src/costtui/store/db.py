@@ -67,8 +67,8 @@ from costtui.store.search import (
     TRIGGERS_DDL,
     candidate_limit,
     clear_search,
-    selective_query,
     like_needle,
+    selective_query,
 )
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
