@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -147,6 +148,12 @@ def cli(ctx: click.Context, db_path: str | None, config_file: str | None) -> Non
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store is not None else None)
 
 
+def progress_line(text: str) -> None:
+    """A progress line on a terminal's stderr, rewritten in place (nothing when redirected)."""
+    if sys.stderr.isatty():
+        click.echo(f"\r  {text}", nl=False, err=True)
+
+
 # --------------------------------------------------------------------------- TUI
 
 
@@ -173,7 +180,12 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
             if empty:
                 click.echo(f"Filling the demo database {db} with 90 days of demo usage…", err=True)
             # The provider side is refreshed on every start (cheap): its limits read "just now".
-            fill_demo(store, days=90, events=empty)
+            fill_demo(
+                store,
+                days=90,
+                events=empty,
+                progress=lambda n: progress_line(f"{n:,} events"),
+            )
     if settings.retention_days and not demo:
         # Retention runs at start-up: old raw events go, their daily totals stay.
         removed = app_ctx.store().prune(settings.retention_days)
@@ -302,9 +314,16 @@ def db_backup(app_ctx: AppContext, path: str | None) -> None:
 @db.command("vacuum")
 @pass_ctx
 def db_vacuum(app_ctx: AppContext) -> None:
-    """Compact the database file."""
-    before, after = app_ctx.store().vacuum()
-    click.echo(f"Vacuumed {app_ctx.db}: {before:,} → {after:,} bytes")
+    """Compact the database file (writers wait until it is done; Ctrl-C stops it, changing nothing)."""
+    show = sys.stderr.isatty()
+    t0 = time.monotonic()
+    try:
+        before, after = app_ctx.store().vacuum(progress=lambda s: progress_line(f"vacuuming… {s:,.0f} s"))
+    except KeyboardInterrupt:
+        raise click.ClickException("vacuum interrupted: the database is unchanged") from None
+    if show:
+        click.echo("", err=True)
+    click.echo(f"Vacuumed {app_ctx.db}: {before:,} → {after:,} bytes in {time.monotonic() - t0:,.1f} s")
 
 
 @db.command("reset")
@@ -330,8 +349,26 @@ def db_prune(app_ctx: AppContext, keep_days: int | None) -> None:
     keep = keep_days or app_ctx.settings.retention_days
     if not keep:
         raise click.UsageError("no retention set: pass --keep-days N or set retention_days in the config file")
-    removed = app_ctx.store().prune(keep)
-    click.echo(f"Removed {removed:,} raw events older than {keep} days (their daily totals are kept).")
+    show = sys.stderr.isatty()
+    done = [0]
+    t0 = time.monotonic()
+
+    def progress(removed: int, total: int) -> None:
+        done[0] = removed
+        if show:
+            click.echo(f"\r  pruning… {removed:,}/{total:,} events", nl=False, err=True)
+
+    try:
+        removed = app_ctx.store().prune(keep, progress=progress)
+    except KeyboardInterrupt:
+        # Every slice commits with its bookkeeping: what was removed is consistently gone.
+        raise click.ClickException(f"interrupted after removing {done[0]:,} events; run it again to finish") from None
+    if show:
+        click.echo("", err=True)
+    click.echo(
+        f"Removed {removed:,} raw events older than {keep} days in {time.monotonic() - t0:,.1f} s"
+        " (their daily totals are kept)."
+    )
 
 
 # --------------------------------------------------------------------------- prices
@@ -448,13 +485,23 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
     store = app_ctx.store()
     show_progress = sys.stderr.isatty() and not as_json
 
+    days_done = [0]
+    t0 = time.monotonic()
+
     def progress(done: int, total: int) -> None:
+        days_done[0] = done
         if show_progress:
             click.echo(f"\r  re-pricing day {done}/{total}", nl=False, err=True)
 
-    result = store.recost(parse_date(since, "--since"), dry_run=dry_run, progress=progress)
+    try:
+        result = store.recost(parse_date(since, "--since"), dry_run=dry_run, progress=progress)
+    except KeyboardInterrupt:
+        # Each day commits with its rollup changes: the re-priced days are consistent.
+        raise click.ClickException(
+            f"interrupted after {days_done[0]} days were re-priced; run it again to finish"
+        ) from None
     if show_progress:
-        click.echo("", err=True)
+        click.echo(f"  done in {time.monotonic() - t0:,.1f} s", err=True)
     if as_json:
         click.echo(
             json.dumps(

@@ -13,7 +13,7 @@ from costtui.config import SyncSettings
 
 if TYPE_CHECKING:
     from costtui.models import Account, AccountHealth
-    from costtui.store import Store
+    from costtui.store import EventStore
 
 
 def intervals(sync: SyncSettings | None = None) -> dict[str, timedelta]:
@@ -26,13 +26,13 @@ def intervals(sync: SyncSettings | None = None) -> dict[str, timedelta]:
 
 
 def account_health(
-    store: Store, account: Account, sync: SyncSettings | None = None, now: datetime | None = None
+    store: EventStore, account: Account, sync: SyncSettings | None = None, now: datetime | None = None
 ) -> AccountHealth:
     return store.billing.account_health(account, now=now, **intervals(sync))
 
 
 def health_map(
-    store: Store,
+    store: EventStore,
     sync: SyncSettings | None = None,
     now: datetime | None = None,
     accounts: list[Account] | None = None,

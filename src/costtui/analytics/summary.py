@@ -12,7 +12,7 @@ from costtui import __version__
 from costtui.analytics.health import health_map
 from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
-from costtui.store import Store
+from costtui.store import EventStore
 
 
 class DashboardSnapshot(BaseModel):
@@ -125,7 +125,7 @@ def burn_rate_per_hour(today_cost: Decimal, now: datetime) -> Decimal:
     return today_cost / hours
 
 
-def dashboard(store: Store, now: datetime | None = None, history_days: int = 90) -> DashboardSnapshot:
+def dashboard(store: EventStore, now: datetime | None = None, history_days: int = 90) -> DashboardSnapshot:
     now = (now or now_utc()).astimezone(UTC)
     today = now.date()
     month_start = today.replace(day=1)
@@ -168,7 +168,9 @@ def _group_json(rows: list[GroupTotals]) -> list[dict[str, Any]]:
     return [{"name": g.name, **g.as_json()} for g in rows]
 
 
-def status_report(store: Store, now: datetime | None = None, *, sync: SyncSettings | None = None) -> dict[str, Any]:
+def status_report(
+    store: EventStore, now: datetime | None = None, *, sync: SyncSettings | None = None
+) -> dict[str, Any]:
     """The JSON of ``costtui status --json`` (a contract other tools rely on: add, never rename).
 
     ``sync`` is the ``[sync]`` settings: account health in ``quotas`` depends on its intervals."""
@@ -202,7 +204,7 @@ def status_report(store: Store, now: datetime | None = None, *, sync: SyncSettin
     }
 
 
-def _billed_and_quotas(store: Store, sync: SyncSettings | None = None) -> dict[str, Any]:
+def _billed_and_quotas(store: EventStore, sync: SyncSettings | None = None) -> dict[str, Any]:
     """``billed`` (provider-reported and manual costs), ``quotas`` and ``accounts`` (sync health)."""
     return {
         "billed": billed_report(store),
@@ -211,7 +213,7 @@ def _billed_and_quotas(store: Store, sync: SyncSettings | None = None) -> dict[s
     }
 
 
-def _planes(store: Store, account_id: int) -> dict[str, dict[str, Any]]:
+def _planes(store: EventStore, account_id: int) -> dict[str, dict[str, Any]]:
     """Each plane's freshness: when it was last tried, last read completely, and its last error."""
     out: dict[str, dict[str, Any]] = {}
     for plane, r in store.billing.plane_sync(account_id).items():
@@ -229,7 +231,7 @@ def _planes(store: Store, account_id: int) -> dict[str, dict[str, Any]]:
     return out
 
 
-def accounts_report(store: Store, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
+def accounts_report(store: EventStore, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
     """One entry per provider account: its health and each plane's freshness (the ``accounts`` key
     of ``status --json``). Every account is here, with or without quota rows, so a script sees an
     account whose syncs fail even when it never reported a limit."""
@@ -264,7 +266,7 @@ def _iso(ts: datetime | None) -> str | None:
     return None if ts is None else ts.astimezone(UTC).isoformat()
 
 
-def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
+def quotas_report(store: EventStore, sync: SyncSettings | None = None) -> list[dict[str, Any]]:
     """One entry per account and limit (``costtui quotas --json`` and the ``quotas`` key of ``status --json``).
 
     Health is judged against the configured sync intervals (the defaults without), in one place:
@@ -324,7 +326,7 @@ def quotas_report(store: Store, sync: SyncSettings | None = None) -> list[dict[s
     return out
 
 
-def billed_report(store: Store, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+def billed_report(store: EventStore, start: date | None = None, end: date | None = None) -> dict[str, Any]:
     """The ``billed`` key of ``costtui status --json``: money providers say is owed (plus manual)."""
     s = store.billing.billed_summary(start, end)
     return {

@@ -7,8 +7,9 @@ import sqlite3
 
 from costtui.store.budgets import BudgetError
 from costtui.store.db import RecostResult, Store, StoreError
+from costtui.store.interface import EventStore
 
 DATABASE_ERRORS: tuple[type[Exception], ...] = (StoreError, sqlite3.Error)
 """Errors whose own text tells a user what went wrong with the database (no need for a class name)."""
 
-__all__ = ["DATABASE_ERRORS", "BudgetError", "RecostResult", "Store", "StoreError"]
+__all__ = ["DATABASE_ERRORS", "BudgetError", "EventStore", "RecostResult", "Store", "StoreError"]

@@ -11,6 +11,7 @@ import errno
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from costtui.models import (
 )
 from costtui.pricing import Price, Pricer
 from costtui.store.event_rows import (
+    COLUMN_INDEX,
     NANO_PER_USD,
     event_fields,
     event_row,
@@ -46,15 +48,27 @@ from costtui.store.event_rows import (
     ts_to_us,
     us_to_ts,
 )
-from costtui.store.migrations import MIGRATIONS, migrate
+from costtui.store.migrations import MIGRATIONS, migrate, run_script
 from costtui.store.rollup import (
     DAY_SQL,
     ROLLUP_DIMENSIONS,
     SUM_COLUMNS,
     SUM_EXPRESSIONS,
     RollupBatch,
+    UnpricedDelta,
     day_bounds_us,
     sums,
+    unpriced_removed,
+)
+from costtui.store.search import (
+    LIKE_ANY_FIELD,
+    SEARCH_FIELDS,
+    TRIGGERS,
+    TRIGGERS_DDL,
+    candidate_limit,
+    clear_search,
+    like_needle,
+    selective_query,
 )
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
@@ -80,6 +94,9 @@ __all__ = [
 
 DIMENSIONS = ("provider", "model", "source", "app", "user", "team", "project", "api_key_fp")
 MODEL_DIMENSIONS = ("provider", "model")
+SLICE_ROWS = 50_000
+"""Events per transaction in maintenance (prune, recost): a concurrent writer waits one slice."""
+_COST = COLUMN_INDEX["cost_nusd"]
 
 
 def with_canonical_providers(events: Iterable[UsageEvent]) -> list[UsageEvent]:
@@ -493,6 +510,7 @@ class Store:
 
     def _write_events(self, batch: list[UsageEvent], prices: list[Price], result: RecordResult) -> None:
         rollup = RollupBatch()
+        unpriced = UnpricedDelta()
         with self.transaction() as conn:
             # Which ids are stored already: one query per batch instead of a conflict per row.
             ids = list({e.event_id for e in batch})
@@ -516,9 +534,12 @@ class Store:
                 rows.append(row)
                 accepted_ids.append(event_id)
                 rollup.add_event(row)
+                if row[_COST] is None:
+                    unpriced.add_row(row)
             result.accepted += len(rows)
             insert_events(conn, rows)
             rollup.write(conn)
+            unpriced.write(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
         """The id of a price version label, created on first use (inside the caller's transaction)."""
@@ -611,13 +632,11 @@ class Store:
         return us_to_ts(value) if value is not None else None
 
     def unpriced_models(self) -> list[UnpricedModel]:
+        # The ``unpriced`` rollup, kept exact by every writer of cost_nusd (a scan of the unpriced
+        # events themselves grew with the table: they are scattered over all of it).
         rows = self.query(
-            """
-            SELECT provider, model, COUNT(*) AS events,
-                   SUM(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) AS tokens,
-                   MAX(ts) AS last_ts
-            FROM events WHERE cost_nusd IS NULL GROUP BY provider, model ORDER BY events DESC
-            """
+            "SELECT provider, model, events, tokens, last_ts FROM unpriced WHERE events > 0 "
+            "ORDER BY events DESC, provider, model"
         )
         return [
             UnpricedModel(
@@ -632,7 +651,10 @@ class Store:
 
     # ------------------------------------------------------------------ raw events
 
-    def _event_where(self, flt: EventFilter) -> tuple[str, list[Any]]:
+    def _event_where(self, flt: EventFilter, *, candidates: int | None = None) -> tuple[str, list[Any]]:
+        """The WHERE clause of a filter. A search goes through the search index when the needle
+        has a trigram and at most ``candidates`` rows hold them all (None: a quarter of the
+        events, for counts and sums); otherwise it is a scan (see :mod:`costtui.store.search`)."""
         clauses: list[str] = []
         params: list[Any] = []
         if flt.start is not None:
@@ -645,14 +667,25 @@ class Store:
             value = getattr(flt, column)
             if value and column == "provider":
                 value = canonical_provider(value)
-            if value:
+            if column == "status" and value == "error":
+                clauses.append("status = 'error'")  # a literal, so that the partial index events_errors serves it
+            elif value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if flt.search:
-            needle = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            fields = ("model", "provider", "app", "user", "team", "project", "error", "event_id", "tags")
-            clauses.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
-            params.extend([needle] * len(fields))
+            with self._lock:
+                match = selective_query(self.conn, flt.search)
+            if match is not None:
+                top = int(self.scalar("SELECT MAX(id) FROM events") or 0)
+                limit = top // 4 if candidates is None else candidates
+                found = self.scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)", [match, limit]
+                )
+                if found < limit:
+                    clauses.append("id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+                    params.append(match)
+            clauses.append(LIKE_ANY_FIELD)
+            params.extend([like_needle(flt.search)] * len(SEARCH_FIELDS))
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def events_page(
@@ -674,7 +707,9 @@ class Store:
         """
         sort = sort or EventSort()
         expr, key = _SORT_KEYS[sort.column]
-        where, params = self._event_where(flt or EventFilter())
+        where, params = self._event_where(
+            flt or EventFilter(), candidates=candidate_limit(int(self.scalar("SELECT MAX(id) FROM events") or 0), limit)
+        )
         clauses = [where[len("WHERE ") :]] if where else []
         older = "<" if sort.descending else ">"
         if at is not None:
@@ -794,11 +829,10 @@ class Store:
         re-priced event (not rebuilt), so days whose older events retention pruned keep them.
         """
         self.reload_overrides()
-        start_us = ts_to_us(datetime(since.year, since.month, since.day, tzinfo=UTC)) if since else None
-        where = "WHERE ts >= ?" if start_us is not None else ""
+        # The days from the rollup (a few hundred rows), not from a scan of every event; a day
+        # whose events were all pruned is an empty slice.
         day_rows = self.query(
-            f"SELECT DISTINCT {DAY_SQL} AS day FROM events {where} ORDER BY 1",
-            [start_us] if start_us is not None else [],
+            "SELECT DISTINCT day FROM daily WHERE day >= ? ORDER BY 1", [since.isoformat() if since else ""]
         )
         days = [r["day"] for r in day_rows]
         total_events = 0
@@ -814,6 +848,7 @@ class Store:
                 )
                 updates = []
                 deltas = RollupBatch()
+                unpriced = UnpricedDelta()
                 for r in rows:
                     event = self._event_from_row(r)
                     price = self.pricer.price(event, keep_client_cost=False)
@@ -832,6 +867,12 @@ class Store:
                     if dry_run or (new == old and price.version == self._price_label(r["price_version_id"])):
                         continue
                     updates.append((new, price.source, self._price_version_id(conn, price.version), r["id"]))
+                    if (old is None) != (new is None):
+                        tokens = sum(
+                            r[c] for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+                        )
+                        sign = 1 if new is None else -1
+                        unpriced.add(r["provider"], r["model"], sign, sign * tokens, r["ts"] if new is None else 0)
                     if new != old:
                         key = (day, r["provider"], r["model"], *(r[dim] or "" for dim in ROLLUP_DIMENSIONS))
                         deltas.add(
@@ -846,6 +887,7 @@ class Store:
                         "UPDATE events SET cost_nusd = ?, cost_source = ?, price_version_id = ? WHERE id = ?", updates
                     )
                     deltas.write(conn)
+                    unpriced.write(conn)
             if progress:
                 progress(i + 1, len(days))
         by_model = sorted(
@@ -878,12 +920,37 @@ class Store:
             target.close()
         return dest
 
-    def vacuum(self) -> tuple[int, int]:
-        """VACUUM; returns the file size before and after, in bytes."""
+    def vacuum(self, progress: Callable[[float], None] | None = None) -> tuple[int, int]:
+        """VACUUM; returns the file size before and after, in bytes.
+
+        VACUUM rewrites the whole file in one step that cannot be sliced: writers wait for all of
+        it (measured in docs/scale.md). ``progress(seconds)`` is called while it runs; an
+        exception raised there (KeyboardInterrupt) stops it, and SQLite leaves the file as it was.
+        """
         before = self.file_size()
+        start = time.monotonic()
+        interrupted: list[BaseException] = []
+
+        def tick() -> int:
+            try:
+                if progress:
+                    progress(time.monotonic() - start)
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller below
+                interrupted.append(exc)
+                return 1  # non-zero: SQLite abandons the VACUUM
+            return 0
+
         with self._lock:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.conn.execute("VACUUM")
+            self.conn.set_progress_handler(tick, 20_000)
+            try:
+                self.conn.execute("VACUUM")
+            except sqlite3.OperationalError:
+                if interrupted:
+                    raise interrupted[0] from None
+                raise
+            finally:
+                self.conn.set_progress_handler(None, 0)
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return before, self.file_size()
 
@@ -899,23 +966,63 @@ class Store:
         """Delete all usage data; settings-like tables (prices, tokens, accounts) stay."""
         keep = {"schema_version", "price_overrides", "price_versions", "tracking_tokens", "accounts"}
         with self.transaction() as conn:
+            # The search index is emptied at once, and the events deleted without their triggers
+            # (a trigger per row would make this minutes at millions of events).
+            for trigger in TRIGGERS:
+                conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            clear_search(conn)
             for table in self.db.table_names():
-                if table not in keep and not table.startswith("sqlite_"):
+                if table not in keep and not table.startswith(("sqlite_", "events_fts")):
                     conn.execute(f"DELETE FROM [{table}]")
+            run_script(conn, TRIGGERS_DDL)
 
-    def prune(self, keep_days: int, *, now: datetime | None = None) -> int:
-        """Delete raw events older than ``keep_days`` whole UTC days; their daily totals stay."""
+    def prune(
+        self,
+        keep_days: int,
+        *,
+        now: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        slice_rows: int = SLICE_ROWS,
+    ) -> int:
+        """Delete raw events older than ``keep_days`` whole UTC days; their daily totals stay.
+
+        Deletes oldest first, about ``slice_rows`` events per transaction, so that a listener
+        writing meanwhile waits for one slice at most; each slice commits with its bookkeeping
+        (the pruned count, the unpriced rollup), so an interruption leaves a consistent database
+        and running it again finishes the job. ``progress(done, total)`` follows each slice.
+        """
         if keep_days < 1:
             raise ValueError("retention must keep at least 1 day")
         now = now or datetime.now(UTC)
         cutoff_day = now.astimezone(UTC).date() - timedelta(days=keep_days - 1)
         cutoff = ts_to_us(datetime(cutoff_day.year, cutoff_day.month, cutoff_day.day, tzinfo=UTC))
-        with self.transaction() as conn:
-            removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
-            if removed:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('pruned_events', ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value",
-                    (removed,),
-                )
-        return removed
+        total = int(self.scalar("SELECT COUNT(*) FROM events WHERE ts < ?", [cutoff]) or 0)
+        done = 0
+        while done < total:
+            with self.transaction() as conn:
+                # The slice ends at the timestamp of its last row (all of that microsecond's rows).
+                row = conn.execute(
+                    "SELECT ts FROM events WHERE ts < ? ORDER BY ts LIMIT 1 OFFSET ?", (cutoff, slice_rows - 1)
+                ).fetchone()
+                where, params = ("ts <= ?", (row[0],)) if row is not None else ("ts < ?", (cutoff,))
+                unpriced = unpriced_removed(conn, where, params)
+                removed = conn.execute(f"DELETE FROM events WHERE {where}", params).rowcount
+                unpriced.write(conn)
+                if removed:
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('pruned_events', ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value",
+                        (removed,),
+                    )
+            if not removed:
+                break
+            done += removed
+            if progress:
+                progress(done, max(total, done))
+        return done
+
+
+if TYPE_CHECKING:
+    from costtui.store.interface import EventStore
+
+    _implements: type[EventStore] = Store  # mypy checks Store against the interface

@@ -167,3 +167,91 @@ def day_bounds_us(day: str) -> tuple[int, int]:
     start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     end = start + timedelta(days=1)
     return int(start.timestamp()) * 1_000_000, int(end.timestamp()) * 1_000_000
+
+
+# ---------------------------------------------------------------------------- unpriced models
+# One row per (provider, model) with unpriced events: how many, their tokens, the newest. Kept
+# exact by every writer of ``events.cost_nusd`` (insert, recost, prune), so that the unpriced
+# ledger reads a handful of rows instead of every unpriced event.
+
+UNPRICED_TOKENS_SQL = "input_tokens + cache_read_tokens + cache_write_tokens + output_tokens"
+_PROVIDER = COLUMN_INDEX["provider"]
+_MODEL = COLUMN_INDEX["model"]
+_TOKEN_COLUMNS = tuple(
+    COLUMN_INDEX[c] for c in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+)
+_UPSERT_UNPRICED = (
+    "INSERT INTO unpriced (provider, model, events, tokens, last_ts) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (provider, model) DO UPDATE SET events = events + excluded.events, "
+    "tokens = tokens + excluded.tokens, last_ts = MAX(last_ts, excluded.last_ts)"
+)
+
+
+@dataclass
+class UnpricedDelta:
+    """Changes to the ``unpriced`` rows: events that became (or were stored) unpriced, and
+    events that stopped being unpriced (priced by a recost, or pruned)."""
+
+    rows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    """(provider, model) -> [events, tokens, newest ts of the added ones, events removed]."""
+
+    def add_row(self, row: Sequence[Any], sign: int = 1) -> None:
+        """An event row (``EVENT_COLUMNS`` order) that is now unpriced (sign 1) or no longer (-1)."""
+        tokens = sum(row[i] for i in _TOKEN_COLUMNS)
+        self.add(row[_PROVIDER], row[_MODEL], sign, sign * tokens, row[_TS] if sign > 0 else 0)
+
+    def add(self, provider: str, model: str, events: int, tokens: int, last_ts: int = 0) -> None:
+        acc = self.rows.get((provider, model))
+        if acc is None:
+            acc = self.rows[(provider, model)] = [0, 0, 0, 0]
+        acc[0] += events
+        acc[1] += tokens
+        acc[2] = max(acc[2], last_ts)
+        if events < 0:
+            acc[3] -= events
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        if not self.rows:
+            return
+        conn.executemany(_UPSERT_UNPRICED, [(p, m, *v[:3]) for (p, m), v in self.rows.items()])
+        # A model whose unpriced events all left drops out; one that lost some may have lost its
+        # newest: asked of the partial index events_unpriced (provider, model, ts), one seek each.
+        for (provider, model), (_, _, _, removed) in self.rows.items():
+            if not removed:
+                continue
+            conn.execute("DELETE FROM unpriced WHERE provider = ? AND model = ? AND events <= 0", (provider, model))
+            conn.execute(
+                "UPDATE unpriced SET last_ts = (SELECT MAX(ts) FROM events WHERE cost_nusd IS NULL"
+                " AND provider = ?1 AND model = ?2) WHERE provider = ?1 AND model = ?2",
+                (provider, model),
+            )
+        self.rows.clear()
+
+
+def rebuild_unpriced(conn: sqlite3.Connection) -> None:
+    """Recompute the ``unpriced`` rows from the raw events (through the partial index)."""
+    conn.execute("DELETE FROM unpriced")
+    conn.execute(
+        f"INSERT INTO unpriced (provider, model, events, tokens, last_ts) "
+        f"SELECT provider, model, COUNT(*), COALESCE(SUM({UNPRICED_TOKENS_SQL}), 0), MAX(ts) "
+        "FROM events WHERE cost_nusd IS NULL GROUP BY provider, model"
+    )
+
+
+def unpriced_removed(conn: sqlite3.Connection, ts_where: str, params: Sequence[Any]) -> UnpricedDelta:
+    """What deleting the events matching ``ts_where`` (a condition on ``ts``) takes from the
+    ``unpriced`` rows."""
+    delta = UnpricedDelta()
+    for provider, model, events, tokens in conn.execute(
+        f"SELECT provider, model, COUNT(*), COALESCE(SUM({UNPRICED_TOKENS_SQL}), 0) FROM events "
+        f"WHERE cost_nusd IS NULL AND {ts_where} GROUP BY provider, model",
+        params,
+    ):
+        delta.add(provider, model, -events, -tokens)
+    return delta
+
+
+def rebuild_derived(conn: sqlite3.Connection) -> None:
+    """Rebuild every table derived from the raw events (after a bulk copy in SQL; benchmarks)."""
+    rebuild_daily(conn, None)
+    rebuild_unpriced(conn)
