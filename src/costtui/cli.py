@@ -499,5 +499,11 @@ from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noq
 for _command in _PROVIDER_COMMANDS:
     cli.add_command(_command)
 
+# Budgets: `costtui budgets`, `alerts`.
+from costtui.commands.budgets_cli import COMMANDS as _BUDGET_COMMANDS  # noqa: E402
+
+for _command in _BUDGET_COMMANDS:
+    cli.add_command(_command)
+
 if __name__ == "__main__":
     main()

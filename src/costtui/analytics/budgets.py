@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from costtui.models import Budget, BudgetAlert, decimal_str
+from costtui.models import AlertDelivery, Budget, BudgetAlert, decimal_str
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -135,4 +135,32 @@ def alert_json(alert: BudgetAlert) -> dict[str, Any]:
         "spend_usd": decimal_str(alert.spend_usd),
         "limit_usd": decimal_str(alert.limit_usd),
         "fired_at": alert.fired_at.isoformat(),
+    }
+
+
+def delivery_json(d: AlertDelivery) -> dict[str, Any]:
+    return {
+        "channel": d.channel,
+        "target": d.target,
+        "status": d.status,
+        "attempts": d.attempts,
+        "error": d.error,
+        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+    }
+
+
+def alerts_report(store: Store, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest alerts first, each with where it was sent and how that went."""
+    alerts = store.budgets.alerts(limit=limit)
+    deliveries = store.budgets.deliveries([a.id for a in alerts if a.id is not None])
+    return [{**alert_json(a), "deliveries": [delivery_json(d) for d in deliveries.get(a.id or 0, [])]} for a in alerts]
+
+
+def budgets_report(store: Store, now: datetime | None = None) -> dict[str, Any]:
+    """``budgets``, ``budgets_state`` and ``alerts`` of ``costtui status --json``."""
+    statuses = budget_statuses(store, now)
+    return {
+        "budgets": [s.as_json() for s in statuses],
+        "budgets_state": overall_state(statuses),
+        "alerts": alerts_report(store, limit=20),
     }

@@ -9,11 +9,14 @@ process that claimed it; only that process sends it anywhere.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from costtui.analytics.budgets import budget_status
 from costtui.formatting import money
-from costtui.models import BudgetAlert
+from costtui.models import Budget, BudgetAlert
+from costtui.store.budgets import BudgetError
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -46,3 +49,33 @@ def alert_text(alert: BudgetAlert) -> str:
         f" {money(alert.spend_usd)} of {money(alert.limit_usd)} spent in the period from"
         f" {alert.period_start.isoformat()} (UTC)."
     )
+
+
+_FIELD_WORDS = {"limit_usd": "limit", "scope_value": "scope value", "name": "name"}
+
+
+def validation_words(exc: ValidationError) -> str:
+    """A budget's validation errors in words: "limit: the limit must be more than 0"."""
+    parts = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in error["loc"])
+        parts.append(f"{_FIELD_WORDS.get(field, field)}: {message}" if field else message)
+    return "; ".join(parts)
+
+
+def make_budget(**fields: Any) -> Budget:
+    """A budget from user input (CLI options, the dialog's fields); BudgetError says what is wrong."""
+    try:
+        return Budget.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        raise BudgetError(validation_words(exc)) from None
+
+
+def change_budget(budget: Budget, **fields: Any) -> Budget:
+    """``budget`` with the given fields changed (None leaves a field as it is), validated again."""
+    data = budget.model_dump()
+    data.update({k: v for k, v in fields.items() if v is not None})
+    if data.get("scope") == "all":
+        data["scope_value"] = None
+    return make_budget(**data)
