@@ -112,3 +112,39 @@ def test_email_password_goes_to_the_keyring(db_path: Path, memory_keyring: objec
     from costtui.secrets import Credentials
 
     assert Credentials().get_secret("alerts:smtp") == "s3cret-pw"
+
+
+def test_status_exit_code_follows_the_worst_budget(db_path: Path) -> None:
+    Store(db_path).close()
+    empty = run(db_path, "status", "--json")
+    assert empty.exit_code == 0 and json.loads(empty.output)["budgets"] == []
+    run(db_path, "budgets", "add", "m", "--limit", "10", "--thresholds", "80,100")
+    _spend(db_path, "5")
+    assert run(db_path, "status", "--json").exit_code == 0  # 50%: under the first threshold
+    _spend(db_path, "3.5")
+    warned = run(db_path, "status", "--json")
+    doc = json.loads(warned.output)
+    assert warned.exit_code == 1 and doc["budgets_state"] == "warning"
+    (budget,) = doc["budgets"]
+    assert (budget["name"], budget["spend_usd"], budget["percent"], budget["state"]) == ("m", "8.5", "85.0", "warning")
+    assert budget["limit_usd"] == "10" and budget["period"] == "month" and "projected_usd" in budget
+    plain = run(db_path, "status")
+    assert plain.exit_code == 1 and "WARNING" in plain.output and "exit code 1" in plain.output
+    _spend(db_path, "2")
+    assert run(db_path, "status", "--json").exit_code == 2
+    assert run(db_path, "status").exit_code == 2
+
+
+def test_status_json_has_alerts_and_freshness(db_path: Path) -> None:
+    run(db_path, "budgets", "add", "m", "--limit", "10")
+    _spend(db_path, "6")
+    with Store(db_path) as store:
+        check_budgets(store)
+    doc = json.loads(run(db_path, "status", "--json").output)
+    assert [(a["budget"], a["threshold"], a["deliveries"]) for a in doc["alerts"]] == [("m", 50, [])]
+    fresh = doc["freshness"]
+    assert fresh["newest_event_at"] == doc["last_event_at"] and 0 <= fresh["newest_event_age_seconds"] < 600
+    assert fresh["accounts"] == []
+    # Every key that was there before stays.
+    for key in ("totals", "today", "month_to_date", "by_provider", "by_model", "quotas", "accounts", "billed"):
+        assert key in doc

@@ -104,7 +104,8 @@ def budget_status(store: Store, budget: Budget, now: datetime | None = None) -> 
         period_start=start,
         period_end=end,
         spend=spend,
-        projected=project_period_spend(spend, start, end, now),
+        # An estimate: to the hundredth of a cent, not the 28 digits of a division.
+        projected=project_period_spend(spend, start, end, now).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
         percent=percent_of(spend, budget.limit_usd),
         state=state_of(budget, spend),
         crossed=crossed_thresholds(budget, spend),

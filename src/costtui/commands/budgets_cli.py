@@ -12,7 +12,6 @@ from costtui.formatting import money, safe
 from costtui.models import BUDGET_PERIODS, BUDGET_SCOPES
 
 if TYPE_CHECKING:
-    from costtui.analytics.budgets import BudgetStatus
     from costtui.cli import AppContext
 
 # ctx.obj is the AppContext made by the `costtui` group (pass_obj: no import cycle with cli.py).
@@ -157,20 +156,26 @@ def budgets_list(app_ctx: AppContext, as_json: bool) -> None:
     if not statuses:
         click.echo("No budgets. Add one with `costtui budgets add NAME --limit 100`.")
         return
-    print_budget_table(statuses)
+    print_budget_table([s.as_json() for s in statuses])
 
 
-def print_budget_table(statuses: list[BudgetStatus]) -> None:
-    """The budgets as a table (``budgets list`` and ``status``)."""
+def print_budget_table(budgets: list[dict[str, Any]]) -> None:
+    """Budgets (the ``budgets`` of ``status --json``) as a table: ``budgets list`` and ``status``."""
     click.echo(f"{'budget':<20}{'period':<8}{'spent':>12}{'limit':>12}{'used':>8}{'projected':>12}  state")
-    for s in statuses:
-        b = s.budget
+    for b in budgets:
         click.echo(
-            f"{safe(b.name)[:19]:<20}{b.period:<8}{money(s.spend):>12}{money(b.limit_usd):>12}{s.percent:>7}%"
-            f"{money(s.projected):>12}  {STATE_WORDS[s.state]}"
+            f"{safe(b['name'])[:19]:<20}{b['period']:<8}{money(Decimal(b['spend_usd'])):>12}"
+            f"{money(Decimal(b['limit_usd'])):>12}{b['percent']:>7}%{money(Decimal(b['projected_usd'])):>12}"
+            f"  {STATE_WORDS[b['state']]}"
         )
-        if b.scope != "all":
-            click.echo(f"  {safe(b.scope_label)}")
+        if b["scope"] != "all":
+            click.echo(f"  {safe(b['scope'])} {safe(b['scope_value'])}")
+
+
+def print_budget_report(report: dict[str, Any]) -> None:
+    """The budgets part of plain ``costtui status``."""
+    click.echo("budgets (this period, UTC; exit code 1 = a warning threshold crossed, 2 = a budget exceeded)")
+    print_budget_table(report["budgets"])
 
 
 @budgets.command("remove")

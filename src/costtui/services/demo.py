@@ -76,8 +76,9 @@ def fill_demo(
 
 
 def _fill_budgets(store: Store, now: datetime) -> int:
-    """Two budgets sized from the demo's own spend, so the Budgets screen has something to say: a
-    monthly total on course to stay under its limit, and an Anthropic week past its warning."""
+    """Two budgets sized from the demo's own spend: a monthly total comfortably on course, and an
+    Anthropic week whose pace runs past its limit. Both stay under their first threshold, so
+    ``costtui status`` on a demo database exits 0 (scripts and the CLI contract rely on that)."""
     from decimal import ROUND_CEILING, Decimal
 
     from costtui.analytics.budgets import budget_status
@@ -88,17 +89,17 @@ def _fill_budgets(store: Store, now: datetime) -> int:
 
     existing = {b.name for b in store.budgets.all()}
     added = 0
-    for name, period, scope, value, factor, step in (
-        ("monthly total", "month", "all", None, Decimal("0.8"), 50),
-        ("anthropic weekly", "week", "provider", "anthropic", Decimal("1.15"), 5),
+    for name, period, scope, value, pace, step in (
+        ("monthly total", "month", "all", None, Decimal("1.25"), 50),
+        ("anthropic weekly", "week", "provider", "anthropic", Decimal("0.9"), 5),
     ):
         if name in existing:
             continue
         probe = Budget(name=name, period=period, scope=scope, scope_value=value, limit_usd=Decimal(1))  # type: ignore[arg-type]
         status = budget_status(store, probe, now)
-        # The month is sized on its projection (ends near 80%), the week on its spend so far (~87%).
-        basis = status.projected / factor if period == "month" else status.spend * factor
-        store.budgets.add(probe.model_copy(update={"limit_usd": round_up(basis, step)}))
+        # Under 45% spent now (below the 50% threshold), the limit ``pace`` × the projection.
+        limit = round_up(max(status.spend / Decimal("0.45"), status.projected * pace), step)
+        store.budgets.add(probe.model_copy(update={"limit_usd": limit}))
         added += 1
     return added
 
