@@ -249,13 +249,22 @@ def demo(app_ctx: AppContext, days: int, seed: int) -> None:
 @pass_ctx
 def status(app_ctx: AppContext, as_json: bool) -> None:
     """Spend today, this month and in total, by provider and by model."""
+    from costtui.analytics.budgets import STATE_EXIT_CODES
     from costtui.analytics.summary import status_report
 
     report = status_report(app_ctx.read_store(), sync=app_ctx.settings.sync)
     report["database"] = str(app_ctx.db)
+    # The exit code scripts read: 0 ok, 1 a budget's warning threshold crossed, 2 a budget exceeded.
+    exit_code = STATE_EXIT_CODES[report["budgets_state"]]
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
+    else:
+        _print_status(app_ctx, report)
+    if exit_code:
+        click.get_current_context().exit(exit_code)
+
+
+def _print_status(app_ctx: AppContext, report: dict[str, Any]) -> None:
     t, today, mtd = report["totals"], report["today"], report["month_to_date"]
     click.echo(f"costtui {__version__} · {report['database']}")
     if not app_ctx.database_exists:
@@ -284,6 +293,11 @@ def status(app_ctx: AppContext, as_json: bool) -> None:
                 f"  {safe(u['provider'])}/{safe(u['model'])}: {u['events']:,} events, {tokens(u['tokens'])} tokens"
             )
             click.echo(f"    {price_command(u['model'])}")
+    if report["budgets"]:
+        from costtui.commands.budgets_cli import print_budget_report
+
+        click.echo("")
+        print_budget_report(report)
 
 
 # --------------------------------------------------------------------------- db
@@ -544,6 +558,12 @@ for _command in _LISTENER_COMMANDS:
 from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noqa: E402
 
 for _command in _PROVIDER_COMMANDS:
+    cli.add_command(_command)
+
+# Budgets: `costtui budgets`, `alerts`.
+from costtui.commands.budgets_cli import COMMANDS as _BUDGET_COMMANDS  # noqa: E402
+
+for _command in _BUDGET_COMMANDS:
     cli.add_command(_command)
 
 if __name__ == "__main__":

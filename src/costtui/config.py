@@ -6,11 +6,13 @@ live here: provider keys are in the keyring (see ``secrets.py``).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from costtui import paths
@@ -94,6 +96,78 @@ class SecretsSettings(BaseModel):
     passphrase. Off by default: keys then go to the encrypted file, which asks for a passphrase."""
 
 
+# --- alerts: where budget alerts go ---------------------------------------------
+
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
+
+
+def check_email(value: str) -> str:
+    """An address as name@host.tld (no display name); the error says which one is wrong."""
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"{value!r} is not an email address (expected name@example.com)")
+    return value
+
+
+class WebhookSettings(BaseModel):
+    url: str
+    """Where to POST each alert: ``https://...`` (or ``http://`` on your own network)."""
+    format: Literal["json", "slack"] = "json"
+    """``json``: the alert as a JSON object; ``slack``: ``{"text": ...}`` (Slack, Mattermost, Discord's /slack)."""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+            raise ValueError(f"webhook url must be an http:// or https:// address with a host, got {value[:60]!r}")
+        return value
+
+
+class EmailSettings(BaseModel):
+    host: str = Field(min_length=1)
+    """SMTP server."""
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    """Upgrade the connection with STARTTLS before logging in (turn off only for a local relay)."""
+    username: str | None = None
+    """SMTP login; its password lives in the keyring (``costtui alerts email-password``), never here."""
+    sender: str
+    """The From address."""
+    to: list[str] = Field(min_length=1)
+    """Recipients."""
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return check_email(value)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _to(cls, value: object) -> object:
+        items = [value] if isinstance(value, str) else value
+        if isinstance(items, list):
+            return [check_email(str(v)) for v in items]
+        return value
+
+
+class AlertSettings(BaseModel):
+    toast: bool = True
+    """Show a notification in the TUI when a budget threshold is crossed."""
+    bell: bool = True
+    """Ring the terminal bell with it."""
+    check_seconds: float = Field(default=30.0, ge=1, le=3600)
+    """How often the TUI and ``costtui serve`` check budgets (serve also checks soon after new events)."""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """Timeout of one webhook request or SMTP session."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Retries after a failed send, waiting ``retry_backoff_seconds`` × 2ⁿ between them."""
+    retry_backoff_seconds: float = Field(default=2.0, ge=0, le=600)
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+    email: EmailSettings | None = None
+
+
 class Settings(BaseSettings):
     """All of costtui's settings."""
 
@@ -107,6 +181,7 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -838,3 +838,25 @@ class BudgetAlert(BaseModel):
     spend_usd: Decimal
     limit_usd: Decimal
     fired_at: datetime
+
+
+AlertChannel = Literal["webhook", "slack", "email"]
+"""Where an alert is sent beyond the TUI: a generic JSON webhook, a Slack-compatible one, email."""
+DeliveryStatus = Literal["sending", "sent", "failed"]
+
+
+class AlertDelivery(BaseModel):
+    """One alert sent (or being sent, or failed) through one channel; ``target`` names where
+    without secrets (a webhook's host, the email recipients)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | None = None
+    alert_id: int
+    channel: AlertChannel
+    target: str
+    status: DeliveryStatus = "sending"
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime
+    sent_at: datetime | None = None

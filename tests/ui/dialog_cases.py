@@ -18,6 +18,7 @@ from costtui.models import EventFilter
 from costtui.secrets import Credentials
 from costtui.ui.dialogs.account import AddAccountModal
 from costtui.ui.dialogs.base import Dialog
+from costtui.ui.dialogs.budget_form import BudgetFormModal
 from costtui.ui.dialogs.confirm import ConfirmModal
 from costtui.ui.dialogs.filters import FilterScreen, JumpScreen
 from costtui.ui.dialogs.manual_cost import ManualCostModal
@@ -117,6 +118,13 @@ CASES = [
         ),
         saved=lambda result: isinstance(result, EventFilter) and result.provider == "openai",
         labels=("Apply", "Reset", "Cancel"),
+    ),
+    Case(
+        "budget",
+        lambda app: BudgetFormModal(),
+        _typed(**{"b-name": "monthly", "b-limit": "100"}),
+        saved=lambda result: result is True,
+        cancelled=False,
     ),
     Case(
         "jump",

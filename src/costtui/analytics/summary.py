@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from costtui import __version__
+from costtui.analytics.budgets import budgets_report
 from costtui.analytics.health import health_map
 from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
@@ -177,7 +178,7 @@ def status_report(
     now = (now or now_utc()).astimezone(UTC)
     today = now.date()
     month_start = today.replace(day=1)
-    return {
+    report: dict[str, Any] = {
         "generated_at": now.isoformat(),
         "version": __version__,
         "database": str(store.path),
@@ -201,6 +202,33 @@ def status_report(
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
         # Billed plane and limits: what providers say is owed, and every quota.
         **_billed_and_quotas(store, sync),
+        # Budgets (each with its state; ``budgets_state`` is the worst) and the recent alerts.
+        **budgets_report(store, now),
+    }
+    report["freshness"] = freshness_report(report, now)
+    return report
+
+
+def _age_seconds(iso: str | None, now: datetime) -> int | None:
+    return None if iso is None else max(0, int((now - datetime.fromisoformat(iso)).total_seconds()))
+
+
+def freshness_report(report: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """How old the data is: the newest event, and each account's last complete sync (from the
+    report's ``last_event_at`` and ``accounts``), with ages in seconds."""
+    return {
+        "newest_event_at": report["last_event_at"],
+        "newest_event_age_seconds": _age_seconds(report["last_event_at"], now),
+        "accounts": [
+            {
+                "provider": a["provider"],
+                "account": a["account"],
+                "health": a["health"],
+                "last_success_at": a["last_success_at"],
+                "age_seconds": _age_seconds(a["last_success_at"], now),
+            }
+            for a in report["accounts"]
+        ],
     }
 
 

@@ -123,6 +123,23 @@ def serve(
                 sync_settings.quota_interval_minutes,
                 sync_settings.usage_interval_minutes,
             )
+        # Budgets: checked here too (each threshold fires once, whichever process claims it first).
+        from costtui.services.alerts import AlertDispatcher, watch_budgets
+        from costtui.store import Store as AlertStore
+
+        alert_store = await asyncio.to_thread(AlertStore, app_ctx.db)
+        alerts = app_ctx.settings.alerts
+        tasks.append(
+            asyncio.create_task(
+                watch_budgets(
+                    alert_store,
+                    AlertDispatcher(alerts, credentials),
+                    logging.getLogger("costtui.alerts"),
+                    every=alerts.check_seconds,
+                    activity=lambda: listener.stats.accepted,
+                )
+            )
+        )
         try:
             await stop.wait()
             log.info("stopping")
@@ -139,6 +156,7 @@ def serve(
             await listener.stop()
             if sync_store is not None:
                 sync_store.close()
+            alert_store.close()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         log.info("stopped (%d events accepted this run)", listener.stats.accepted)

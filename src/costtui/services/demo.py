@@ -36,6 +36,8 @@ class DemoResult:
     """Demo accounts added by this run (0 when they were there already)."""
     billed_written: int
     quotas: int
+    budgets: int = 0
+    """Demo budgets added by this run (0 when they were there already)."""
 
 
 def record_in_batches(
@@ -69,7 +71,37 @@ def fill_demo(
     billed costs and limits (blocks: SQLite)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     added = record_in_batches(store, demo_events(days, now=now, seed=seed), progress=progress) if events else 0
-    return DemoResult(events=added, **_fill_providers(store, days=days, seed=seed, now=now))
+    providers = _fill_providers(store, days=days, seed=seed, now=now)
+    return DemoResult(events=added, budgets=_fill_budgets(store, now), **providers)
+
+
+def _fill_budgets(store: Store, now: datetime) -> int:
+    """Two budgets sized from the demo's own spend: a monthly total comfortably on course, and an
+    Anthropic week whose pace runs past its limit. Both stay under their first threshold, so
+    ``costtui status`` on a demo database exits 0 (scripts and the CLI contract rely on that)."""
+    from decimal import ROUND_CEILING, Decimal
+
+    from costtui.analytics.budgets import budget_status
+    from costtui.models import Budget
+
+    def round_up(amount: Decimal, step: int) -> Decimal:
+        return max(Decimal(step), (amount / step).to_integral_value(ROUND_CEILING) * step)
+
+    existing = {b.name for b in store.budgets.all()}
+    added = 0
+    for name, period, scope, value, pace, step in (
+        ("monthly total", "month", "all", None, Decimal("1.25"), 50),
+        ("anthropic weekly", "week", "provider", "anthropic", Decimal("0.9"), 5),
+    ):
+        if name in existing:
+            continue
+        probe = Budget(name=name, period=period, scope=scope, scope_value=value, limit_usd=Decimal(1))  # type: ignore[arg-type]
+        status = budget_status(store, probe, now)
+        # Under 45% spent now (below the 50% threshold), the limit ``pace`` × the projection.
+        limit = round_up(max(status.spend / Decimal("0.45"), status.projected * pace), step)
+        store.budgets.add(probe.model_copy(update={"limit_usd": limit}))
+        added += 1
+    return added
 
 
 def _fill_providers(store: Store, *, days: int, seed: int, now: datetime) -> dict[str, int]:

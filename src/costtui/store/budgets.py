@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costtui.models import MONEY_KINDS, Budget, BudgetAlert
+from costtui.models import MONEY_KINDS, AlertChannel, AlertDelivery, Budget, BudgetAlert, DeliveryStatus
 from costtui.store.event_rows import from_nusd, to_nusd
 from costtui.vocabulary import canonical_provider
 
@@ -62,6 +62,20 @@ def _alert_from_row(r: dict[str, Any]) -> BudgetAlert:
         spend_usd=from_nusd(r["spend_nusd"]),
         limit_usd=from_nusd(r["limit_nusd"]),
         fired_at=datetime.fromisoformat(r["fired_at"]),
+    )
+
+
+def _delivery_from_row(r: dict[str, Any]) -> AlertDelivery:
+    return AlertDelivery(
+        id=r["id"],
+        alert_id=r["alert_id"],
+        channel=r["channel"],
+        target=r["target"],
+        status=r["status"],
+        attempts=r["attempts"],
+        error=r["error"],
+        created_at=datetime.fromisoformat(r["created_at"]),
+        sent_at=datetime.fromisoformat(r["sent_at"]) if r["sent_at"] else None,
     )
 
 
@@ -215,3 +229,45 @@ class BudgetStore:
             f"SELECT * FROM budget_alerts {where} ORDER BY fired_at DESC, id DESC LIMIT ?", [*params, limit]
         )
         return [_alert_from_row(r) for r in rows]
+
+    def alert(self, alert_id: int) -> BudgetAlert | None:
+        rows = self.store.query("SELECT * FROM budget_alerts WHERE id = ?", (alert_id,))
+        return _alert_from_row(rows[0]) if rows else None
+
+    # ------------------------------------------------------------------ deliveries
+
+    def add_delivery(self, alert_id: int, channel: AlertChannel, target: str) -> AlertDelivery:
+        """Record that an alert is being sent through ``channel`` (status ``sending``)."""
+        created = datetime.now(UTC)
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO alert_deliveries (alert_id, channel, target, status, attempts, created_at)"
+                " VALUES (?, ?, ?, 'sending', 0, ?)",
+                (alert_id, channel, target, created.isoformat()),
+            )
+        return AlertDelivery(id=cur.lastrowid, alert_id=alert_id, channel=channel, target=target, created_at=created)
+
+    def finish_delivery(
+        self, delivery_id: int, status: DeliveryStatus, attempts: int, error: str | None = None
+    ) -> None:
+        """The outcome of a send: ``sent`` (with the time) or ``failed`` (with the last error)."""
+        sent_at = datetime.now(UTC).isoformat() if status == "sent" else None
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE alert_deliveries SET status = ?, attempts = ?, error = ?, sent_at = ? WHERE id = ?",
+                (status, attempts, error, sent_at, delivery_id),
+            )
+
+    def deliveries(self, alert_ids: list[int] | None = None) -> dict[int, list[AlertDelivery]]:
+        """Deliveries by alert id (all when ``alert_ids`` is None), oldest first."""
+        if alert_ids is not None and not alert_ids:
+            return {}
+        where, params = "", []
+        if alert_ids is not None:
+            where = f"WHERE alert_id IN ({', '.join('?' for _ in alert_ids)})"
+            params = list(alert_ids)
+        out: dict[int, list[AlertDelivery]] = {}
+        for r in self.store.query(f"SELECT * FROM alert_deliveries {where} ORDER BY id", params):
+            d = _delivery_from_row(r)
+            out.setdefault(d.alert_id, []).append(d)
+        return out

@@ -30,6 +30,7 @@ from costtui.models import (
 
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
+    from costtui.store.budgets import BudgetStore
     from costtui.store.db import RecostResult
     from costtui.store.tokens import TokenStore
 
@@ -45,6 +46,8 @@ class EventStore(Protocol):
     def billing(self) -> BillingStore: ...
     @property
     def tokens(self) -> TokenStore: ...
+    @property
+    def budgets(self) -> BudgetStore: ...
 
     # ---------------------------------------------------------------- the one write path
     def record(self, events: Iterable[UsageEvent]) -> RecordResult: ...

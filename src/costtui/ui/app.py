@@ -41,6 +41,7 @@ from costtui.ui.messages import DataChanged
 from costtui.ui.palette import TEXTUAL_COMMANDS, PaletteCommands, action_of, screen_commands, screen_key_actions
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
+from costtui.ui.screens.budgets import BudgetsScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
@@ -67,7 +68,8 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
-    # 4 Proxy, 5 Agents, 6 Budgets, 7 Reports go here when they exist.
+    # 4 Proxy, 5 Agents, 7 Reports go here when they exist.
+    ModeSpec("budgets", "6", "Budgets", BudgetsScreen, "Budgets, projections and the alerts log"),
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
 ]
 
@@ -82,7 +84,7 @@ DEBOUNCE_SECONDS = 0.3
 SCREENS = Binding.Group("Screens", compact=True)
 """The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
 
-PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "6": "Budgets", "7": "Reports"}
+PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "7": "Reports"}
 """Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
 
 
@@ -177,6 +179,10 @@ class CostApp(App[None]):
         self.set_keymap(settings.ui.keymap)
         self.set_reactive(CostApp.listener_status, "" if listener else "listener off")
         self.embedded_listener = EmbeddedListener(self)
+        from costtui.ui.budget_alerts import BudgetWatch
+
+        self.budget_watch = BudgetWatch(self)
+        """Checks budgets on a timer; toasts, rings and sends the alerts this window claims."""
         self._update_sub_title()
 
     # ------------------------------------------------------------------ shared resources
@@ -222,6 +228,7 @@ class CostApp(App[None]):
         from costtui.ui.provider_sync import start_provider_sync
 
         start_provider_sync(self, enabled=self._frozen_now is None)
+        self.budget_watch.start(enabled=self._frozen_now is None)
         # The first poll takes the baseline right away; later ones are re-armed as each ends.
         self._poll()
         # listener: the embedded listener runs in this loop; bind errors never crash the app.
@@ -236,6 +243,7 @@ class CostApp(App[None]):
         self.call_after_refresh(self._refresh_header)
 
     async def on_unmount(self) -> None:
+        self.budget_watch.stop()
         await self.embedded_listener.stop()
         for store in (self._store, self._poll_store):
             if store is not None:
@@ -374,6 +382,10 @@ class CostApp(App[None]):
         if isinstance(screen, DataScreen):
             screen.reload()
         self.notify("Refreshing…", timeout=1.5)
+
+    def check_budgets_soon(self) -> None:
+        """Check the budgets now (a budget was just saved): a threshold it crossed alerts at once."""
+        self.budget_watch.check_now()
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
