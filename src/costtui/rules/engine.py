@@ -22,7 +22,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -155,6 +155,7 @@ class _BudgetState:
         "refreshing",
         "reserved",
         "settled",
+        "settled_total",
         "spend",
     )
 
@@ -166,14 +167,17 @@ class _BudgetState:
         self.read_at = 0.0
         self.reserved = Decimal(0)
         self.settled: deque[tuple[float, Decimal]] = deque()
+        self.settled_total = Decimal(0)
         self.refreshing: asyncio.Task[None] | None = None
         self.generation = 0
 
     def used(self) -> Decimal:
-        total = (self.spend or Decimal(0)) + self.reserved
-        for _at, cost in self.settled:
-            total += cost
-        return total
+        return (self.spend or Decimal(0)) + self.reserved + self.settled_total
+
+    def forget_settled(self, horizon: float) -> None:
+        """Stop counting the settled costs a spend read started at ``horizon`` + grace includes."""
+        while self.settled and self.settled[0][0] <= horizon:
+            self.settled_total -= self.settled.popleft()[1]
 
 
 @dataclass
@@ -219,6 +223,7 @@ class RuleEngine:
         self._budgets_read_at: float | None = None
         self._budgets_task: asyncio.Task[None] | None = None
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._templates: dict[tuple[str, str, date], UsageEvent] = {}
         self.configure(settings)
 
     def configure(self, settings: RulesSettings) -> None:
@@ -345,17 +350,17 @@ class RuleEngine:
 
     def _estimate(self, provider: str, call: ProxyCall, now: datetime) -> Decimal | None:
         """The call's cost if it used all its ``max_tokens``; None when the model has no price."""
-        event = UsageEvent.model_construct(
-            provider=provider,
-            model=call.model,
-            ts=now,
-            input_tokens=call.input_tokens_estimate,
-            output_tokens=call.max_output_tokens or 0,
-            cache_read_tokens=0,
-            cache_write_tokens=0,
-            cache_write_1h_tokens=0,
-            cost_usd=None,
-            cost_source=None,
+        day = now.date()
+        key = (provider, call.model, day)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= 4096:
+                self._templates.clear()
+            # Validated once per model and day; each call copies it with its own token counts
+            # (a validated event per call would cost more than every rule together).
+            template = self._templates[key] = UsageEvent(provider=provider, model=call.model, ts=now)
+        event = template.model_copy(
+            update={"input_tokens": call.input_tokens_estimate, "output_tokens": call.max_output_tokens or 0}
         )
         return self.store.pricer.price(event, keep_client_cost=False).cost_usd
 
@@ -495,6 +500,7 @@ class RuleEngine:
         state.spend = None
         state.reserved = Decimal(0)
         state.settled.clear()
+        state.settled_total = Decimal(0)
         # Calls admitted in the old period settle into nothing (their generation is stale).
         state.generation += 1
 
@@ -535,9 +541,7 @@ class RuleEngine:
             return
         state.spend = spend
         state.read_at = started
-        horizon = started - SETTLE_GRACE
-        while state.settled and state.settled[0][0] <= horizon:
-            state.settled.popleft()
+        state.forget_settled(started - SETTLE_GRACE)
 
     # ------------------------------------------------------------------ settling
 
@@ -553,6 +557,7 @@ class RuleEngine:
             state.reserved -= reservation.cost
             if cost_usd:
                 state.settled.append((ts, cost_usd))
+                state.settled_total += cost_usd
         for window, entry in reservation.entries:
             if entry.live:
                 window.tokens += tokens - entry.tokens

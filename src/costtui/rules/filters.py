@@ -8,7 +8,7 @@ numbers or order ids gets turned off, and then it protects nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from costtui.rules.policy import KEY_PATTERN
 
@@ -27,9 +27,10 @@ _EMAIL = re.compile(
 # Phone numbers in the shapes people write them: international (+ and a country code), North
 # American groups 3-3-4, and national numbers with a trunk 0 (020 7946 0958, 06 12 34 56 78).
 # A bare run of digits is not a phone number (it is more often an id, an amount or a timestamp).
+# The patterns start with a character class and check what precedes a match in Python: a
+# lookbehind first would stop the regex engine from skipping quickly to candidate characters.
 _PHONE = re.compile(
     r"""
-    (?<![\w.+/:-])
     (?:
         \+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}
       | \(\d{3}\)[ ]?\d{3}[ .-]\d{4}
@@ -40,11 +41,60 @@ _PHONE = re.compile(
     """,
     re.VERBOSE,
 )
+_PHONE_NOT_AFTER = frozenset(".+/:-")
 _DATE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
 _NON_DIGIT = re.compile(r"\D")
 
 # 13 to 19 digits, optionally in groups split by single spaces or dashes.
-_CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){12,18}\d(?![\w]|[.-]\d)")
+_CARD = re.compile(r"\d(?:[ -]?\d){12,18}(?!\w|[.-]\d)")
+_CARD_NOT_AFTER = frozenset(".-")
+
+# Where phone and card numbers can be: runs of digits with separators. One scan finds them for
+# both detectors, which then look only there (most of a prompt is words).
+_NUMBERISH = re.compile(r"\d[\d ().-]{5,}\d")
+_DIGITS = b"0123456789"
+_last_numberish: tuple[str, list[Span]] = ("", [])
+
+
+def _numberish(text: str) -> list[Span]:
+    global _last_numberish
+    last = _last_numberish
+    if last[0] is text:
+        return last[1]
+    spans: list[Span] = []
+    raw = text.encode("utf-8", "surrogatepass")
+    # Fewer than 8 digits in all cannot make a phone or card number: most prompts end here.
+    if len(raw) - len(raw.translate(None, _DIGITS)) >= 8:
+        for m in _NUMBERISH.finditer(text):
+            start = m.start()
+            # A run starts at a digit (so the regex engine can skip to digits); a leading + or (
+            # belongs to it.
+            if start and text[start - 1] in "+(":
+                start -= 1
+            spans.append((start, m.end()))
+    _last_numberish = (text, spans)
+    return spans
+
+
+def _matches_in(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern``'s matches inside the number-like runs of ``text`` (two characters past each
+    run stay visible, so that what follows a number still counts)."""
+    for start, end in _numberish(text):
+        yield from pattern.finditer(text, start, min(end + 2, len(text)))
+
+
+# Literal beginnings of the key pattern: a text with none of them cannot hold a key, and these
+# substring tests cost far less than the pattern (which must try every word boundary).
+_KEY_HINTS = ("sk-", "AIza", "AKIA", "eyJ", "xai-")
+_KEY_HINTS_UNDERSCORE = ("gsk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+
+
+def _after_word(text: str, start: int, forbidden: frozenset[str]) -> bool:
+    """Whether the match at ``start`` continues a word, a number or a version (no detection then)."""
+    if start == 0:
+        return False
+    before = text[start - 1]
+    return before.isalnum() or before == "_" or before in forbidden
 
 
 def luhn_ok(digits: str) -> bool:
@@ -68,7 +118,9 @@ def find_emails(text: str) -> list[Span]:
 
 def find_phones(text: str) -> list[Span]:
     spans = []
-    for m in _PHONE.finditer(text):
+    for m in _matches_in(_PHONE, text):
+        if _after_word(text, m.start(), _PHONE_NOT_AFTER):
+            continue
         found = m.group()
         digits = _NON_DIGIT.sub("", found)
         if not 8 <= len(digits) <= 15:
@@ -82,14 +134,14 @@ def find_phones(text: str) -> list[Span]:
 
 def find_cards(text: str) -> list[Span]:
     spans = []
-    for m in _CARD.finditer(text):
+    for m in _matches_in(_CARD, text):
+        if _after_word(text, m.start(), _CARD_NOT_AFTER):
+            continue
         found = m.group()
         digits = _NON_DIGIT.sub("", found)
         # Card numbers start with 2-6 (Mastercard 2/5, Amex 3, Visa 4, Discover/UnionPay 6) and
         # are grouped with one kind of separator; with Luhn that leaves few ids by accident.
-        if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
-            continue
-        if " " in found and "-" in found:
+        if digits[0] not in "23456" or (" " in found and "-" in found):
             continue
         if luhn_ok(digits):
             spans.append(m.span())
@@ -97,6 +149,10 @@ def find_cards(text: str) -> list[Span]:
 
 
 def find_keys(text: str) -> list[Span]:
+    if not any(hint in text for hint in _KEY_HINTS) and (
+        "_" not in text or not any(hint in text for hint in _KEY_HINTS_UNDERSCORE)
+    ):
+        return []
     return [m.span() for m in KEY_PATTERN.finditer(text)]
 
 
@@ -108,20 +164,41 @@ FINDERS: dict[str, Callable[[str], list[Span]]] = {
 }
 
 
-def keyword_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern for a blocklist: whole words or phrases, any case, any run of spaces between
-    the words of a phrase; None for an empty list."""
-    parts = sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True)
-    if not parts:
-        return None
-    alternatives = "|".join(r"\s+".join(re.escape(piece) for piece in p.split()) for p in parts)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+class Keywords:
+    """A blocklist: whole words or phrases, any case, any run of spaces between the words of a
+    phrase."""
+
+    PREFILTER_MAX = 64
+    """Up to this many entries, a text is first searched for the longest word of each entry as a
+    plain substring of its lower-cased form (much cheaper than the pattern; most texts hold none)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        parts = sorted({" ".join(w.lower().split()) for w in words if w.strip()}, key=len, reverse=True)
+        self.hints = tuple({max(p.split(), key=len) for p in parts}) if len(parts) <= self.PREFILTER_MAX else ()
+        alternatives = "|".join(r"\s+".join(re.escape(piece) for piece in p.split()) for p in parts)
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def find(self, text: str) -> list[Span]:
+        if self.hints:
+            lowered = text.lower()
+            if not any(hint in lowered for hint in self.hints):
+                return []
+        return [m.span() for m in self.pattern.finditer(text)]
+
+    def search(self, text: str) -> bool:
+        return bool(self.find(text))
 
 
-def find_keywords(text: str, pattern: re.Pattern[str] | None) -> list[Span]:
+def keyword_pattern(words: Iterable[str]) -> Keywords | None:
+    """The blocklist's matcher; None for an empty list."""
+    entries = [w for w in words if w.strip()]
+    return Keywords(entries) if entries else None
+
+
+def find_keywords(text: str, pattern: Keywords | None) -> list[Span]:
     if pattern is None:
         return []
-    return [m.span() for m in pattern.finditer(text)]
+    return pattern.find(text)
 
 
 def _mask(text: str, spans: list[Span], label: str) -> str:
@@ -137,7 +214,7 @@ def _mask(text: str, spans: list[Span], label: str) -> str:
     return "".join(out)
 
 
-def redact(text: str, keywords: re.Pattern[str] | None = None) -> str:
+def redact(text: str, keywords: Keywords | None = None) -> str:
     """``text`` with keys, emails, card numbers, phone numbers and blocklisted words masked as
     ``[key]``, ``[email]``, ``[card]``, ``[phone]`` and ``[keyword]``."""
     for name in DETECTORS:
