@@ -499,5 +499,11 @@ from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noq
 for _command in _PROVIDER_COMMANDS:
     cli.add_command(_command)
 
+# Proxy rules: `costtui rules show|check`.
+from costtui.commands.rules_cli import COMMANDS as _RULES_COMMANDS  # noqa: E402
+
+for _command in _RULES_COMMANDS:
+    cli.add_command(_command)
+
 if __name__ == "__main__":
     main()

@@ -325,7 +325,7 @@ def save_rules(path: str | Path, rules: RulesSettings) -> None:
     try:
         after = tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"cannot rewrite the [rules] table of {path} safely: {exc}") from exc
+        raise ConfigError(f"cannot rewrite the [rules] table of {path} safely ({exc}); edit the file by hand") from exc
     before.pop("rules", None)
     written = RulesSettings(**after.pop("rules", {}))
     if after != before or written != rules:
