@@ -184,6 +184,7 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
     from costtui.ui.app import make_app
 
     app = make_app(settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
+    app.config_file = app_ctx.config_file
     app.run()
 
 
