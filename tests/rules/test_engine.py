@@ -303,3 +303,10 @@ def test_redact_masks_pii_and_blocklisted_words(store: Store, clock: FakeClock) 
 async def test_no_rules_admit_everything(store: Store, clock: FakeClock) -> None:
     decision = await engine(store, clock).admit(call("anything", text="ann@example.com"))
     assert decision == Decision(reservation=decision.reservation)
+
+
+async def test_a_model_name_no_event_could_carry_is_unpriced_not_an_error(store: Store, clock: FakeClock) -> None:
+    for model in ("", "bad\x00name", "x" * 5000):
+        assert await admits(engine(store, clock), call(model))
+        refused = await engine(store, clock, max_cost_per_call_usd="1").admit(call(model))
+        assert refused.rule == "max_cost_per_call"

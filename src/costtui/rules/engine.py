@@ -358,7 +358,11 @@ class RuleEngine:
                 self._templates.clear()
             # Validated once per model and day; each call copies it with its own token counts
             # (a validated event per call would cost more than every rule together).
-            template = self._templates[key] = UsageEvent(provider=provider, model=call.model, ts=now)
+            try:
+                template = UsageEvent(provider=provider, model=call.model, ts=now)
+            except ValueError:
+                return None  # a model name no event could carry has no price either
+            self._templates[key] = template
         event = template.model_copy(
             update={"input_tokens": call.input_tokens_estimate, "output_tokens": call.max_output_tokens or 0}
         )
