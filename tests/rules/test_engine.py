@@ -310,3 +310,30 @@ async def test_a_model_name_no_event_could_carry_is_unpriced_not_an_error(store:
         assert await admits(engine(store, clock), call(model))
         refused = await engine(store, clock, max_cost_per_call_usd="1").admit(call(model))
         assert refused.rule == "max_cost_per_call"
+
+
+async def test_budget_holds_while_spend_is_reread_in_the_background(store: Store, clock: FakeClock) -> None:
+    """Waves of concurrent calls, each settled and recorded as the proxy would, while the clock
+    moves past the spend cache: the recorded spend never passes the limit, and ends within one
+    call of it."""
+    await asyncio.to_thread(_budget, store, limit_usd="2")
+    e = engine(store, clock)
+    n = 0
+    for _wave in range(12):
+        decisions = await asyncio.gather(*(e.admit(call()) for _ in range(30)))
+        for d in decisions:
+            if d.allowed:
+                n += 1
+                await e.settle(call(), d, Decimal("0.015"), 12_000)
+                await asyncio.to_thread(_spent, store, n, "0.015")
+        clock.advance(SPEND_TTL + 0.5)
+        await asyncio.sleep(0)
+    clock.advance(SETTLE_GRACE + SPEND_TTL + 1)
+    await e.refresh()
+    while (d := await e.admit(call())).allowed:
+        n += 1
+        await e.settle(call(), d, Decimal("0.015"), 12_000)
+        await asyncio.to_thread(_spent, store, n, "0.015")
+    spent = await asyncio.to_thread(store.budgets.spend, store.budgets.find("monthly"), clock.now)
+    assert spent <= Decimal(2)
+    assert Decimal(2) - spent < Decimal("0.02")  # no room left for one more call's estimate
