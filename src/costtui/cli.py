@@ -196,6 +196,7 @@ def tui(app_ctx: AppContext, demo: bool, no_listener: bool) -> None:
     from costtui.ui.app import make_app
 
     app = make_app(settings, db, demo=demo, listener=not no_listener, credentials=app_ctx.credentials())
+    app.config_file = app_ctx.config_file
     app.run()
 
 
@@ -564,6 +565,12 @@ for _command in _PROVIDER_COMMANDS:
 from costtui.commands.budgets_cli import COMMANDS as _BUDGET_COMMANDS  # noqa: E402
 
 for _command in _BUDGET_COMMANDS:
+    cli.add_command(_command)
+
+# Proxy rules: `costtui rules show|check`.
+from costtui.commands.rules_cli import COMMANDS as _RULES_COMMANDS  # noqa: E402
+
+for _command in _RULES_COMMANDS:
     cli.add_command(_command)
 
 if __name__ == "__main__":

@@ -6,16 +6,20 @@ live here: provider keys are in the keyring (see ``secrets.py``).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from costtui import paths
+from costtui.models import to_decimal
 
 
 class ListenerSettings(BaseModel):
@@ -168,6 +172,108 @@ class AlertSettings(BaseModel):
     email: EmailSettings | None = None
 
 
+# --- proxy rules ------------------------------------------------------------------
+
+RuleAction = Literal["off", "flag", "block"]
+"""What a content detector does when it matches: nothing, mark the call (it goes on), or refuse it."""
+
+MAX_RULE_USD = Decimal(1_000_000)
+_PATTERN = re.compile(r"^[^\s\x00-\x1f]{1,200}$")
+
+
+class RulesSettings(BaseModel):
+    """What the proxy enforces before a call goes upstream (``[rules]`` in the config file).
+
+    Budgets are not here: they live in the database (Budgets screen, ``costtui budgets``), and
+    the proxy enforces the ones marked ``enforce``.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    allow_models: list[str] = Field(default_factory=list)
+    """Glob patterns of the models calls may use; empty allows every model. ``provider:pattern``
+    limits a pattern to one provider (``openai:gpt-4o*``)."""
+    block_models: list[str] = Field(default_factory=list)
+    """Glob patterns of models refused, checked after ``allow_models``."""
+    max_cost_per_call_usd: Decimal | None = None
+    """Largest estimated cost of one call (input size and ``max_tokens`` at the model's price), a
+    decimal string such as ``"0.50"``. A model with no known price is refused while it is set."""
+    rpm_per_key: int | None = Field(default=None, ge=1, le=10_000_000)
+    """Requests per minute per API key (sliding 60 s window)."""
+    tpm_per_key: int | None = Field(default=None, ge=1, le=10_000_000_000)
+    """Tokens per minute per API key: input estimate plus ``max_tokens`` at admission, the real
+    count once the call is over."""
+    rpm_per_app: int | None = Field(default=None, ge=1, le=10_000_000)
+    tpm_per_app: int | None = Field(default=None, ge=1, le=10_000_000_000)
+    rpm_per_user: int | None = Field(default=None, ge=1, le=10_000_000)
+    tpm_per_user: int | None = Field(default=None, ge=1, le=10_000_000_000)
+    blocklist: list[str] = Field(default_factory=list)
+    """Words or phrases (whole words, any case) that prompts may not contain."""
+    blocklist_action: RuleAction = "block"
+    detect_email: RuleAction = "off"
+    detect_phone: RuleAction = "off"
+    detect_card: RuleAction = "off"
+    """Card numbers (13-19 digits that pass the Luhn check)."""
+    detect_api_key: RuleAction = "off"
+    """Strings that look like API keys or bearer tokens."""
+
+    @field_validator("allow_models", "block_models", mode="before")
+    @classmethod
+    def _patterns(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in re.split(r"[,\s]+", value) if part]
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, str) or not _PATTERN.match(item):
+                    raise ValueError(f"model pattern {item!r} must be 1 to 200 characters without spaces")
+        return value
+
+    @field_validator("blocklist", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            value = [w.strip() if isinstance(w, str) else w for w in value]
+            for item in value:
+                if not isinstance(item, str) or not item or len(item) > 200:
+                    raise ValueError(f"blocklist entry {item!r} must be a word or phrase of 1 to 200 characters")
+            if len(value) > 10_000:
+                raise ValueError("at most 10000 blocklist entries")
+        return value
+
+    @field_validator("max_cost_per_call_usd", mode="before")
+    @classmethod
+    def _max_cost(cls, value: Any) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, float):
+            raise ValueError('write the amount as a string, e.g. "0.50" (a TOML float is not exact)')
+        try:
+            amount = to_decimal(value)
+        except ValueError as exc:
+            raise ValueError(f'{exc} (write it as a string, e.g. "0.50")') from None
+        if amount <= 0 or amount > MAX_RULE_USD:
+            raise ValueError(f"must be more than 0 and at most {MAX_RULE_USD} USD")
+        return amount
+
+    @property
+    def any_rule(self) -> bool:
+        """Whether any rule is set (the proxy needs no engine otherwise)."""
+        return self != RulesSettings()
+
+    def to_toml_values(self) -> dict[str, Any]:
+        """The settings that differ from the defaults, as TOML values (money as strings)."""
+        out: dict[str, Any] = {}
+        defaults = RulesSettings()
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value == getattr(defaults, name):
+                continue
+            out[name] = format(value, "f") if isinstance(value, Decimal) else value
+        return out
+
+
 class Settings(BaseSettings):
     """All of costtui's settings."""
 
@@ -182,6 +288,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -211,4 +318,102 @@ def load_settings(config_file: str | Path | None = None) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid setting in {path} or COSTTUI_* environment: {exc}") from exc
+        raise ConfigError(f"invalid setting in {path} or COSTTUI_* environment: {describe_errors(exc)}") from exc
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per problem, each naming the setting as it is written in the file (``rules.rpm_per_key``)."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "; ".join(lines)
+
+
+# --- writing the [rules] table ---------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[")
+_RULES_HEADER = re.compile(r"^\s*\[\s*rules\s*(?:\.[^\]]*)?\]\s*(?:#.*)?$")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # A JSON string without ASCII escaping is a valid TOML basic string.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def rules_toml(rules: RulesSettings) -> str:
+    """The ``[rules]`` table as it is written to the config file (only what differs from the defaults)."""
+    lines = ["[rules]"]
+    lines += [f"{name} = {_toml_value(value)}" for name, value in rules.to_toml_values().items()]
+    return "\n".join(lines) + "\n"
+
+
+def save_rules(path: str | Path, rules: RulesSettings) -> None:
+    """Rewrite the ``[rules]`` table of the config file at ``path`` and keep everything else as it
+    was, comments included (the file is created if there is none). The new file is checked to
+    read back with the same other settings and the same rules before it replaces the old one."""
+    path = Path(path)
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        before = tomllib.loads(old)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    lines = old.splitlines()
+    kept: list[str] = []
+    inside = False
+    insert_at: int | None = None
+    dropped: list[str] = []
+    for line in lines:
+        if _HEADER.match(line):
+            if inside:
+                # Comments right above the next table header belong to that table: keep them.
+                tail = len(dropped)
+                while tail and (not dropped[tail - 1].strip() or dropped[tail - 1].lstrip().startswith("#")):
+                    tail -= 1
+                kept += dropped[tail:]
+                dropped = []
+            inside = bool(_RULES_HEADER.match(line))
+            if inside:
+                if insert_at is None:
+                    insert_at = len(kept)
+                continue
+        (dropped if inside else kept).append(line)
+    table = rules_toml(rules).splitlines()
+    if insert_at is None:
+        while kept and not kept[-1].strip():
+            kept.pop()
+        kept += ([""] if kept else []) + table
+    else:
+        gap = [""] if insert_at < len(kept) and kept[insert_at].strip() else []
+        kept[insert_at:insert_at] = [*table, *gap]
+    new = "\n".join(kept).rstrip("\n") + "\n"
+    try:
+        after = tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot rewrite the [rules] table of {path} safely ({exc}); edit the file by hand") from exc
+    before.pop("rules", None)
+    written = RulesSettings(**after.pop("rules", {}))
+    if after != before or written != rules:
+        raise ConfigError(
+            f"cannot rewrite the [rules] table of {path} safely (rules are also set elsewhere in the file,"
+            " e.g. as dotted keys); edit the file by hand"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(new, encoding="utf-8")
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write config file {path}: {exc.strerror or exc}") from exc

@@ -12,7 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from costtui.config import SecretsSettings
+from costtui.config import RulesSettings, SecretsSettings
 from costtui.formatting import TimeZoneRule
 from costtui.models import EventFilter
 from costtui.secrets import Credentials
@@ -24,6 +24,7 @@ from costtui.ui.dialogs.filters import FilterScreen, JumpScreen
 from costtui.ui.dialogs.manual_cost import ManualCostModal
 from costtui.ui.dialogs.passphrase import PassphraseModal
 from costtui.ui.dialogs.price_form import PriceFormScreen
+from costtui.ui.dialogs.rules import RulesDialog
 from costtui.ui.dialogs.tokens import PickTokenScreen, TokenNameScreen
 
 
@@ -132,6 +133,14 @@ CASES = [
         fill=_typed(**{"jump-day": "2026-11-20"}),
         saved=lambda result: result == date(2026, 11, 20),
         labels=("Go", "Cancel"),
+    ),
+    Case(
+        "rules",
+        lambda app: RulesDialog(RulesSettings(rpm_per_key=60, detect_card="block")),
+        _typed(**{"rules-allow-models": "gpt-4o*, anthropic:claude-*"}),
+        saved=lambda result: (
+            isinstance(result, RulesSettings) and result.allow_models == ["gpt-4o*", "anthropic:claude-*"]
+        ),
     ),
 ]
 """Every dialog with a primary action."""

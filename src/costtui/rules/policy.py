@@ -61,6 +61,8 @@ class Decision:
     status: int = 429
     flags: list[str] = field(default_factory=list)
     """Rules that matched with action ``flag``: the call goes on and the event carries them."""
+    retry_after: float | None = None
+    """Seconds after which the same call would be admitted (rate limits), for a ``Retry-After`` header."""
     reservation: object | None = None
     """Opaque: what admission held (estimated cost, tokens), handed back to :meth:`ProxyPolicy.settle`."""
 

@@ -141,6 +141,9 @@ class CostApp(App[None]):
     ]
     COMMANDS = {PaletteCommands}
 
+    config_file: Path | None = None
+    """The config file named when the app was started (``--config``); None: the usual one."""
+
     listener_status: reactive[str] = reactive("")
     """What the embedded listener is doing ("listening on 127.0.0.1:8787", "off", ...); the
     listener integration sets it and the header shows it."""

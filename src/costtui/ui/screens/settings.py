@@ -27,6 +27,7 @@ from costtui.ui.widgets.accounts_panel import AccountsPanel
 from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kv import kv_table
 from costtui.ui.widgets.listener_panel import ListenerSection
+from costtui.ui.widgets.rules_section import RulesSection
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -174,6 +175,7 @@ SETTINGS_SECTIONS: tuple[type[SettingsSection], ...] = (
     DisplaySection,
     AccountsPanel,
     ListenerSection,
+    RulesSection,
 )
 """The sections, top to bottom."""
 
@@ -182,7 +184,13 @@ class SettingsScreen(DataScreen):
     TITLE = "Settings"
     BINDINGS = [
         Binding("p", "set_price", "Set price", tooltip="Your own price for a model", id="settings.price"),
+        Binding("l", "edit_rules", "Proxy rules", tooltip="Edit the rules the proxy enforces", id="settings.rules"),
     ]
+
+    def action_edit_rules(self) -> None:
+        from costtui.ui.widgets.rules_section import edit_rules
+
+        edit_rules(self.cost_app, on_saved=self.reload)
 
     def action_set_price(self) -> None:
         unpriced = self._unpriced[0] if self._unpriced else None
