@@ -102,3 +102,14 @@ def test_detect_reads_every_dimension_from_the_rollups(tmp_path: Path) -> None:
         ("app", "chatbot"),
     }
     assert all(a.day == date(2026, 11, 30) for a in found)
+
+
+def test_chart_marks_only_anomalies_that_move_the_total() -> None:
+    from costtui.analytics.anomalies import anomalous_days
+
+    series = office_hours(57)
+    series[date(2026, 11, 25)] = D(130)
+    found = detect_series("model", "small", series, date(2026, 11, 25), date(2026, 11, 25), FIRST)
+    assert anomalous_days(found) == {date(2026, 11, 25)}
+    assert anomalous_days(found, {date(2026, 11, 25): D(300)}) == {date(2026, 11, 25)}  # $109 of $300
+    assert anomalous_days(found, {date(2026, 11, 25): D(5000)}) == set()

@@ -193,6 +193,14 @@ def latest_runs(anomalies: Iterable[Anomaly]) -> list[Anomaly]:
     return out
 
 
-def anomalous_days(anomalies: Iterable[Anomaly]) -> set[date]:
-    """The days with any anomaly (to mark a daily chart)."""
-    return {a.day for a in anomalies}
+MARK_SHARE = Decimal("0.2")
+"""On a chart of total cost, a day is marked when an anomaly's excess is at least this share of
+the day's total (a small model doubling is real, but not what a chart of everything is about)."""
+
+
+def anomalous_days(anomalies: Iterable[Anomaly], day_totals: Mapping[date, Decimal] | None = None) -> set[date]:
+    """The days to mark on a daily chart: every anomalous day, or with ``day_totals`` (the chart's
+    values) the days where an anomaly accounts for a visible part of the total."""
+    if day_totals is None:
+        return {a.day for a in anomalies}
+    return {a.day for a in anomalies if a.excess >= MARK_SHARE * day_totals.get(a.day, Decimal(0))}
