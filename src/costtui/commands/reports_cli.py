@@ -7,9 +7,12 @@ where a good one was.
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
 
@@ -17,7 +20,11 @@ from costtui.commands.params import parse_date
 from costtui.formatting import money, safe, tokens
 
 if TYPE_CHECKING:
+    from costtui.analytics.reports import Period
     from costtui.cli import AppContext
+
+BREAKDOWN_WORDS = ("provider", "model", "app", "user", "team", "project", "key")
+"""`report --by` choices (analytics.reports.BREAKDOWNS; listed here so --help stays cheap to import)."""
 
 # ctx.obj is the AppContext made by the `costtui` group (pass_obj: no import cycle with cli.py).
 pass_ctx = click.pass_obj
@@ -96,4 +103,112 @@ def reconcile(app_ctx: AppContext, start: str | None, end: str | None, by_model:
         click.echo("Billed only (nothing metered in range): " + ", ".join(safe(p) for p in result.billed_only))
 
 
-COMMANDS: list[click.Command] = [reconcile]
+def _write(output: str | None, data: bytes | str, *, binary: bool = False) -> None:
+    """Write to ``output`` through a temporary file renamed into place, or to stdout."""
+    if output in (None, "-"):
+        if binary:
+            stdout: BinaryIO = sys.stdout.buffer
+            if output is None and stdout.isatty():
+                raise click.UsageError("a PDF is not for a terminal: give -o FILE (or -o - to pipe it)")
+            stdout.write(data if isinstance(data, bytes) else data.encode())
+        else:
+            click.echo(data, nl=False)
+        return
+    from costtui.export.files import atomic_write
+
+    try:
+        atomic_write(Path(output), data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"Wrote {output}", err=True)
+
+
+def _period(text: str) -> Period:
+    from costtui.analytics.reports import PeriodError, parse_period
+
+    try:
+        return parse_period(text, _today())
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint="--period") from exc
+
+
+@click.command()
+@click.option(
+    "--period",
+    default="month",
+    show_default=True,
+    help="day, yesterday, week, last-week, month, last-month, YYYY-MM, YYYY-MM-DD or FROM..TO.",
+)
+@click.option("--by", type=click.Choice(list(BREAKDOWN_WORDS)), default="model", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "pdf"]), default="table", show_default=True)
+@click.option("-o", "--output", help="File to write (default: stdout; a PDF needs a file or -o -).")
+@pass_ctx
+def report(app_ctx: AppContext, period: str, by: str, fmt: str, output: str | None) -> None:
+    """Spend over a period broken down by provider, model, app, user, team, project or key."""
+    from costtui.analytics.reports import period_report
+
+    result = period_report(app_ctx.read_store(), _period(period), by)
+    if fmt == "pdf":
+        from costtui.export.pdf import report_pdf
+
+        _write(output, report_pdf(result), binary=True)
+        return
+    buffer = io.StringIO()
+    if fmt == "table":
+        from costtui.export.text import report_table
+
+        buffer.write("\n".join(report_table(result)) + "\n")
+    elif fmt == "csv":
+        from costtui.export.text import report_csv
+
+        report_csv(result, buffer)
+    else:
+        from costtui.export.text import report_json
+
+        report_json(result, buffer)
+    _write(output, buffer.getvalue())
+
+
+@click.command()
+@click.option("--event", "event_id", help="One request: its event id (or #ROW for a row id from Activity).")
+@click.option("--period", help="A period (as for `report`); default this month.")
+@click.option("--provider", help="Only this provider's models.")
+@click.option("--account", help="Who the receipt is for (default: the provider accounts, or the database).")
+@click.option("--format", "fmt", type=click.Choice(["txt", "pdf", "json"]), default="txt", show_default=True)
+@click.option("-o", "--output", help="File to write (default: stdout; a PDF needs a file or -o -).")
+@pass_ctx
+def receipt(
+    app_ctx: AppContext,
+    event_id: str | None,
+    period: str | None,
+    provider: str | None,
+    account: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """A receipt: per model, tokens × unit price = amount, subtotals and the total."""
+    from costtui.analytics.reports import event_receipt, period_receipt
+
+    if event_id and period:
+        raise click.UsageError("use either --event or --period")
+    store = app_ctx.read_store()
+    if event_id:
+        event = store.reports.find_event(event_id)
+        if event is None:
+            raise click.ClickException(f"no event {event_id!r} (see `costtui export` or the Activity screen)")
+        result = event_receipt(store, event, account=account)
+    else:
+        result = period_receipt(store, _period(period or "month"), provider=provider, account=account)
+    if fmt == "pdf":
+        from costtui.export.pdf import receipt_pdf
+
+        _write(output, receipt_pdf(result), binary=True)
+    elif fmt == "json":
+        _write(output, json.dumps(result.as_json(), indent=2) + "\n")
+    else:
+        from costtui.export.text import receipt_text
+
+        _write(output, "\n".join(receipt_text(result)) + "\n")
+
+
+COMMANDS: list[click.Command] = [reconcile, report, receipt]

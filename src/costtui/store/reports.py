@@ -175,6 +175,13 @@ class ReportStore:
 
     # ------------------------------------------------------------------ exports
 
+    def find_event(self, ref: str) -> StoredEvent | None:
+        """An event by its event id, or by row id written ``#123``."""
+        if ref.startswith("#") and ref[1:].isdigit():
+            return self.store.get_event(int(ref[1:]))
+        rows = self.store.query("SELECT id FROM events WHERE event_id = ? LIMIT 1", [ref])
+        return self.store.get_event(rows[0]["id"]) if rows else None
+
     def iter_events(self, flt: EventFilter | None = None, page_size: int = EXPORT_PAGE) -> Iterator[StoredEvent]:
         """Every event a filter matches, oldest first, read page by page with a keyset cursor (memory
         stays flat however many there are; each page is one short read, so writers are not held)."""
