@@ -133,7 +133,8 @@ def detect_series(
     day = start
     while day <= end:
         cost = series.get(day, Decimal(0))
-        base = baseline(series, day, first, weeks)
+        # No baseline can make a day anomalous that costs less than the least rise that counts.
+        base = baseline(series, day, first, weeks) if cost > min_increase else None
         if base is not None and is_anomalous(cost, base, min_increase):
             since = since or _run_start(series, day, first, weeks, min_increase)
             out.append(Anomaly(dimension, name, day, cost, base, since))
@@ -169,7 +170,8 @@ def detect(
     if first is None:
         return []
     start = today - timedelta(days=days - 1)
-    lookback = start - timedelta(days=7 * weeks + days)
+    # The baselines of the window's first days, and a week more for a run that began before it.
+    lookback = start - timedelta(days=7 * weeks + 7)
     found: list[Anomaly] = []
     for dim in dimensions:
         for name, series in store.reports.daily_cost_by(DIMENSIONS[dim], lookback, today).items():

@@ -211,4 +211,93 @@ def receipt(
         _write(output, "\n".join(receipt_text(result)) + "\n")
 
 
-COMMANDS: list[click.Command] = [reconcile, report, receipt]
+def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    """A UTC day (YYYY-MM-DD; --to includes the whole day) or an ISO 8601 time."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a date or time; use YYYY-MM-DD or ISO 8601", param_hint=name
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.command()
+@click.option("--from", "start", help="From this UTC day (YYYY-MM-DD) or time (ISO 8601).")
+@click.option("--to", "end", help="Up to this UTC day (inclusive) or time (exclusive).")
+@click.option("--provider")
+@click.option("--model")
+@click.option("--app")
+@click.option("--user")
+@click.option("--source")
+@click.option("--status", type=click.Choice(["ok", "error"]))
+@click.option("--search", help="Free text, as in the Activity screen's search.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="json: one streamed JSON array; jsonl: one JSON object per line.",
+)
+@click.option("-o", "--output", help="File to write (default: stdout).")
+@pass_ctx
+def export(
+    app_ctx: AppContext,
+    start: str | None,
+    end: str | None,
+    provider: str | None,
+    model: str | None,
+    app: str | None,
+    user: str | None,
+    source: str | None,
+    status: str | None,
+    search: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Every event matching the filters, oldest first, streamed (any number of events in flat memory)."""
+    from costtui.export.events import write_events
+    from costtui.models import EventFilter
+
+    flt = EventFilter(
+        start=_moment(start, "--from"),
+        end=_moment(end, "--to", end=True),
+        provider=provider,
+        model=model,
+        app=app,
+        user=user,
+        source=source,
+        status=status,  # type: ignore[arg-type]
+        search=search,
+    )
+    store = app_ctx.read_store()
+    events = store.reports.iter_events(flt)
+    show = output not in (None, "-") and sys.stderr.isatty()
+
+    def progress(n: int) -> None:
+        if show:
+            click.echo(f"\r{n:,} events…", nl=False, err=True)
+
+    if output in (None, "-"):
+        count = write_events(events, sys.stdout, fmt)
+    else:
+        from costtui.export.files import atomic_open
+
+        try:
+            with atomic_open(Path(output)) as out:
+                count = write_events(events, out, fmt, progress)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+        if show:
+            click.echo("", err=True)
+        click.echo(f"Wrote {count:,} events to {output}", err=True)
+
+
+COMMANDS: list[click.Command] = [reconcile, report, receipt, export]
