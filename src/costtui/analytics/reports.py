@@ -301,11 +301,14 @@ def period_receipt(
     period: Period,
     *,
     provider: str | None = None,
+    model: str | None = None,
     account: str | None = None,
     now: datetime | None = None,
 ) -> Receipt:
-    """A receipt for the metered usage of a period, per model."""
+    """A receipt for the metered usage of a period, per model (optionally one provider or model)."""
     usage = store.reports.usage_by_model(period.start, period.end, provider)
+    if model is not None:
+        usage = [u for u in usage if u.model == model]
     receipt = Receipt(
         title="Receipt: AI API usage",
         period=period,

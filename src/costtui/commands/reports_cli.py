@@ -263,7 +263,7 @@ def export(
     output: str | None,
 ) -> None:
     """Every event matching the filters, oldest first, streamed (any number of events in flat memory)."""
-    from costtui.export.events import write_events
+    from costtui.export.events import export_to_file, write_events
     from costtui.models import EventFilter
 
     flt = EventFilter(
@@ -278,7 +278,6 @@ def export(
         search=search,
     )
     store = app_ctx.read_store()
-    events = store.reports.iter_events(flt)
     show = output not in (None, "-") and sys.stderr.isatty()
 
     def progress(n: int) -> None:
@@ -286,18 +285,15 @@ def export(
             click.echo(f"\r{n:,} events…", nl=False, err=True)
 
     if output in (None, "-"):
-        count = write_events(events, sys.stdout, fmt)
-    else:
-        from costtui.export.files import atomic_open
-
-        try:
-            with atomic_open(Path(output)) as out:
-                count = write_events(events, out, fmt, progress)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-        if show:
-            click.echo("", err=True)
-        click.echo(f"Wrote {count:,} events to {output}", err=True)
+        count = write_events(store.reports.iter_events(flt), sys.stdout, fmt)
+        return
+    try:
+        count = export_to_file(store, flt, Path(output), fmt, progress)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+    if show:
+        click.echo("", err=True)
+    click.echo(f"Wrote {count:,} events to {output}", err=True)
 
 
 COMMANDS: list[click.Command] = [reconcile, report, receipt, export]

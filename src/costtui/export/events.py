@@ -14,10 +14,14 @@ import csv
 import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import IO, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from costtui.formatting import csv_cell
-from costtui.models import EVENT_FIELDS, StoredEvent, decimal_str
+from costtui.models import EVENT_FIELDS, EventFilter, StoredEvent, decimal_str
+
+if TYPE_CHECKING:
+    from costtui.store import Store
 
 EXPORT_FORMATS = ("csv", "json", "jsonl")
 COLUMNS: tuple[str, ...] = ("row_id", *EVENT_FIELDS)
@@ -97,3 +101,19 @@ def write_events(
     if progress:
         progress(n)
     return n
+
+
+def export_to_file(
+    store: Store,
+    flt: EventFilter | None,
+    path: Path,
+    fmt: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Stream the events a filter matches into ``path`` (a temporary file renamed into place when
+    complete: an error or a cancel from ``progress`` leaves no partial file)."""
+    from costtui.export.files import atomic_open
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path) as out:
+        return write_events(store.reports.iter_events(flt), out, fmt, progress)
