@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costtui.models import GroupTotals, StoredEvent, Totals, UsageEvent, decimal_str
-from costtui.pricing import quantize
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -280,6 +279,8 @@ def unit_price(store: Store, provider: str, model: str, count_field: str, on: da
 def _model_lines(
     store: Store, provider: str, model: str, counts: dict[str, int], recorded: Decimal | None, on: date
 ) -> list[ReceiptLine]:
+    from costtui.pricing import quantize  # the price engine loads only when a receipt is made
+
     lines = []
     for item, count_field, _ in TOKEN_KINDS:
         n = counts.get(count_field, 0)
