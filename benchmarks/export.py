@@ -2,7 +2,7 @@
 
 Prints, for csv and jsonl:
   - events per second through Store.reports.iter_events + export.events.write_events;
-  - peak Python heap during the export (tracemalloc; flat, not proportional to N);
+  - the process's peak resident memory after each export (flat: it does not grow with N);
 and the time of a month report and a month receipt from the rollups.
 
 Run by hand:  python benchmarks/export.py [--events 1000000] [--db PATH] [--keep]
@@ -12,10 +12,10 @@ Reuses benchmarks/dashboard.py's builder; a --db that already holds the events i
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -42,19 +42,18 @@ def main() -> None:
         print(f"building {args.events - have:,} events in {args.db} …", file=sys.stderr)
         build(store, args.events - have)
     print(f"events: {store.count_events():,}")
+    print(f"peak RSS before exporting: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     for fmt in ("csv", "jsonl"):
         target = Path(tmp) / f"out.{fmt}"
-        tracemalloc.start()
         t0 = time.perf_counter()
         with target.open("w", encoding="utf-8", newline="") as out:
             n = write_events(store.reports.iter_events(), out, fmt)
         elapsed = time.perf_counter() - t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
         size = target.stat().st_size
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(
             f"export {fmt:<5}: {n:,} events in {elapsed:.1f} s = {n / elapsed:,.0f} events/s,"
-            f" {size / 1e6:,.0f} MB, peak heap {peak / 1e6:.1f} MB"
+            f" {size / 1e6:,.0f} MB written, peak RSS so far {peak:.0f} MiB"
         )
         if not args.keep:
             target.unlink()

@@ -102,3 +102,24 @@ async def test_receipt_for_the_selected_model(demo_db: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_activity_exports_what_is_filtered(demo_db: Path) -> None:
+    from costtui.models import EventFilter
+
+    with Store(demo_db) as store:
+        expected = store.count_events(EventFilter(provider="anthropic"))
+    app = build_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        activity = app.screen
+        activity.set_filter(EventFilter(provider="anthropic"))  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportsScreen)
+        [target] = paths.exports_dir().glob("costtui-events-activity-*.csv")
+        with target.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert len(rows) == expected and {r["provider"] for r in rows} == {"anthropic"}

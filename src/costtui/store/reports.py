@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from costtui.models import MONEY_KINDS, EventFilter, EventSort, StoredEvent
+from costtui.models import MONEY_KINDS, EventFilter, StoredEvent
 from costtui.store.event_rows import from_nusd, ts_to_us
 from costtui.store.rollup import DAY_SQL, ROLLUP_DIMENSIONS
 
@@ -183,16 +183,28 @@ class ReportStore:
         return self.store.get_event(rows[0]["id"]) if rows else None
 
     def iter_events(self, flt: EventFilter | None = None, page_size: int = EXPORT_PAGE) -> Iterator[StoredEvent]:
-        """Every event a filter matches, oldest first, read page by page with a keyset cursor (memory
-        stays flat however many there are; each page is one short read, so writers are not held)."""
-        sort = EventSort(column="time", descending=False)
-        last: StoredEvent | None = None
+        """Every event a filter matches, oldest first, read page by page with a keyset cursor on
+        (ts, id): memory stays flat however many there are, and each page is one short read, so
+        writers are not held up.
+
+        The cursor is written ``ts >= ? AND (ts > ? OR id > ?)`` rather than one OR: the first
+        term is a range SQLite serves from the ``ts`` index, so page 500 starts where page 499
+        ended instead of rescanning everything before it."""
+        where, params = self.store._event_where(flt or EventFilter())
+        base = [where[len("WHERE ") :]] if where else []
+        cursor: tuple[int, int] | None = None
         while True:
-            page = self.store.events_page(flt, before=last, limit=page_size, sort=sort)
-            yield from page
-            if len(page) < page_size:
+            clauses, args = list(base), list(params)
+            if cursor is not None:
+                clauses.append("ts >= ? AND (ts > ? OR id > ?)")
+                args.extend([cursor[0], cursor[0], cursor[1]])
+            sql_where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+            rows = self.store.query(f"SELECT * FROM events {sql_where} ORDER BY ts, id LIMIT {int(page_size)}", args)
+            for r in rows:
+                yield self.store._event_from_row(r)
+            if len(rows) < page_size:
                 return
-            last = page[-1]
+            cursor = (rows[-1]["ts"], rows[-1]["id"])
 
 
 def _midnight(day: date) -> datetime:
