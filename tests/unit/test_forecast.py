@@ -161,3 +161,28 @@ def test_month_forecast_from_the_store(tmp_path: Path) -> None:
     assert f.to_date == 0
     assert f.expected == D(23 * 10 + 8 * 2)
     assert f.as_json()["month_end"] == "246"
+
+
+def test_quota_runouts_from_the_store(tmp_path: Path) -> None:
+    from costtui.analytics.forecast import quota_runouts, runouts_json
+
+    store = Store(tmp_path / "q.db")
+    store.billing.record_quotas([snap(0, "100"), snap(10, "90")])
+    store.billing.record_quotas(
+        [
+            QuotaSnapshot(
+                provider="openai",
+                account="a",
+                kind="rate_limit.requests",
+                remaining=D(r),
+                limit=D(500),
+                unit="requests/min",
+                taken_at=datetime(2026, 12, 1, h, tzinfo=UTC),
+            )
+            for h, r in ((0, "400"), (1, "300"))
+        ]
+    )
+    pairs = quota_runouts(store, datetime(2026, 12, 1, 11, tzinfo=UTC))
+    assert [(s.kind, r.hours) for s, r in pairs] == [("balance", 90)]
+    [row] = runouts_json(pairs)
+    assert row["remaining"] == "90" and row["runs_out_at"].startswith("2026-12-05T04:00")

@@ -269,3 +269,42 @@ def month_forecast(store: Store, now: datetime) -> Forecast:
     history = {d.day: d.cost_usd for d in store.by_day(*window)} if window else {}
     to_date = store.totals(start, today).cost_usd
     return forecast_period(history, to_date, start, end, now)
+
+
+RUNOUT_LOOKBACK = timedelta(days=7)
+"""Snapshots this far back measure how fast a balance or quota falls."""
+
+
+def quota_runouts(store: Store, now: datetime) -> list[tuple[QuotaSnapshot, Runout]]:
+    """Every balance and spend/credit quota that is falling, with when it runs out (soonest
+    first). Rate limits are left out: their windows (a minute, a day) reset faster than a trend
+    can be read from sync snapshots."""
+    out = []
+    for snap in store.billing.latest_quotas():
+        if "rate_limit" in snap.kind or remaining_of(snap) is None:
+            continue
+        history = store.billing.quota_history(
+            snap.provider, snap.account, snap.kind, snap.scope, since=now - RUNOUT_LOOKBACK
+        )
+        result = runout(history, now)
+        if result is not None:
+            out.append((snap, result))
+    out.sort(key=lambda pair: pair[1].at)
+    return out
+
+
+def runouts_json(pairs: list[tuple[QuotaSnapshot, Runout]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "provider": snap.provider,
+            "account": snap.account,
+            "kind": snap.kind,
+            "scope": snap.scope,
+            "unit": snap.unit,
+            "remaining": decimal_str(r.remaining),
+            "per_hour": decimal_str(r.per_hour.quantize(Decimal("0.000001"))),
+            "runs_out_at": r.at.isoformat(),
+            "resets_first": r.resets_first,
+        }
+        for snap, r in pairs
+    ]

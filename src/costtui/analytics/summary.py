@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from costtui import __version__
 from costtui.analytics.anomalies import Anomaly, detect
-from costtui.analytics.forecast import Forecast, month_forecast
+from costtui.analytics.forecast import Forecast, month_forecast, quota_runouts, runouts_json
 from costtui.analytics.health import health_map
 from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
@@ -206,7 +206,11 @@ def status_report(store: Store, now: datetime | None = None, *, sync: SyncSettin
         ],
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
         # Month-end forecast: month_to_date, month_end and its 80% range (low, high).
-        "forecast": month_forecast(store, now).as_json(),
+        # ``runouts``: balances and quotas that are falling, and when they reach zero.
+        "forecast": {
+            **month_forecast(store, now).as_json(),
+            "runouts": runouts_json(quota_runouts(store, now)),
+        },
         # Billed plane and limits: what providers say is owed, and every quota.
         **_billed_and_quotas(store, sync),
     }

@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING
 from fpdf import FPDF
 
 from costtui import __version__
-from costtui.formatting import money_exact, plural, tokens
+from costtui.formatting import money_exact, plural, safe, tokens
 
 if TYPE_CHECKING:
     from costtui.analytics.reports import Receipt, Report
 
 
 def latin1(text: object) -> str:
-    value = str(text).replace("—", "-").replace("…", "...").replace("–", "-")
+    """Text the core fonts can draw: control and bidi characters made visible (``safe``), typographic
+    dashes and ellipses spelled in ASCII, anything else outside Latin-1 as "?"."""
+    value = safe(text).replace("—", "-").replace("…", "...").replace("–", "-")
     return value.encode("latin-1", "replace").decode("latin-1")
 
 
