@@ -573,5 +573,11 @@ from costtui.commands.rules_cli import COMMANDS as _RULES_COMMANDS  # noqa: E402
 for _command in _RULES_COMMANDS:
     cli.add_command(_command)
 
+# Reports: `costtui reconcile`, `report`, `receipt`, `export`.
+from costtui.commands.reports_cli import COMMANDS as _REPORT_COMMANDS  # noqa: E402
+
+for _command in _REPORT_COMMANDS:
+    cli.add_command(_command)
+
 if __name__ == "__main__":
     main()

@@ -43,6 +43,11 @@ def backups_dir() -> Path:
     return data_dir() / "backups"
 
 
+def exports_dir() -> Path:
+    """Where the TUI writes exports, reports and receipts (the CLI writes where it is told)."""
+    return data_dir() / "exports"
+
+
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser()

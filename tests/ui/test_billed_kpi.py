@@ -69,6 +69,7 @@ async def test_dashboard_cards_show_billed(db_path: Path) -> None:
                 break
             await settle(pilot)
         assert getattr(screen, "data", None) is not None, "the dashboard never loaded"
+        await settle(pilot)  # the cards are laid out once the body shows (after the data arrives)
         month = str(screen.query_one("#kpi-month").render())
         assert "$0.15" in month and "billed $12.50" in month
         assert "billed $14.75" in str(screen.query_one("#kpi-all").render())

@@ -356,7 +356,7 @@ async def test_short_terminal_compacts_kpis_and_keys_reach_the_lower_panels(demo
         strip = screen.query_one(KpiStrip)
         assert strip.outer_size.height == 2  # one row of the primary cards
         shown = [c.id for c in strip.query(KpiCard) if c.display]
-        assert shown == ["kpi-today", "kpi-burn", "kpi-month", "kpi-all"]
+        assert shown == ["kpi-today", "kpi-burn", "kpi-month", "kpi-forecast"]
         body = screen.query_one("#dash-body")
         tokens_box = screen.query_one("#tokens-box")
         assert not body.region.contains_region(tokens_box.region)  # below the fold
@@ -379,7 +379,8 @@ async def test_short_terminal_compacts_kpis_and_keys_reach_the_lower_panels(demo
         for key_id in ("dashboard.tokens", "dashboard.days", "dashboard.costs"):
             assert bindings[key_id].description and bindings[key_id].tooltip
     # With a few more rows every card shows, two rows high; with plenty, three (with changes).
-    for size, height in (((100, 30), 4), ((120, 40), 6)):
+    # Nine cards: four to a row below 120 columns (three rows), five from 120 (two rows).
+    for size, height in (((100, 30), 6), ((120, 40), 6), ((120, 30), 4)):
         async with build_app(demo_db).run_test(size=size) as pilot:
             await settle(pilot)
             strip = pilot.app.screen.query_one(KpiStrip)
@@ -396,3 +397,21 @@ async def test_wide_terminal_shows_model_names_whole(demo_db: Path) -> None:
         await settle(pilot)
         chart = text_of(app.screen.query_one(ModelCostChart))
     assert max(names, key=len) in chart and "…" not in chart
+
+
+async def test_month_end_forecast_sits_beside_month_to_date_and_continues_the_chart(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        forecast = screen.data.snapshot.forecast  # type: ignore[attr-defined]
+        assert forecast is not None and forecast.low <= forecast.expected <= forecast.high
+        card = str(screen.query_one("#kpi-forecast").render())
+        assert "Month end" in card and money(forecast.expected) in card
+        assert f"{money(forecast.low)}–{money(forecast.high)}" in card
+        cards = [c.id for c in screen.query(KpiCard)]
+        assert cards.index("kpi-forecast") == cards.index("kpi-month") + 1
+        chart = screen.query_one(DailyCostChart)
+        assert chart.projection and chart.projection[0][0] > screen.data.snapshot.today  # type: ignore[attr-defined]
+        title = screen.query_one("#daily-box").query_one(".panel-title")
+        assert "··· forecast" in str(title.render())

@@ -34,7 +34,7 @@ def press_then_settle(*keys: str) -> Any:
 
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
-SCREENS = {"dashboard": "1", "activity": "2", "quotas": "3", "budgets": "6", "settings": "0"}
+SCREENS = {"dashboard": "1", "activity": "2", "quotas": "3", "budgets": "6", "reports": "7", "settings": "0"}
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -74,6 +74,11 @@ def test_status_json_shape_and_numbers(known: Path) -> None:
         assert all(f in row for f in FIELDS)
     assert s["unpriced_models"][0]["model"] == "mystery-9000"
     datetime.fromisoformat(s["generated_at"])
+    # The month-end forecast never ends below what the month has already cost.
+    f = s["forecast"]
+    assert Decimal(f["month_to_date"]) == Decimal(s["month_to_date"]["cost_usd"])
+    assert Decimal(f["low"]) <= Decimal(f["month_end"]) <= Decimal(f["high"])
+    assert Decimal(f["month_to_date"]) <= Decimal(f["low"])
 
 
 def test_status_on_empty_database_and_human_table(db_path: Path) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from costtui import __version__
+from costtui.analytics.anomalies import Anomaly, detect
 from costtui.analytics.budgets import budgets_report
+from costtui.analytics.forecast import Forecast, month_forecast, quota_runouts, runouts_json
 from costtui.analytics.health import health_map
 from costtui.config import SyncSettings
 from costtui.models import DayTotals, GroupTotals, Totals, UnpricedModel
@@ -54,6 +56,10 @@ class DashboardSnapshot(BaseModel):
     burn_rate_per_hour: Decimal = Decimal(0)
     """Today's cost per hour elapsed today (UTC), at least one hour, so a minute's spend after
     midnight is not extrapolated sixty-fold."""
+    forecast: Forecast | None = None
+    """Month-end spend forecast with its range (weekday-aware; see analytics.forecast)."""
+    anomalies: list[Anomaly] = []
+    """Anomalous days over the charts' range, newest first (see analytics.anomalies)."""
 
     @property
     def previous_month_span(self) -> tuple[date, date]:
@@ -162,6 +168,8 @@ def dashboard(store: EventStore, now: datetime | None = None, history_days: int 
         previous_week=store.totals(prev_week_start, prev_week_end),
         previous_week_days=days_with_history(prev_week_start, prev_week_end, first),
         burn_rate_per_hour=burn_rate_per_hour(today_totals.cost_usd, now),
+        forecast=month_forecast(store, now),
+        anomalies=detect(store, now, days=history_days),
     )
 
 
@@ -200,6 +208,12 @@ def status_report(
             for u in store.unpriced_models()
         ],
         "last_event_at": (t.isoformat() if (t := store.last_event_time()) else None),
+        # Month-end forecast: month_to_date, month_end and its 80% range (low, high).
+        # ``runouts``: balances and quotas that are falling, and when they reach zero.
+        "forecast": {
+            **month_forecast(store, now).as_json(),
+            "runouts": runouts_json(quota_runouts(store, now)),
+        },
         # Billed plane and limits: what providers say is owed, and every quota.
         **_billed_and_quotas(store, sync),
         # Budgets (each with its state; ``budgets_state`` is the worst) and the recent alerts.

@@ -75,6 +75,7 @@ from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
+    from costtui.store.reports import ReportStore
     from costtui.store.tokens import TokenStore
 
 __all__ = [
@@ -420,6 +421,13 @@ class Store:
         from costtui.store.budgets import BudgetStore
 
         return BudgetStore(self)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        """Read-only queries for forecasts, anomalies, reconciliation, reports and exports."""
+        from costtui.store.reports import ReportStore
+
+        return ReportStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:

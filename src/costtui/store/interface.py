@@ -29,9 +29,11 @@ from costtui.models import (
 )
 
 if TYPE_CHECKING:
+    from costtui.pricing import Pricer
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
     from costtui.store.db import RecostResult
+    from costtui.store.reports import ReportStore
     from costtui.store.tokens import TokenStore
 
 
@@ -48,6 +50,10 @@ class EventStore(Protocol):
     def tokens(self) -> TokenStore: ...
     @property
     def budgets(self) -> BudgetStore: ...
+    @property
+    def reports(self) -> ReportStore: ...
+
+    pricer: Pricer
 
     # ---------------------------------------------------------------- the one write path
     def record(self, events: Iterable[UsageEvent]) -> RecordResult: ...

@@ -44,6 +44,7 @@ from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.budgets import BudgetsScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.quotas import QuotasScreen
+from costtui.ui.screens.reports import ReportsScreen
 from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.screens.too_small import check_terminal_size
 
@@ -68,8 +69,9 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
-    # 4 Proxy, 5 Agents, 7 Reports go here when they exist.
+    # 4 Proxy, 5 Agents go here when they exist.
     ModeSpec("budgets", "6", "Budgets", BudgetsScreen, "Budgets, projections and the alerts log"),
+    ModeSpec("reports", "7", "Reports", ReportsScreen, "Period reports, reconciliation, anomalies, receipts, exports"),
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
 ]
 
@@ -84,7 +86,7 @@ DEBOUNCE_SECONDS = 0.3
 SCREENS = Binding.Group("Screens", compact=True)
 """The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
 
-PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "7": "Reports"}
+PLANNED_SCREENS = {"4": "Proxy", "5": "Agents"}
 """Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
 
 

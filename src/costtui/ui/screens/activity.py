@@ -172,6 +172,14 @@ class ActivityScreen(DataScreen):
             "c", "clear_filters", "Clear", show=False, tooltip="Clear every filter and the search", id="activity.clear"
         ),
         Binding("escape", "leave_search", "Back to table", show=False, id="activity.leave-search"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            tooltip="Export the filtered events as CSV (progress on the Reports screen)",
+            id="activity.export",
+        ),
     ]
 
     class PageLoaded(Message):
@@ -491,6 +499,15 @@ class ActivityScreen(DataScreen):
                 self.set_filter(result.model_copy(update={"search": self.filter.search}))
 
         self.app.push_screen(FilterScreen(self.filter, self.choices, self.times), apply)
+
+    async def action_export(self) -> None:
+        """Export what is filtered here; the Reports screen streams it and shows the progress."""
+        from costtui.ui.screens.reports import ReportsScreen
+
+        flt = self.filter
+        await self.app.switch_mode("reports")
+        if isinstance(self.app.screen, ReportsScreen):
+            self.app.screen.start_export(flt, f"activity-{self.cost_app.now():%Y%m%d-%H%M%S}")
 
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Header, Static
 
+from costtui.analytics.anomalies import anomalous_days
+from costtui.analytics.forecast import projected_series
 from costtui.formatting import money, money_column, price_command, tokens
 from costtui.models import DayTotals, GroupTotals
 from costtui.ui.screens.base import DataScreen
@@ -84,8 +86,25 @@ def _cost_trend(s: DashboardSnapshot, days: int = 14) -> list[Decimal]:
     return [d.cost_usd for d in s.days[-days:]]
 
 
+def _projection(s: DashboardSnapshot, shown_days: int) -> list[tuple[date, Decimal]]:
+    """The forecast's expected daily cost after today, at most a third of the chart's width of
+    days (so the measured days keep most of the room)."""
+    if s.forecast is None or not s.forecast.has_history:
+        return []
+    return projected_series(s.forecast, s.today)[: max(1, shown_days // 3)]
+
+
 def _money_or_dash(value: Decimal | None) -> str:
     return money(value) if value is not None else "—"
+
+
+def _forecast_range(s: DashboardSnapshot) -> str:
+    f = s.forecast
+    if f is None or not f.has_history:
+        return "no history yet"
+    if f.low == f.high:
+        return "exact"
+    return f"{money(f.low)}–{money(f.high)}"
 
 
 KPIS: list[Kpi] = [
@@ -118,13 +137,22 @@ KPIS: list[Kpi] = [
         trend=lambda s: _cost_trend(s, s.today.day),
         primary=True,
     ),
+    # Where the month ends at the weekday/weekend rates of the last four weeks, and the range
+    # (an 80% band) beside it: the month-to-date card is its left neighbour.
+    Kpi(
+        "forecast",
+        "Month end",
+        lambda s: money(s.forecast.expected) if s.forecast else "—",
+        _forecast_range,
+        note=lambda s: "forecast, weekday-aware",
+        primary=True,
+    ),
     Kpi(
         "all",
         "All time",
         lambda s: money(s.all_time.cost_usd),
         lambda s: _billed_or(s.billed_all_time, f"{s.active_days} day{'' if s.active_days == 1 else 's'}"),
         trend=lambda s: _cost_trend(s, len(s.days)),
-        primary=True,
     ),
     Kpi(
         "avg",
@@ -273,7 +301,7 @@ class DashboardScreen(DataScreen):
     # Screen classes by size (Textual sets them on resize; costtui.tcss lays them out): KPI
     # cards are two rows high below 36 rows and only the primary ones show below 28 (one strip
     # row); from 160 columns the model panel widens.
-    HORIZONTAL_BREAKPOINTS = [(0, "-not-wide"), (160, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-not-wide"), (120, "-roomy"), (160, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (28, "-medium"), (36, "-tall")]
 
     def on_mount(self) -> None:
@@ -328,7 +356,11 @@ class DashboardScreen(DataScreen):
             self.query_one(KpiStrip).show(snap)
             self.query_one(UnpricedBanner).show(snap)
             days = data.days(self.range_days)
-            self.query_one(DailyCostChart).update(days)
+            self.query_one(DailyCostChart).update(
+                days,
+                projection=_projection(snap, len(days)),
+                marked=anomalous_days(snap.anomalies, {d.day: d.cost_usd for d in days}),
+            )
             self.query_one(TokensCostChart).update(days)
             self.query_one(ModelCostChart).update(data.by_model.get(self.range_days, snap.by_model))
             self.query_one("#model-title", Static).update(f"Cost by model, last {self.range_days} days")

@@ -130,39 +130,74 @@ class CostPlot(PlotextPlot):
 
 class DailyCostChart(CostPlot):
     """Cost per UTC day over the selected range: bars when there is room for them, else a filled
-    line; bucket means when the range has more days than the chart has columns."""
+    line; bucket means when the range has more days than the chart has columns.
+
+    The forecast's expected days continue the chart as a dotted line (``projection``), and days
+    with an anomaly are marked with a ``▲`` above their bar (``marked``): markers, not colours, so
+    both read under NO_COLOR."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.days: list[DayTotals] = []
+        self.projection: list[tuple[date, Decimal]] = []
+        self.marked: set[date] = set()
 
-    def update(self, days: Sequence[DayTotals]) -> None:
+    def update(
+        self,
+        days: Sequence[DayTotals],
+        *,
+        projection: Sequence[tuple[date, Decimal]] = (),
+        marked: set[date] | frozenset[date] = frozenset(),
+    ) -> None:
         self.days = list(days)
+        self.projection = list(projection)
+        self.marked = set(marked)
         self.replot()
 
     def draw(self) -> None:
         plt: Any = self.plt  # plotext annotates yside and tick lists wrongly; it is called as documented
         # The title is set before anything else so that an empty range never keeps the last one.
-        self.set_title(f"Daily cost, last {len(self.days)} days")
+        title = f"Daily cost, last {len(self.days)} days"
+        self.set_title(title)
         if not self.days or all(d.cost_usd == 0 for d in self.days):
             self.no_data("no cost in this range")
             return
-        values = [float(d.cost_usd) for d in self.days]
+        measured = len(self.days)
+        all_days = [d.day for d in self.days] + [day for day, _ in self.projection]
+        values = [float(d.cost_usd) for d in self.days] + [float(v) for _, v in self.projection]
         width = self.plot_width()
         starts, means = downsample(values, width)
         xs = list(range(len(means)))
+        # A bucket is measured if it starts on a measured day; the rest is the forecast.
+        real = [x for x in xs if starts[x] < measured]
+        ahead = [x for x in xs if starts[x] >= measured]
         if len(xs) * 2 <= width:
             # Room for a gap between bars; half blocks double the vertical resolution.
-            plt.bar(xs, means, marker="hd", width=0.6)
+            plt.bar(real, [means[x] for x in real], marker="hd", width=0.6)
         else:
-            plt.plot(xs, means, marker="braille", fillx=True)
-        ticks, labels = day_ticks([d.day for d in self.days], starts, width)
-        plt.xticks(ticks, labels)
+            plt.plot(real, [means[x] for x in real], marker="braille", fillx=True)
+        if ahead:
+            # The dotted line starts at the last measured bucket, so it continues the chart.
+            joined = [real[-1], *ahead] if real else ahead
+            plt.plot(joined, [means[x] for x in joined], marker="·")
+        bucket_ends = [*starts[1:], len(values)]
+        flagged = [x for x in real if any(d in self.marked for d in all_days[starts[x] : bucket_ends[x]])]
         y_values, y_labels = money_ticks(max(means), max(2, min(4, (self.size.height - 4) // 2)))
+        if flagged:
+            plt.scatter(flagged, [min(means[x], y_values[-1]) for x in flagged], marker="▲")
+        ticks, labels = day_ticks(all_days, starts, width)
+        plt.xticks(ticks, labels)
         plt.yticks(y_values, y_labels)
         plt.ylim(0, y_values[-1])
+        notes = []
         if len(means) != len(values):
-            self.set_title(f"Daily cost, last {len(self.days)} days, {math.ceil(len(values) / len(means))}-day means")
+            notes.append(f"{math.ceil(len(values) / len(means))}-day means")
+        if self.projection:
+            notes.append("··· forecast")
+        if flagged:
+            notes.append("▲ anomaly")
+        if notes:
+            self.set_title(", ".join([title, *notes]))
 
 
 class TokensCostChart(CostPlot):
