@@ -70,6 +70,7 @@ def serve(
         port=port,
         credentials=credentials,
         sync=app_ctx.settings.sync,
+        proxy=app_ctx.settings.proxy,
     )
 
     async def run() -> None:

@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from costtui.config import ListenerSettings, SyncSettings
+from costtui.config import ListenerSettings, ProxySettings, SyncSettings
 from costtui.formatting import fingerprint, plural
 from costtui.listener.app import ListenerState, Stats, build_app, database_id
 from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, ListenerKeys, is_loopback
 from costtui.listener.metrics import ListenerMetrics
+from costtui.listener.proxy.keyfp import SECRET_NAME as PROXY_FP_SECRET
 from costtui.listener.writer import BatchWriter
 from costtui.models import RecordResult
 from costtui.store import Store
 
 if TYPE_CHECKING:
+    from costtui.listener.proxy import Proxy
+    from costtui.rules.policy import ProxyPolicy
     from costtui.secrets import Credentials
 
 log = logging.getLogger("costtui.listener")
@@ -96,6 +99,8 @@ class Listener:
         extra_routes: Iterable[web.RouteDef] = (),
         credentials: Credentials | None = None,
         sync: SyncSettings | None = None,
+        proxy: ProxySettings | None = None,
+        policy: ProxyPolicy | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.sync = sync
@@ -114,6 +119,12 @@ class Listener:
         self._read_store: Store | None = None
         self._state: ListenerState | None = None
         self.metrics: ListenerMetrics | None = None
+        self.proxy: Proxy | None = None
+        """The proxy routes, when ``proxy`` settings are given and enabled."""
+        if proxy is not None and proxy.enabled:
+            from costtui.listener.proxy import Proxy
+
+            self.proxy = Proxy(proxy, policy)
 
     # ------------------------------------------------------------------ info
 
@@ -190,7 +201,13 @@ class Listener:
                 sync=self.sync,
             )
             self._state = state
-            app = build_app(state, self.extra_routes)
+            routes = list(self.extra_routes)
+            if self.proxy is not None:
+                secret = await asyncio.to_thread(self.keys.get, PROXY_FP_SECRET)
+                assert secret is not None
+                await self.proxy.start(state, secret.value)
+                routes += self.proxy.routes()
+            app = build_app(state, routes)
             runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
             await runner.setup()
             site = web.TCPSite(runner, self.host, self.port, backlog=1024)
@@ -247,6 +264,8 @@ class Listener:
         await self._close_resources()
 
     async def _close_resources(self) -> None:
+        if self.proxy is not None:
+            await self.proxy.close()  # queues its last records before the writer stops
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.stop()
