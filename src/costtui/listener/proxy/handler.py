@@ -14,7 +14,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -165,6 +164,7 @@ class Proxy:
         self._session: aiohttp.ClientSession | None = None
         self._state: ListenerState | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._queued: list[tuple[Call, UsageEvent]] = []
         self._quota_pending: dict[str, tuple[str, dict[str, str], datetime]] = {}
         self._quota_task: asyncio.Task[None] | None = None
         self.recorded = 0
@@ -574,28 +574,34 @@ class Proxy:
         except ValueError as exc:
             log.warning("proxy: cannot record a %s call: %s", call.upstream.name, exc)
             return
-        self._spawn(self._store(call, event))
+        self._queued.append((call, event))
+        if len(self._queued) == 1:
+            # Calls finishing in the same loop turn go to the writer together: one task and one
+            # queue entry for all of them.
+            task = asyncio.ensure_future(self._store())
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _store(self, call: Call, event: UsageEvent) -> None:
+    async def _store(self) -> None:
         assert self._state is not None
-        cost: Decimal | None = None
-        if event.status == "ok" or event.total_tokens:
-            cost = self.pricer.price(event).cost_usd
-        if call.decision is not None and call.policy_call is not None:
-            try:
-                await self.policy.settle(call.policy_call, call.decision, cost, event.total_tokens)
-            except Exception:
-                log.exception("proxy: the policy failed to settle a call")
+        await asyncio.sleep(0)  # let the other calls of this turn join
+        batch, self._queued = self._queued, []
+        if not isinstance(self.policy, AllowAll):
+            for call, event in batch:
+                if call.decision is None or call.policy_call is None:
+                    continue
+                cost: Decimal | None = None
+                if event.status == "ok" or event.total_tokens:
+                    cost = self.pricer.price(event).cost_usd
+                try:
+                    await self.policy.settle(call.policy_call, call.decision, cost, event.total_tokens)
+                except Exception:
+                    log.exception("proxy: the policy failed to settle a call")
         try:
-            await self._state.writer.submit([event])
-            self.recorded += 1
+            await self._state.writer.submit([event for _, event in batch])
+            self.recorded += len(batch)
         except Exception as exc:
-            log.warning("proxy: a call could not be recorded: %s", exc)
+            log.warning("proxy: %d calls could not be recorded: %s", len(batch), exc)
 
     # ------------------------------------------------------------------ rate limits
 
