@@ -23,6 +23,7 @@ from costtui.config import ListenerSettings, ProxySettings
 from costtui.listener import Listener
 from costtui.models import UsageEvent
 from costtui.pricing import Pricer
+from costtui.rules.policy import Decision, ProxyCall
 
 OPENAI_KEY = "sk-proj-test0123456789abcdefWXYZ"
 ANTHROPIC_KEY = "sk-ant-api03-test0123456789abcdefQRST"
@@ -366,3 +367,130 @@ async def test_rate_limit_headers_become_quota_snapshots_per_key(
     conn.close()
     assert [(k, r) for _, k, r in got] == [("rate_limit.requests", "499"), ("rate_limit.tokens", "199000")]
     assert got[0][0].startswith("sk-proj…WXYZ#") and history == 2
+
+
+class RecordingPolicy:
+    """Blocks one model, flags every other call, and remembers what was settled."""
+
+    def __init__(self) -> None:
+        self.admitted: list[ProxyCall] = []
+        self.settled: list[tuple[str, Decimal | None, int]] = []
+
+    async def admit(self, call: ProxyCall) -> Decision:
+        self.admitted.append(call)
+        if call.model == "gpt-blocked":
+            return Decision(allowed=False, rule="model_blocklist", message="gpt-blocked is not allowed", status=403)
+        return Decision(flags=["content:pii.email"], reservation="held")
+
+    async def settle(self, call: ProxyCall, decision: Decision, cost_usd: Decimal | None, tokens: int) -> None:
+        self.settled.append((call.model, cost_usd, tokens))
+
+    def redact(self, text: str) -> str:
+        return text.replace("alice@example.com", "[email]")
+
+
+async def test_policy_refusal_answers_in_the_providers_shape_and_is_recorded(
+    db_path: Path, upstream: StandIn, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
+) -> None:
+    monkeypatch.setenv("COSTTUI_UPSTREAM_OPENAI", upstream.url + "/v1")
+    policy = RecordingPolicy()
+    settings = ProxySettings(quota_interval_seconds=0)
+    async with Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings, policy=policy) as lst:
+        client = openai_client(lst)
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            await client.chat.completions.create(model="gpt-blocked", messages=[{"role": "user", "content": "hi"}])
+        body = info.value.body
+        assert isinstance(body, dict)
+        assert body["code"] == "model_blocklist" and "blocked by rule model_blocklist" in body["message"]
+        await client.chat.completions.create(
+            model="gpt-5-mini",
+            messages=[{"role": "user", "content": "mail alice@example.com"}],
+            extra_headers={"X-Costtui-Token": tokens["good"], "X-Costtui-Project": "atlas"},
+        )
+        blocked, passed = await recorded(lst, db_path)
+    assert len(upstream.requests) == 1  # the refused call never left
+    assert blocked["status"] == "error" and blocked["status_code"] == 403
+    assert blocked["error"] == "blocked by rule model_blocklist: gpt-blocked is not allowed"
+    assert passed["flags"] == '["content:pii.email"]'
+    assert (passed["app"], passed["project"]) == ("billing-bot", "atlas")
+    call = policy.admitted[1]
+    assert call.text == "mail alice@example.com" and call.app == "billing-bot" and call.key_fp == passed["api_key_fp"]
+    [(model, cost, used)] = [s for s in policy.settled if s[0] == "gpt-5-mini"]
+    assert used == 1742 and cost is not None and nusd(cost) == passed["cost_nusd"]
+
+
+async def test_unknown_tracking_token_is_refused(proxied: Listener, db_path: Path) -> None:
+    client = openai_client(proxied)
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        await client.chat.completions.create(
+            model="gpt-5-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            extra_headers={"X-Costtui-Token": "ctt_nosuchtoken0123456789"},
+        )
+    assert "unknown tracking token" in str(info.value)
+
+
+async def test_cache_answers_a_repeated_call_for_free_records_the_saving_and_survives_a_restart(
+    db_path: Path, upstream: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COSTTUI_UPSTREAM_OPENAI", upstream.url + "/v1")
+    settings = ProxySettings(quota_interval_seconds=0, cache=True)
+    question = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "cache me"}]}
+    async with Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings) as lst:
+        client = openai_client(lst)
+        first = await client.chat.completions.with_raw_response.create(**question)  # type: ignore[call-overload]
+        second = await client.chat.completions.with_raw_response.create(**question, user="bob")  # type: ignore[call-overload]
+        assert second.headers["x-costtui-cache"] == "hit" and "x-costtui-cache" not in first.headers
+        assert second.parse().choices[0].message.content == first.parse().choices[0].message.content
+        # Another key never reads this key's answers; "off" asks the upstream.
+        other = openai.AsyncOpenAI(api_key="sk-proj-another0123456789abcdEFGH", base_url=lst.url + "/v1", max_retries=0)
+        await other.chat.completions.create(**question)  # type: ignore[call-overload]
+        await client.chat.completions.create(**question, extra_headers={"X-Costtui-Cache": "off"})  # type: ignore[call-overload]
+        await lst.proxy.drain()  # type: ignore[union-attr]
+    assert len(upstream.requests) == 3
+    # A new listener on the same database still has the answer.
+    async with Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings) as lst:
+        client = openai_client(lst)
+        third = await client.chat.completions.with_raw_response.create(**question)  # type: ignore[call-overload]
+        assert third.headers["x-costtui-cache"] == "hit"
+        records = await recorded(lst, db_path)
+    assert len(upstream.requests) == 3
+    miss, hit1, _, _, hit2 = records
+    assert miss["cache_hit"] == 0 and miss["cost_nusd"] > 0 and miss["saved_nusd"] is None
+    for hit in (hit1, hit2):
+        assert hit["cache_hit"] == 1 and hit["cost_nusd"] == 0 and hit["saved_nusd"] == miss["cost_nusd"]
+        assert hit["status"] == "ok" and hit["output_tokens"] == 0
+    assert hit1["user"] == "bob"
+
+
+async def test_streams_are_never_cached(db_path: Path, upstream: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTTUI_UPSTREAM_OPENAI", upstream.url + "/v1")
+    settings = ProxySettings(quota_interval_seconds=0, cache=True)
+    async with Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings) as lst:
+        client = openai_client(lst)
+        for _ in range(2):
+            stream = await client.chat.completions.create(
+                model="gpt-5-mini", messages=[{"role": "user", "content": "s"}], stream=True
+            )
+            _ = [c async for c in stream]
+        await recorded(lst, db_path)
+    assert len(upstream.requests) == 2
+
+
+async def test_bodies_are_kept_redacted_only_when_asked(
+    db_path: Path, upstream: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COSTTUI_UPSTREAM_OPENAI", upstream.url + "/v1")
+    message = "my key is sk-proj-leaked0123456789abcdefgh, mail alice@example.com"
+    for store_bodies in (False, True):
+        settings = ProxySettings(quota_interval_seconds=0, store_bodies=store_bodies)
+        async with Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings, policy=RecordingPolicy()) as lst:
+            client = openai_client(lst)
+            await client.chat.completions.create(model="gpt-5-mini", messages=[{"role": "user", "content": message}])
+            await recorded(lst, db_path)
+    # Only the second call (store_bodies on) left its bodies, passed through the policy's redact().
+    kept = rows(db_path, "SELECT request, response FROM proxy_bodies")
+    assert len(kept) == 1
+    request, response = kept[0]["request"], kept[0]["response"]
+    assert "[email]" in request and "alice@example.com" not in request
+    assert '"content":"Hi"' in response.replace(" ", "")

@@ -61,6 +61,7 @@ from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
+    from costtui.store.proxy import ProxyStore
     from costtui.store.tokens import TokenStore
 
 __all__ = [
@@ -403,6 +404,13 @@ class Store:
         from costtui.store.budgets import BudgetStore
 
         return BudgetStore(self)
+
+    @cached_property
+    def proxy(self) -> ProxyStore:
+        """The proxy's response cache and stored bodies, and the Proxy screen's reads."""
+        from costtui.store.proxy import ProxyStore
+
+        return ProxyStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:

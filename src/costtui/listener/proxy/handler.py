@@ -14,6 +14,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from costtui.config import ProxySettings
 from costtui.listener.app import STATE, ApiError, ListenerState, gunzip, resolve_tokens
+from costtui.listener.proxy.cache import ResponseCache, cache_key, kept_headers
 from costtui.listener.proxy.errors import error_response
 from costtui.listener.proxy.keyfp import KeyFingerprints
 from costtui.listener.proxy.upstreams import Style, Upstream, Upstreams
@@ -32,6 +34,7 @@ from costtui.listener.proxy.usage import Outcome, StreamReader, error_from_body,
 from costtui.models import MAX_NAME, MAX_TAGS, UsageEvent, check_identifier
 from costtui.pricing import Pricer
 from costtui.rules.policy import AllowAll, Decision, ProxyCall, ProxyPolicy
+from costtui.store.proxy import CachedAnswer
 
 log = logging.getLogger("costtui.proxy")
 
@@ -57,6 +60,8 @@ _OPENAI_OPS = {"/chat/completions": "chat", "/embeddings": "embeddings", "/respo
 _GEMINI_CALL = re.compile(r"models/(?P<model>[^/:]+):(?P<action>generateContent|streamGenerateContent)")
 _RATE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
 CLIENT_CLOSED = 499
+BODY_LIMIT = 256 * 1024
+"""Most of a request or response body kept when ``store_bodies`` is on."""
 
 
 @dataclass
@@ -74,6 +79,10 @@ class Call:
     retries: int = 0
     policy_call: ProxyCall | None = None
     decision: Decision | None = None
+    cache_key: str | None = None
+    """Set when this call may be answered from (and stored in) the response cache."""
+    request_body: bytes | None = None
+    """Kept only when ``store_bodies`` is on."""
 
 
 def _key(request: web.Request, style: Style) -> str | None:
@@ -165,8 +174,10 @@ class Proxy:
         self._state: ListenerState | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._queued: list[tuple[Call, UsageEvent]] = []
+        self._bodies: list[tuple[str, datetime, str | None, str | None]] = []
         self._quota_pending: dict[str, tuple[str, dict[str, str], datetime]] = {}
         self._quota_task: asyncio.Task[None] | None = None
+        self.cache: ResponseCache | None = None
         self.recorded = 0
         """Calls handed to the writer since start (the benchmark checks it)."""
 
@@ -187,6 +198,7 @@ class Proxy:
     async def start(self, state: ListenerState, fp_secret: str) -> None:
         self._state = state
         self.fingerprint = KeyFingerprints(fp_secret)
+        self.cache = ResponseCache(self.settings, state.writer, state.read_store)
         overrides = await asyncio.to_thread(state.read_store.price_overrides)
         self.pricer.set_overrides(overrides)
         s = self.settings
@@ -374,6 +386,19 @@ class Proxy:
             self._record(call, decision.status, message, Outcome(), None)
             return error_response(style, decision.status, f"costtui proxy: {message}", decision.rule)
 
+        if self.settings.store_bodies:
+            call.request_body = raw
+        try:
+            use_cache = self._cache_wanted(request, call)
+        except ApiError as exc:
+            return error_response(style, exc.status, f"costtui proxy: {exc.message}")
+        if use_cache:
+            assert self.cache is not None and call.key_fp is not None
+            call.cache_key = cache_key(call.key_fp, upstream.name, tail, body)
+            hit = await self.cache.get(call.cache_key)
+            if hit is not None:
+                return await self._replay(request, call, hit)
+
         strip = False
         if operation == "chat" and call.stream:
             options = body.get("stream_options")
@@ -398,6 +423,28 @@ class Proxy:
             message = self._connect_error(upstream, exc)
             self._record(call, 502, message, Outcome(), None)
             return error_response(style, 502, message)
+
+    def _cache_wanted(self, request: web.Request, call: Call) -> bool:
+        value = request.headers.get("X-Costtui-Cache")
+        if value is None:
+            wanted = self.settings.cache
+        elif value.strip().lower() in ("on", "true", "1", "yes"):
+            wanted = True
+        elif value.strip().lower() in ("off", "false", "0", "no"):
+            wanted = False
+        else:
+            raise ApiError(400, f"X-Costtui-Cache must be on or off, got {value[:40]!r}")
+        # Streams are relayed as they come and never kept whole.
+        return wanted and not call.stream
+
+    async def _replay(self, request: web.Request, call: Call, hit: CachedAnswer) -> web.StreamResponse:
+        out = web.Response(body=hit.body, status=hit.status, headers={**hit.headers, "X-Costtui-Cache": "hit"})
+        await out.prepare(request)
+        await out.write_eof()
+        outcome = from_body(call.upstream.style, call.operation, hit.body)
+        outcome.tokens = None  # nothing was processed upstream: no tokens, no cost
+        self._record(call, hit.status, None, outcome, None, hit=hit, response_body=hit.body)
+        return out
 
     @staticmethod
     def _json(raw: bytes) -> dict[str, Any]:
@@ -487,17 +534,22 @@ class Proxy:
         await out.prepare(request)
         await out.write_eof()
         if resp.status >= 400:
-            self._record(call, resp.status, error_from_body(raw, resp.status), Outcome(), None)
+            self._record(call, resp.status, error_from_body(raw, resp.status), Outcome(), None, response_body=raw)
         else:
             outcome = from_body(call.upstream.style, call.operation, raw)
             outcome.finish(call.operation)
-            self._record(call, resp.status, outcome.error, outcome, None)
+            fresh = None
+            if call.cache_key is not None and resp.status == 200 and outcome.error is None:
+                fresh = CachedAnswer(resp.status, kept_headers(resp.headers), raw, None)
+            self._record(call, resp.status, outcome.error, outcome, None, fresh=fresh, response_body=raw)
         return out
 
     async def _relay_stream(
         self, request: web.Request, call: Call, resp: aiohttp.ClientResponse, strip: bool
     ) -> web.StreamResponse:
         reader = StreamReader(call.upstream.style, call.operation, strip_usage=strip)
+        kept: list[bytes] | None = [] if self.settings.store_bodies else None
+        kept_size = 0
         out = web.StreamResponse(status=resp.status, reason=resp.reason, headers=self._response_headers(resp.headers))
         await out.prepare(request)
         ttft: float | None = None
@@ -508,6 +560,9 @@ class Proxy:
                 passed = reader.feed(chunk)
                 if passed:
                     await out.write(passed)
+                    if kept is not None and kept_size < BODY_LIMIT:
+                        kept.append(passed)
+                        kept_size += len(passed)
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             reader.out.error = "the client closed the connection mid-stream"
             self._record(call, CLIENT_CLOSED, reader.out.error, reader.out, ttft)
@@ -527,10 +582,11 @@ class Proxy:
             await out.write_eof()
         except (ConnectionResetError, aiohttp.ClientConnectionResetError):
             pass
+        whole = b"".join(kept) if kept is not None else None
         if resp.status >= 400:
-            self._record(call, resp.status, f"upstream {resp.status}", reader.out, ttft)
+            self._record(call, resp.status, f"upstream {resp.status}", reader.out, ttft, response_body=whole)
         else:
-            self._record(call, resp.status, reader.out.error, reader.out, ttft)
+            self._record(call, resp.status, reader.out.error, reader.out, ttft, response_body=whole)
         return out
 
     # ------------------------------------------------------------------ recording
@@ -544,6 +600,9 @@ class Proxy:
         first_byte: float | None,
         *,
         failed: bool = False,
+        hit: CachedAnswer | None = None,
+        fresh: CachedAnswer | None = None,
+        response_body: bytes | None = None,
     ) -> None:
         """Build the call's event and queue it (and the policy's settlement) without waiting."""
         now = time.perf_counter()
@@ -568,24 +627,48 @@ class Proxy:
                 error=None if error is None else error[:2000],
                 retries=call.retries,
                 flags=flags[:MAX_TAGS],
+                cache_hit=hit is not None,
+                cost_usd=Decimal(0) if hit is not None else None,
+                saved_usd=hit.cost_usd if hit is not None else None,
                 **call.attribution,
                 **tokens,
             )
         except ValueError as exc:
             log.warning("proxy: cannot record a %s call: %s", call.upstream.name, exc)
             return
+        if fresh is not None and call.cache_key is not None and self.cache is not None:
+            answer = CachedAnswer(fresh.status, fresh.headers, fresh.body, self.pricer.price(event).cost_usd)
+            self._spawn(self.cache.put(call.cache_key, event.provider, event.model, answer))
+        if self.settings.store_bodies:
+            self._bodies.append(
+                (event.event_id or "", event.ts, self._redacted(call.request_body), self._redacted(response_body))
+            )
         self._queued.append((call, event))
         if len(self._queued) == 1:
             # Calls finishing in the same loop turn go to the writer together: one task and one
             # queue entry for all of them.
-            task = asyncio.ensure_future(self._store())
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            self._spawn(self._store())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _redacted(self, raw: bytes | None) -> str | None:
+        if raw is None:
+            return None
+        text = raw[:BODY_LIMIT].decode("utf-8", "replace")
+        try:
+            return self.policy.redact(text)
+        except Exception:
+            log.exception("proxy: the policy failed to redact a body; it is not stored")
+            return None
 
     async def _store(self) -> None:
         assert self._state is not None
         await asyncio.sleep(0)  # let the other calls of this turn join
         batch, self._queued = self._queued, []
+        bodies, self._bodies = self._bodies, []
         if not isinstance(self.policy, AllowAll):
             for call, event in batch:
                 if call.decision is None or call.policy_call is None:
@@ -602,6 +685,12 @@ class Proxy:
             self.recorded += len(batch)
         except Exception as exc:
             log.warning("proxy: %d calls could not be recorded: %s", len(batch), exc)
+        if bodies:
+            days = self.settings.body_retention_days
+            try:
+                await self._state.writer.call(lambda store: store.proxy.put_bodies(bodies, days))
+            except Exception as exc:
+                log.warning("proxy: cannot store request bodies: %s", exc)
 
     # ------------------------------------------------------------------ rate limits
 
