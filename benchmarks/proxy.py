@@ -52,6 +52,35 @@ asyncio.run(main())
 """
 
 
+BARE_RELAY = """
+import asyncio, aiohttp
+from aiohttp import web
+
+UP = {upstream!r}
+
+async def main():
+    session = aiohttp.ClientSession()
+
+    async def relay(request):
+        body = await request.read()
+        headers = {{k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}}
+        async with session.post(UP + request.path, data=body, headers=headers) as resp:
+            data = await resp.read()
+            return web.Response(body=data, status=resp.status, content_type=resp.content_type)
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", relay)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(runner.addresses[0][1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
 def cpu_seconds(pid: int | None) -> float | None:
     if pid is None:
         return None
@@ -68,8 +97,8 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-async def start_standin() -> tuple[asyncio.subprocess.Process, str]:
-    code = STANDIN.format(path=str(ROOT / "tests" / "listener"))
+async def start_standin(code: str | None = None) -> tuple[asyncio.subprocess.Process, str]:
+    code = code or STANDIN.format(path=str(ROOT / "tests" / "listener"))
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     port = int((await asyncio.wait_for(proc.stdout.readline(), 30)).decode())
@@ -183,17 +212,23 @@ async def main() -> None:
     ap.add_argument("--sequential", type=int, default=2000, help="interleaved direct/proxy pairs")
     ap.add_argument("--requests", type=int, default=20000, help="calls in the throughput phase")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare-relay baseline")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         standin, upstream = await start_standin()
+        bare, bare_url = await start_standin(BARE_RELAY.format(upstream=upstream))
         serve, base = await start_serve(db, upstream)
         try:
             async with aiohttp.ClientSession() as session:
                 seq = await sequential(
                     session, upstream + "/v1/chat/completions", base + "/v1/chat/completions", args.sequential
                 )
+                if args.bare:
+                    floor = await sequential(
+                        session, upstream + "/v1/chat/completions", bare_url + "/v1/chat/completions", args.sequential
+                    )
             print(f"sequential, {args.sequential} interleaved pairs (ms):")
             for name in ("direct", "proxy", "diff"):
                 vals = seq[name]
@@ -201,6 +236,12 @@ async def main() -> None:
             added50 = pct(seq["proxy"], 50) - pct(seq["direct"], 50)
             added99 = pct(seq["proxy"], 99) - pct(seq["direct"], 99)
             print(f"  added   p50 {added50:+.3f} ms (target ≤ +1.0)   p99 {added99:+.3f} ms (target ≤ +3.0)")
+            if args.bare:
+                # The same hop through a relay doing nothing else (aiohttp in, aiohttp out): what
+                # the extra process hop itself costs on this machine, costtui's work aside.
+                bare50 = pct(floor["proxy"], 50) - pct(floor["direct"], 50)
+                bare99 = pct(floor["proxy"], 99) - pct(floor["direct"], 99)
+                print(f"  a bare aiohttp relay adds p50 {bare50:+.3f} ms, p99 {bare99:+.3f} ms on this machine")
 
             tp = await throughput(base + "/v1/chat/completions", args.connections, args.requests, serve.pid)
             cpu = f", proxy CPU {tp['cpu_per_call_ms']:.3f} ms/call" if tp["cpu_per_call_ms"] else ""
@@ -217,7 +258,7 @@ async def main() -> None:
             status = "all recorded" if got == expected else "MISSING"
             print(f"recorded proxy events: {got} of {expected} calls ({status})")
         finally:
-            for proc in (serve, standin):
+            for proc in (serve, bare, standin):
                 proc.terminate()
                 await proc.wait()
 

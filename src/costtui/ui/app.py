@@ -42,6 +42,7 @@ from costtui.ui.palette import TEXTUAL_COMMANDS, PaletteCommands, action_of, scr
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
+from costtui.ui.screens.proxy import ProxyScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.screens.too_small import check_terminal_size
@@ -67,7 +68,8 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
-    # 4 Proxy, 5 Agents, 6 Budgets, 7 Reports go here when they exist.
+    ModeSpec("proxy", "4", "Proxy", ProxyScreen, "Calls through the proxy: live log, cache savings, refusals, keys"),
+    # 5 Agents, 6 Budgets, 7 Reports go here when they exist.
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
 ]
 
@@ -82,7 +84,7 @@ DEBOUNCE_SECONDS = 0.3
 SCREENS = Binding.Group("Screens", compact=True)
 """The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
 
-PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "6": "Budgets", "7": "Reports"}
+PLANNED_SCREENS = {"5": "Agents", "6": "Budgets", "7": "Reports"}
 """Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
 
 

@@ -24,8 +24,3 @@ class KeyFingerprints:
     def __call__(self, key: str) -> str:
         digest = hmac.new(self._secret, key.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
         return f"{fingerprint(key)}#{digest[:8]}"
-
-
-def display_part(fp: str) -> str:
-    """The ``prefix…last4`` part of a fingerprint, for screens."""
-    return fp.split("#", 1)[0]
