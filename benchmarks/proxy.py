@@ -249,6 +249,12 @@ async def main() -> None:
                 f"throughput, {args.connections} connections: {args.requests} calls in {tp['wall']:.2f} s = "
                 f"{tp['rate']:,.0f} calls/s (target ≥ 2,000), {tp['errors']} errors{cpu}"
             )
+            if args.bare:
+                floor_tp = await throughput(
+                    bare_url + "/v1/chat/completions", args.connections, args.requests, bare.pid
+                )
+                cpu = f", relay CPU {floor_tp['cpu_per_call_ms']:.3f} ms/call" if floor_tp["cpu_per_call_ms"] else ""
+                print(f"  a bare aiohttp relay, same load: {floor_tp['rate']:,.0f} calls/s{cpu}")
             expected = seq["calls"] * 1 + args.requests
             deadline = time.monotonic() + 60
             got = proxy_events(db)
