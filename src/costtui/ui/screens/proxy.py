@@ -7,6 +7,8 @@ reloads as the listener commits calls.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,13 +17,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
-from costtui.analytics.proxy import ProxySnapshot, load_proxy
 from costtui.formatting import SHORT_SECONDS, TimeZoneRule, key_fp_display, money, plural, safe, tokens
-from costtui.store.proxy import ProxyCallRow
 from costtui.ui.dialogs.event_detail import EventDetailScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
 from costtui.ui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:  # the store loads in the worker, not at start-up
+    from costtui.analytics.proxy import ProxySnapshot
+    from costtui.store.proxy import ProxyCallRow
 
 
 def key_label(fp: str | None) -> str:
@@ -140,6 +144,8 @@ class ProxyScreen(DataScreen):
 
     @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
+        from costtui.analytics.proxy import load_proxy
+
         app = self.cost_app
         self.post_if_current(self.Loaded(load_proxy(app.get_store(), app.now())))
 

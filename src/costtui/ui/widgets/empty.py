@@ -91,20 +91,18 @@ def accounts_message(app: CostApp) -> str:
 def proxy_message(app: CostApp) -> str:
     url = escape(listener_url(app) or "http://127.0.0.1:8787")
     off = (
-        ""
-        if app.settings.proxy.enabled
-        else "\n[b]The proxy is off[/b]: set [b]enabled = true[/b] under [b][proxy][/b] in the config.\n"
+        "" if app.settings.proxy.enabled else "[b]The proxy is off[/b]: [b]enabled = true[/b] under [b][proxy][/b].\n\n"
     )
     return (
-        "[b]No calls through the proxy yet[/b]\n"
-        f"{off}\n"
-        "Point an SDK at costtui instead of the provider; your own key goes through, and every call\n"
-        "is recorded with its tokens, cost and latency:\n\n"
-        f"  • OpenAI SDKs, Codex: [b]OPENAI_BASE_URL={url}/v1[/b]\n"
-        f"  • Anthropic SDKs, Claude Code: [b]ANTHROPIC_BASE_URL={url}[/b]\n"
-        f"  • google-genai: [b]http_options={{'base_url': '{url}'}}[/b]\n"
-        f"  • OpenRouter, Groq, DeepSeek, Mistral: [b]{url}/openrouter/v1[/b] (…/groq/v1…)\n\n"
-        "docs/proxy.md has the details (cache, headers for user/team/project, rules)."
+        "[b]No calls through the proxy yet[/b]\n\n"
+        f"{off}"
+        "Point an SDK at costtui instead of the provider: your key goes\n"
+        "through, and each call is recorded with tokens, cost and latency.\n\n"
+        f"  • OpenAI SDKs, Codex:\n    [b]OPENAI_BASE_URL={url}/v1[/b]\n"
+        f"  • Anthropic SDKs, Claude Code:\n    [b]ANTHROPIC_BASE_URL={url}[/b]\n"
+        f"  • google-genai: base_url [b]{url}[/b] in http_options\n"
+        f"  • OpenRouter, Groq, DeepSeek, Mistral:\n    [b]{url}/openrouter/v1[/b] (…/groq/v1, …)\n\n"
+        "docs/proxy.md: the cache, user/team/project headers, rules."
     )
 
 
