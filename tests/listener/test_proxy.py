@@ -3,6 +3,7 @@ on a real socket, in front of a local stand-in upstream."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -494,3 +495,15 @@ async def test_bodies_are_kept_redacted_only_when_asked(
     request, response = kept[0]["request"], kept[0]["response"]
     assert "[email]" in request and "alice@example.com" not in request
     assert '"content":"Hi"' in response.replace(" ", "")
+
+
+async def test_a_gzipped_request_reaches_the_upstream_as_json(proxied: Listener, upstream: StandIn) -> None:
+    import gzip
+
+    body = json.dumps({"model": "gpt-5-mini", "messages": [{"role": "user", "content": "zip"}]}).encode()
+    headers = {"Authorization": f"Bearer {OPENAI_KEY}", "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(proxied.url + "/v1/chat/completions", data=gzip.compress(body), headers=headers) as resp:
+            assert resp.status == 200
+    assert upstream.requests[-1]["body"]["messages"][0]["content"] == "zip"
+    assert "Content-Encoding" not in upstream.requests[-1]["headers"]

@@ -55,11 +55,14 @@ HOP_BY_HOP = frozenset(
 )
 """Headers that describe one connection, not the message: never forwarded either way."""
 _RESPONSE_DROP = HOP_BY_HOP | {"content-encoding"}
+_REQUEST_DROP = HOP_BY_HOP | {"content-encoding", "accept-encoding"}
 """The upstream's body reaches us decompressed; aiohttp frames and sizes it again for the client."""
 _OPENAI_OPS = {"/chat/completions": "chat", "/embeddings": "embeddings", "/responses": "responses"}
 _GEMINI_CALL = re.compile(r"models/(?P<model>[^/:]+):(?P<action>generateContent|streamGenerateContent)")
 _RATE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
 CLIENT_CLOSED = 499
+RECORD_DELAY = 0.05
+"""Seconds a finished call waits for others before they are committed together."""
 BODY_LIMIT = 256 * 1024
 """Most of a request or response body kept when ``store_bodies`` is on."""
 
@@ -287,7 +290,9 @@ class Proxy:
         out: CIMultiDict[str] = CIMultiDict()
         for name, value in request.headers.items():
             low = name.lower()
-            if low in HOP_BY_HOP or low.startswith("x-costtui-") or low == token_header or low == "accept-encoding":
+            # The body goes out decompressed (read_body undid any gzip), and the answer is asked
+            # for uncompressed so that its usage can be read on the way.
+            if low in _REQUEST_DROP or low.startswith("x-costtui-") or low == token_header:
                 continue
             out.add(name, value)
         return out
@@ -645,8 +650,9 @@ class Proxy:
             )
         self._queued.append((call, event))
         if len(self._queued) == 1:
-            # Calls finishing in the same loop turn go to the writer together: one task and one
-            # queue entry for all of them.
+            # Calls finishing within RECORD_DELAY go to the writer together: one task, one commit.
+            # A commit per call would make the writer's thread take the GIL from the loop after
+            # every answer (up to the 5 ms switch interval), which is what a caller would feel.
             self._spawn(self._store())
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
@@ -666,7 +672,7 @@ class Proxy:
 
     async def _store(self) -> None:
         assert self._state is not None
-        await asyncio.sleep(0)  # let the other calls of this turn join
+        await asyncio.sleep(RECORD_DELAY)
         batch, self._queued = self._queued, []
         bodies, self._bodies = self._bodies, []
         if not isinstance(self.policy, AllowAll):
