@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from costtui import paths
@@ -75,6 +75,14 @@ class ProxySettings(BaseModel):
     body_retention_days: int = Field(default=7, ge=1, le=3650)
     quota_interval_seconds: float = Field(default=30.0, ge=0)
     """At most one rate-limit snapshot write per key in this many seconds."""
+
+    @field_validator("upstreams")
+    @classmethod
+    def _urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
+            if not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"upstream {name!r}: {url!r} is not an http:// or https:// URL")
+        return value
 
 
 class UISettings(BaseModel):

@@ -507,3 +507,20 @@ async def test_a_gzipped_request_reaches_the_upstream_as_json(proxied: Listener,
             assert resp.status == 200
     assert upstream.requests[-1]["body"]["messages"][0]["content"] == "zip"
     assert "Content-Encoding" not in upstream.requests[-1]["headers"]
+
+
+async def test_a_model_route_to_no_upstream_stops_the_start_with_a_clear_error(db_path: Path) -> None:
+    from costtui.listener import ListenerError
+
+    settings = ProxySettings(model_routes={"llama-*": "nowhere"})
+    lst = Listener(db_path, ListenerSettings(port=0), port=0, proxy=settings)
+    with pytest.raises(ListenerError, match="'nowhere'"):
+        await lst.start()
+    assert not lst.running
+
+
+def test_an_upstream_that_is_not_a_url_is_a_config_error() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not an http"):
+        ProxySettings(upstreams={"local": "localhost:11434"})

@@ -121,10 +121,8 @@ class Listener:
         self.metrics: ListenerMetrics | None = None
         self.proxy: Proxy | None = None
         """The proxy routes, when ``proxy`` settings are given and enabled."""
-        if proxy is not None and proxy.enabled:
-            from costtui.listener.proxy import Proxy
-
-            self.proxy = Proxy(proxy, policy)
+        self._proxy_settings = proxy if proxy is not None and proxy.enabled else None
+        self._policy = policy
 
     # ------------------------------------------------------------------ info
 
@@ -182,6 +180,13 @@ class Listener:
     async def start(self) -> None:
         if self._runner is not None:
             return
+        if self._proxy_settings is not None and self.proxy is None:
+            from costtui.listener.proxy import Proxy, UpstreamError
+
+            try:
+                self.proxy = Proxy(self._proxy_settings, self._policy)
+            except UpstreamError as exc:
+                raise ListenerError(f"cannot start the proxy: {exc} ([proxy] in the config)") from None
         await self._keys()
         self._writer = BatchWriter(self.db_path, max_batch=self.settings.batch_max_events, on_commit=self._committed)
         try:
