@@ -234,6 +234,8 @@ class Listener:
             else "no ingest key"
         )
         log.info("costtui listener on %s (%s)", self.url, key)
+        if self.proxy is not None:
+            log.info("costtui proxy: OPENAI_BASE_URL=%s/v1, ANTHROPIC_BASE_URL=%s (docs/proxy.md)", self.url, self.url)
 
     async def _bind_error(self, exc: OSError) -> ListenerError:
         where = f"{self.host}:{self.port}"
