@@ -55,6 +55,42 @@ class ListenerSettings(BaseModel):
     """Most events the batched writer commits in one transaction."""
 
 
+class ProxySettings(BaseModel):
+    """The proxy on the listener: point an SDK's base URL at it and every call is recorded."""
+
+    enabled: bool = True
+    """Serve the proxy routes (``/v1/chat/completions``, ``/v1/messages``...) on the listener."""
+    upstreams: dict[str, str] = Field(default_factory=dict)
+    """Extra or replaced upstreams by name → base URL (OpenAI-compatible ones end in ``/v1``);
+    ``/<name>/v1/...`` reaches one. ``openai``, ``anthropic``, ``gemini``, ``openrouter``, ``groq``,
+    ``deepseek`` and ``mistral`` are known already."""
+    model_routes: dict[str, str] = Field(default_factory=dict)
+    """Model name (``*`` wildcards allowed) → upstream name, for calls sent to the plain ``/v1/...``."""
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    read_timeout_seconds: float = Field(default=600.0, gt=0, le=3600)
+    """Longest wait for the upstream's next byte (a reasoning model may think for minutes)."""
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    """Largest request body the proxy forwards (images and documents make prompts big)."""
+    cache: bool = False
+    """Answer repeated non-streaming calls from the response cache (``X-Costtui-Cache: on|off`` per request)."""
+    cache_ttl_seconds: int = Field(default=24 * 3600, ge=1)
+    cache_max_mb: int = Field(default=256, ge=1)
+    """Oldest cached answers go first past this size."""
+    store_bodies: bool = False
+    """Keep request and response bodies (secrets and PII masked) to show in an event's detail."""
+    body_retention_days: int = Field(default=7, ge=1, le=3650)
+    quota_interval_seconds: float = Field(default=30.0, ge=0)
+    """At most one rate-limit snapshot write per key in this many seconds."""
+
+    @field_validator("upstreams")
+    @classmethod
+    def _urls(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
+            if not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"upstream {name!r}: {url!r} is not an http:// or https:// URL")
+        return value
+
+
 class UISettings(BaseModel):
     theme: str = "textual-dark"
     """Textual theme name; ``t`` toggles dark/light in the app."""
@@ -284,6 +320,7 @@ class Settings(BaseSettings):
     retention_days: int | None = Field(default=None, ge=1)
     """Prune raw events older than this many days (their daily totals are kept). None keeps all."""
     listener: ListenerSettings = Field(default_factory=ListenerSettings)
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
     ui: UISettings = Field(default_factory=UISettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)

@@ -8,13 +8,18 @@ clock, so snapshot tests and screenshots are stable. The records are written by
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from costtui.models import DEMO_OPTION, Account, BilledLine, EventStatus, QuotaSnapshot, UsageEvent
+
+if TYPE_CHECKING:
+    from costtui.pricing import Pricer
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def _events_for_day(rng: random.Random, day_start: datetime, count: int, seed: i
             status = "error"
             uncached, cache_read, cache_write, cache_write_1h, output, reasoning = 0, 0, 0, 0, 0, 0
         latency = int(rng.lognormvariate(6.3, 0.6)) + output // 3
-        yield UsageEvent(
+        event = UsageEvent(
             event_id=f"demo-{seed}-{day_start:%Y%m%d}-{i}",
             ts=ts,
             provider=m.provider,
@@ -129,6 +134,55 @@ def _events_for_day(rng: random.Random, day_start: datetime, count: int, seed: i
             error=error,
             cache_hit=cache_read > 0,
         )
+        yield _as_proxied(event, random.Random(event.event_id)) if event.source == "proxy" else event
+
+
+BLOCKS = [
+    ("budget:search-monthly", "monthly budget of $400.00 for team search reached ($400.12 spent)"),
+    ("rpm:key", "more than 60 requests in a minute for this key"),
+    ("content:pii.card_number", "the prompt holds what looks like a card number"),
+]
+
+
+@functools.cache
+def _pricer() -> Pricer:
+    from costtui.pricing import Pricer
+
+    return Pricer()
+
+
+def _as_proxied(event: UsageEvent, rng: random.Random) -> UsageEvent:
+    """What the proxy records beside the tokens: time to first token, retries, quality flags, its
+    response cache (a hit costs nothing and records what it saved) and refusals by rules. Its own
+    generator, so the other events stay as they were."""
+    update: dict[str, object] = {"cache_hit": False}
+    if event.status == "ok" and event.operation != "embeddings" and rng.random() < 0.6:
+        update["ttft_ms"] = min(event.latency_ms or 0, int(rng.lognormvariate(5.5, 0.5)))
+    if rng.random() < 0.04:
+        update["retries"] = rng.randint(1, 2)
+    if event.status == "ok" and event.output_tokens and rng.random() < 0.03:
+        update["flags"] = ["truncated"]
+    roll = rng.random()
+    zero = dict.fromkeys(("input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens"), 0)
+    zero |= {"output_tokens": 0, "reasoning_tokens": 0}
+    if event.status == "ok" and roll < 0.07:
+        update |= zero | {
+            "cache_hit": True,
+            "cost_usd": Decimal(0),
+            "saved_usd": _pricer().price(event).cost_usd,
+            "latency_ms": rng.randint(1, 4),
+            "ttft_ms": None,
+        }
+    elif roll > 0.99:
+        rule, message = rng.choice(BLOCKS)
+        update |= zero | {
+            "status": "error",
+            "status_code": 429 if not rule.startswith("content") else 403,
+            "error": f"blocked by rule {rule}: {message}",
+            "latency_ms": rng.randint(0, 2),
+            "ttft_ms": None,
+        }
+    return event.model_copy(update=update)
 
 
 def demo_events(

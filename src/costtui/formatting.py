@@ -196,6 +196,11 @@ def fingerprint(secret: str) -> str:
     return f"{prefix}…{s[-4:]}"
 
 
+def key_fp_display(fp: str) -> str:
+    """The ``prefix…last4`` part of a proxy key fingerprint (``sk-proj…abcd#1f2e3d4c``)."""
+    return fp.split("#", 1)[0]
+
+
 def quota_amount(value: Decimal | None, unit: str) -> str:
     """A quota value for people: ``$17.42``, ``110.00 CNY``, ``4,999 requests``."""
     if value is None:

@@ -174,6 +174,14 @@ class UsageEvent(BaseModel):
     status_code: Annotated[int, Field(ge=100, le=599)] | None = None
     error: LongStr | None = None
     cache_hit: bool = False
+    ttft_ms: Annotated[Annotated[int, Field(ge=0, le=MAX_LATENCY_MS)] | None, SERVER] = None
+    """Time to the first streamed byte of the answer (the proxy measures it)."""
+    retries: Annotated[int, Field(ge=0, le=1000), SERVER] = 0
+    """How many times the client had already tried this call (the SDK's retry header)."""
+    flags: Annotated[list[ShortStr], Field(max_length=MAX_TAGS), SERVER] = Field(default_factory=list)
+    """Quality flags (``truncated``, ``empty``, ``refusal``) and the rules that flagged the call."""
+    saved_usd: Annotated[Decimal | None, SERVER] = None
+    """What a call answered from the proxy's cache would have cost upstream."""
 
     cost_usd: Decimal | None = None
     """Cost in USD; None until priced (or when the client did not know it)."""
@@ -188,7 +196,7 @@ class UsageEvent(BaseModel):
     def _ts_utc(cls, value: datetime) -> datetime:
         return utc(value)
 
-    @field_validator("cost_usd", mode="before")
+    @field_validator("cost_usd", "saved_usd", mode="before")
     @classmethod
     def _cost_decimal(cls, value: Any) -> Decimal | None:
         if value is None:
@@ -238,8 +246,16 @@ class UsageEvent(BaseModel):
             mode="json",
             exclude={"event_id", "cost_usd", "cost_source", "price_version", "unpriced"},
         )
+        # Fields added after events were first stored count only when set, so an event re-sent
+        # after an upgrade keeps its id.
+        for name in _LATER_FIELDS:
+            if not basis[name]:
+                del basis[name]
         digest = hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
         return "h:" + digest[:32]
+
+
+_LATER_FIELDS = ("ttft_ms", "retries", "flags", "saved_usd")
 
 
 def fields_with(role: FieldRole) -> tuple[str, ...]:

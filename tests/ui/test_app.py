@@ -12,6 +12,7 @@ from costtui.ui.app import MODE_TABLE, CostApp
 from costtui.ui.dialogs.help import HelpScreen
 from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.dashboard import DashboardScreen
+from costtui.ui.screens.proxy import ProxyScreen
 from costtui.ui.screens.settings import SettingsScreen
 from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kpi import KpiCard
@@ -34,6 +35,8 @@ async def test_mode_keys_switch_screens(demo_db: Path) -> None:
         assert isinstance(app.screen, DashboardScreen)
         await pilot.press("2")
         assert isinstance(app.screen, ActivityScreen)
+        await pilot.press("4")
+        assert isinstance(app.screen, ProxyScreen)
         await pilot.press("0")
         assert isinstance(app.screen, SettingsScreen)
         await pilot.press("1")
@@ -46,12 +49,13 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
         await settle(pilot)
         keys = {b.key for b in CostApp.BINDINGS if b.action.startswith("switch_mode")}  # type: ignore[union-attr]
         assert keys == {spec.key for spec in MODE_TABLE}
-        assert not keys & {"4", "5"}  # 3 = Quotas, 6 = Budgets, 7 = Reports
+        assert not keys & {"5"}  # 3 = Quotas, 4 = Proxy, 6 = Budgets, 7 = Reports
         footer = text_of(app.screen.query_one(KeyBar))
         for label in (
             "1 Dashboard",
             "2 Activity",
             "3 Quotas",
+            "4 Proxy",
             "6 Budgets",
             "7 Reports",
             "0 Settings",
@@ -63,7 +67,7 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
         await settle(pilot)
         footer = text_of(pilot.app.screen.query_one(KeyBar))
         # Narrower, the screen keys fold into one entry; help and quit stay.
-        assert "123670 Screens" in footer and "? Help" in footer and "q Quit" in footer
+        assert "1234670 Screens" in footer and "? Help" in footer and "q Quit" in footer
 
 
 async def test_planned_screen_keys_say_not_built(demo_db: Path) -> None:
@@ -78,7 +82,7 @@ async def test_planned_screen_keys_say_not_built(demo_db: Path) -> None:
     app.notify = record  # type: ignore[method-assign]
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for key, title in (("4", "Proxy"), ("5", "Agents")):
+        for key, title in (("5", "Agents"),):
             await pilot.press(key)
             assert isinstance(app.screen, DashboardScreen)
             assert notes and notes[-1].startswith(f"{title}: not built yet"), notes

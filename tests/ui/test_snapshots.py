@@ -34,7 +34,15 @@ def press_then_settle(*keys: str) -> Any:
 
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
-SCREENS = {"dashboard": "1", "activity": "2", "quotas": "3", "budgets": "6", "reports": "7", "settings": "0"}
+SCREENS = {
+    "dashboard": "1",
+    "activity": "2",
+    "quotas": "3",
+    "proxy": "4",
+    "budgets": "6",
+    "reports": "7",
+    "settings": "0",
+}
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -50,6 +58,13 @@ def test_empty_dashboard(snap_compare: Any, db_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(db_path.parent)
     app = build_app(Path(db_path.name))
     assert snap_compare(app, terminal_size=SIZES[size], run_before=press_then_settle())
+
+
+def test_empty_proxy(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxied calls yet: the screen says how to point each SDK at the proxy."""
+    monkeypatch.chdir(db_path.parent)
+    app = build_app(Path(db_path.name))
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=press_then_settle("4"))
 
 
 def test_too_small_terminal(snap_compare: Any, snapshot_db: Path) -> None:

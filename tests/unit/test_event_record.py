@@ -68,7 +68,11 @@ def test_ingest_accepts_exactly_the_models_client_fields_plus_its_own_shapes() -
     assert set(CLIENT_FIELDS) == set(EVENT_FIELDS) - set(SERVER_FIELDS)
     assert set(CLIENT_FIELDS) | set(ingest.INGEST_ONLY_FIELDS) == ingest.KNOWN_FIELDS
     assert set(TOKEN_FIELDS) == {n for n in EVENT_FIELDS if n.endswith("_tokens")}
-    assert set(SERVER_FIELDS) == {"source", "api_key_fp", "cost_source", "price_version", "unpriced"}
+    assert set(SERVER_FIELDS) == {
+        *("source", "api_key_fp", "cost_source", "price_version", "unpriced"),
+        # measured by the proxy
+        *("ttft_ms", "retries", "flags", "saved_usd"),
+    }
 
 
 @pytest.mark.parametrize("name", SERVER_FIELDS)

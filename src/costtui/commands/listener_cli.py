@@ -70,6 +70,8 @@ def serve(
         port=port,
         credentials=credentials,
         sync=app_ctx.settings.sync,
+        proxy=app_ctx.settings.proxy,
+        rules=app_ctx.settings.rules,
     )
 
     async def run() -> None:

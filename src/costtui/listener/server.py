@@ -18,16 +18,20 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from costtui.config import ListenerSettings, SyncSettings
+from costtui.config import ListenerSettings, ProxySettings, SyncSettings
 from costtui.formatting import fingerprint, plural
 from costtui.listener.app import ListenerState, Stats, build_app, database_id
 from costtui.listener.keys import INGEST_KEY, READ_KEY, KeyInfo, KeyUnavailable, ListenerKeys, is_loopback
 from costtui.listener.metrics import ListenerMetrics
+from costtui.listener.proxy.keyfp import SECRET_NAME as PROXY_FP_SECRET
 from costtui.listener.writer import BatchWriter
 from costtui.models import RecordResult
 from costtui.store import Store
 
 if TYPE_CHECKING:
+    from costtui.config import RulesSettings
+    from costtui.listener.proxy import Proxy
+    from costtui.rules.policy import ProxyPolicy
     from costtui.secrets import Credentials
 
 log = logging.getLogger("costtui.listener")
@@ -96,6 +100,9 @@ class Listener:
         extra_routes: Iterable[web.RouteDef] = (),
         credentials: Credentials | None = None,
         sync: SyncSettings | None = None,
+        proxy: ProxySettings | None = None,
+        policy: ProxyPolicy | None = None,
+        rules: RulesSettings | None = None,
     ) -> None:
         self.db_path = Path(db_path)
         self.sync = sync
@@ -114,6 +121,20 @@ class Listener:
         self._read_store: Store | None = None
         self._state: ListenerState | None = None
         self.metrics: ListenerMetrics | None = None
+        self.proxy: Proxy | None = None
+        """The proxy routes, when ``proxy`` settings are given and enabled."""
+        self._proxy_settings = proxy if proxy is not None and proxy.enabled else None
+        self._policy = policy
+        self._rules = rules
+        """The proxy's rules (``[rules]``); with no ``policy`` given they are enforced by a RuleEngine."""
+
+    def set_rules(self, rules: RulesSettings) -> None:
+        """Enforce new rules from the next call on (rate windows and budget reservations carry over)."""
+        from costtui.rules.engine import RuleEngine
+
+        self._rules = rules
+        if self.proxy is not None and isinstance(self.proxy.policy, RuleEngine):
+            self.proxy.policy.configure(rules)
 
     # ------------------------------------------------------------------ info
 
@@ -171,11 +192,24 @@ class Listener:
     async def start(self) -> None:
         if self._runner is not None:
             return
+        if self._proxy_settings is not None and self.proxy is None:
+            from costtui.listener.proxy import Proxy, UpstreamError
+
+            try:
+                self.proxy = Proxy(self._proxy_settings, self._policy)
+            except UpstreamError as exc:
+                raise ListenerError(f"cannot start the proxy: {exc} ([proxy] in the config)") from None
         await self._keys()
         self._writer = BatchWriter(self.db_path, max_batch=self.settings.batch_max_events, on_commit=self._committed)
         try:
             await self._writer.start()
             self._read_store = await asyncio.to_thread(Store, self.db_path)
+            if self.proxy is not None and self._policy is None:
+                from costtui.config import RulesSettings
+                from costtui.rules.engine import RuleEngine
+
+                # Enforced budgets live in the database, so the engine runs even with no [rules] set.
+                self.proxy.policy = RuleEngine(self._rules or RulesSettings(), self._read_store)
             self.metrics = ListenerMetrics(lambda: self._read_store)  # type: ignore[arg-type,return-value]
             self.metrics.watch_writer(self._writer)
             state = ListenerState(
@@ -190,7 +224,13 @@ class Listener:
                 sync=self.sync,
             )
             self._state = state
-            app = build_app(state, self.extra_routes)
+            routes = list(self.extra_routes)
+            if self.proxy is not None:
+                secret = await asyncio.to_thread(self.keys.get, PROXY_FP_SECRET)
+                assert secret is not None
+                await self.proxy.start(state, secret.value)
+                routes += self.proxy.routes()
+            app = build_app(state, routes)
             runner = web.AppRunner(app, access_log=None, handle_signals=False, auto_decompress=False)
             await runner.setup()
             site = web.TCPSite(runner, self.host, self.port, backlog=1024)
@@ -212,6 +252,8 @@ class Listener:
             else "no ingest key"
         )
         log.info("costtui listener on %s (%s)", self.url, key)
+        if self.proxy is not None:
+            log.info("costtui proxy: OPENAI_BASE_URL=%s/v1, ANTHROPIC_BASE_URL=%s (docs/proxy.md)", self.url, self.url)
 
     async def _bind_error(self, exc: OSError) -> ListenerError:
         where = f"{self.host}:{self.port}"
@@ -247,6 +289,8 @@ class Listener:
         await self._close_resources()
 
     async def _close_resources(self) -> None:
+        if self.proxy is not None:
+            await self.proxy.close()  # queues its last records before the writer stops
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.stop()

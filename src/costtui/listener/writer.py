@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from genai_prices import data_snapshot
 
@@ -36,6 +37,7 @@ from costtui.store.db import WriteCause, write_error_cause
 log = logging.getLogger("costtui.listener")
 
 YOUNG_GC_THRESHOLD = 20_000
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -134,6 +136,13 @@ class BatchWriter:
         # Not shielded: a cancelled request leaves its events in the batch (they are committed;
         # the writer skips resolving a cancelled future).
         return await fut
+
+    async def call(self, fn: Callable[[Store], _T]) -> _T:
+        """Run ``fn(store)`` in the writer's thread: other writes (the proxy's cache, quota
+        snapshots) share its connection instead of fighting it for the database lock."""
+        if self._closing or self._executor is None or self._store is None:
+            raise WriterClosed("the listener is shutting down; nothing was stored")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._store)
 
     async def stop(self) -> None:
         """Commit what is queued, then close the store and the thread."""

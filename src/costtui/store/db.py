@@ -75,6 +75,7 @@ from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
+    from costtui.store.proxy import ProxyStore
     from costtui.store.reports import ReportStore
     from costtui.store.tokens import TokenStore
 
@@ -428,6 +429,13 @@ class Store:
         from costtui.store.reports import ReportStore
 
         return ReportStore(self)
+
+    @cached_property
+    def proxy(self) -> ProxyStore:
+        """The proxy's response cache and stored bodies, and the Proxy screen's reads."""
+        from costtui.store.proxy import ProxyStore
+
+        return ProxyStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:

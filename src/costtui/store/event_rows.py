@@ -1,8 +1,9 @@
 """How a :class:`~costtui.models.UsageEvent` is stored: the ``events`` columns and rows, derived
 from the model.
 
-Every field is stored under its own name, as it is, except those declared below: the three with a
-storage encoding (``ts`` in integer microseconds, ``tags`` as a JSON list, ``cache_hit`` as 0/1)
+Every field is stored under its own name, as it is, except those declared below: those with a
+storage encoding (``ts`` in integer microseconds, ``tags`` and ``flags`` as JSON lists, ``cache_hit``
+as 0/1, ``saved_usd`` as integer nano-dollars in ``saved_nusd``)
 and the pricing fields, which come from the pricer's answer rather than the event (``cost_usd`` as
 integer nano-dollars in ``cost_nusd``, ``price_version`` as an id into ``price_versions``,
 ``unpriced`` not stored: it is ``cost_nusd IS NULL``). A new field on the model needs a migration
@@ -56,12 +57,20 @@ def _tags_from_db(value: str | None) -> list[str]:
     return json.loads(value) if value else []
 
 
-# Fields stored under their own name with an encoding: (to the column, back from it).
+def _nusd_or_none(value: int | None) -> Decimal | None:
+    return None if value is None else from_nusd(value)
+
+
+# Fields stored with an encoding: (to the column, back from it).
 ENCODED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "ts": (ts_to_us, us_to_ts),
     "tags": (_tags_to_db, _tags_from_db),
     "cache_hit": (int, bool),
+    "flags": (_tags_to_db, _tags_from_db),
+    "saved_usd": (to_nusd, _nusd_or_none),
 }
+# Money is stored in nano-dollars under a ``_nusd`` column, as the cost is.
+COLUMN_OF: dict[str, str] = {"saved_usd": "saved_nusd"}
 # The pricing fields: written from the pricer's answer, in this order, under these columns
 # (None: not stored).
 PRICED: dict[str, str | None] = {
@@ -73,7 +82,9 @@ PRICED: dict[str, str | None] = {
 
 STORED_FIELDS = tuple(name for name in EVENT_FIELDS if name not in PRICED)
 """The fields read straight from the event, in the model's order."""
-EVENT_COLUMNS: tuple[str, ...] = STORED_FIELDS + tuple(col for col in PRICED.values() if col is not None)
+EVENT_COLUMNS: tuple[str, ...] = tuple(COLUMN_OF.get(n, n) for n in STORED_FIELDS) + tuple(
+    col for col in PRICED.values() if col is not None
+)
 """The columns an event row fills, in row order."""
 COLUMN_INDEX: Mapping[str, int] = {col: i for i, col in enumerate(EVENT_COLUMNS)}
 _ROW_MARKS = f"({', '.join('?' for _ in EVENT_COLUMNS)})"
@@ -113,7 +124,7 @@ _CHUNK_ROWS = (500, 100, 20, 5)
 
 # A model's fields live in its __dict__: one itemgetter reads them all in C.
 _read = itemgetter(*STORED_FIELDS)
-_encoders = tuple((COLUMN_INDEX[name], encode) for name, (encode, _) in ENCODED.items())
+_encoders = tuple((COLUMN_INDEX[COLUMN_OF.get(name, name)], encode) for name, (encode, _) in ENCODED.items())
 _decoders = {name: decode for name, (_, decode) in ENCODED.items()}
 
 
@@ -128,7 +139,7 @@ def event_row(event: UsageEvent, cost_nusd: int | None, cost_source: str, price_
 
 def event_fields(row: Mapping[str, Any], price_label: Callable[[int | None], str | None]) -> dict[str, Any]:
     """The UsageEvent fields of a stored ``events`` row (the inverse of :func:`event_row`)."""
-    fields = {name: row[name] for name in STORED_FIELDS}
+    fields = {name: row[COLUMN_OF.get(name, name)] for name in STORED_FIELDS}
     for name, decode in _decoders.items():
         fields[name] = decode(fields[name])
     cost = row["cost_nusd"]

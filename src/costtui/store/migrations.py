@@ -117,10 +117,19 @@ def _later_steps() -> list[Migration]:
     from costtui.store.m004_providers import m004_providers
     from costtui.store.m005_provider_ids import m005_provider_ids
     from costtui.store.m006_budgets import m006_budgets
+    from costtui.store.m007_proxy import m007_proxy
     from costtui.store.m008_alert_deliveries import m008_alert_deliveries
     from costtui.store.m010_scale import m010_scale
 
-    return [m003_listener, m004_providers, m005_provider_ids, m006_budgets, m008_alert_deliveries, m010_scale]
+    return [
+        m003_listener,
+        m004_providers,
+        m005_provider_ids,
+        m006_budgets,
+        m007_proxy,
+        m008_alert_deliveries,
+        m010_scale,
+    ]
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:

@@ -43,6 +43,7 @@ from costtui.ui.screens.activity import ActivityScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.budgets import BudgetsScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
+from costtui.ui.screens.proxy import ProxyScreen
 from costtui.ui.screens.quotas import QuotasScreen
 from costtui.ui.screens.reports import ReportsScreen
 from costtui.ui.screens.settings import SettingsScreen
@@ -69,7 +70,8 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
-    # 4 Proxy, 5 Agents go here when they exist.
+    ModeSpec("proxy", "4", "Proxy", ProxyScreen, "Calls through the proxy: live log, cache savings, refusals, keys"),
+    # 5 Agents goes here when it exists.
     ModeSpec("budgets", "6", "Budgets", BudgetsScreen, "Budgets, projections and the alerts log"),
     ModeSpec("reports", "7", "Reports", ReportsScreen, "Period reports, reconciliation, anomalies, receipts, exports"),
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
@@ -86,7 +88,7 @@ DEBOUNCE_SECONDS = 0.3
 SCREENS = Binding.Group("Screens", compact=True)
 """The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
 
-PLANNED_SCREENS = {"4": "Proxy", "5": "Agents"}
+PLANNED_SCREENS = {"5": "Agents"}
 """Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
 
 

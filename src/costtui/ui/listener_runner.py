@@ -44,7 +44,13 @@ class EmbeddedListener:
                 app.data_changed()
 
         listener = Listener(
-            app.db_path, app.settings.listener, on_events=committed, credentials=app.credentials, sync=app.settings.sync
+            app.db_path,
+            app.settings.listener,
+            on_events=committed,
+            credentials=app.credentials,
+            sync=app.settings.sync,
+            proxy=app.settings.proxy,
+            rules=app.settings.rules,
         )
         app.listener_status = "listener starting…"
         try:

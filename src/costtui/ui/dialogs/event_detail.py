@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Static
@@ -15,6 +16,8 @@ from costtui.ui.dialogs.base import Dialog, DialogButton, cancel_binding
 from costtui.ui.widgets.kv import kv_table
 
 TIME_EXACT = "%Y-%m-%d %H:%M:%S.%f"
+BODY_SHOWN = 20_000
+"""Most characters of a stored body the dialog shows."""
 
 
 def detail_rows(e: StoredEvent, times: TimeZoneRule | None = None) -> list[tuple[str, str]]:
@@ -55,7 +58,11 @@ def detail_rows(e: StoredEvent, times: TimeZoneRule | None = None) -> list[tuple
         ("output", f"{n(e.output_tokens)} (reasoning: {n(e.reasoning_tokens)})"),
         ("total tokens", n(e.total_tokens)),
         ("latency", f"{e.latency_ms:,} ms" if e.latency_ms is not None else "—"),
+        *([("first token", f"{e.ttft_ms:,} ms")] if e.ttft_ms is not None else []),
+        *([("retries", f"{e.retries:,} before this one")] if e.retries else []),
+        *([("flags", ", ".join(e.flags))] if e.flags else []),
         ("cache hit", "yes" if e.cache_hit else "no"),
+        *([("saved by cache", money_exact(e.saved_usd))] if e.saved_usd is not None else []),
         ("row", str(e.row_id)),
     ]
 
@@ -87,7 +94,26 @@ class EventDetailScreen(Dialog[None]):
 
         table = kv_table((name, Text(value, style=style(name))) for name, value in detail_rows(e, self.times))
         yield Static(table, id="detail-table")
+        yield Static("", id="detail-bodies")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(".dialog-body").focus()
+        if self.event.source == "proxy" and self.event.event_id:
+            self._load_bodies(self.event.event_id)
+
+    @work(thread=True, group="detail-bodies", exit_on_error=False)
+    def _load_bodies(self, event_id: str) -> None:
+        # Kept only with proxy.store_bodies on, already redacted by the proxy's rules.
+        store = self.app.get_store()  # type: ignore[attr-defined]
+        found = store.proxy.bodies(event_id)
+        if found is not None:
+            self.app.call_from_thread(self._show_bodies, *found)
+
+    def _show_bodies(self, request: str | None, response: str | None) -> None:
+        text = Text()
+        for title, body in (("request", request), ("response", response)):
+            if body:
+                text.append(f"\n{title} body (redacted)\n", style="bold")
+                text.append(body[:BODY_SHOWN] + ("…" if len(body) > BODY_SHOWN else ""))
+        self.query_one("#detail-bodies", Static).update(text)

@@ -16,7 +16,7 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from costtui.ui.app import CostApp
 
-EmptyKind = Literal["usage", "accounts"]
+EmptyKind = Literal["usage", "accounts", "proxy"]
 
 DEMO_LINE = "  • just looking? run [b]costtui --demo[/b]: a demo database of its own\n    (this one stays as it is)"
 
@@ -24,6 +24,19 @@ DEMO_LINE = "  • just looking? run [b]costtui --demo[/b]: a demo database of i
 def _url(host: str, port: int) -> str:
     host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     return f"http://{host}:{port}"
+
+
+def listener_url(app: CostApp) -> str | None:
+    """The listener's address as a client should use it, when it is known."""
+    embedded = app.embedded_listener
+    settings = app.settings.listener
+    if embedded.running and embedded.listener is not None:
+        return embedded.listener.url
+    if embedded.viewer_of:
+        return embedded.viewer_of
+    if settings.port != 0:
+        return _url(settings.host, settings.port)
+    return None
 
 
 def listener_hint(app: CostApp) -> str:
@@ -75,6 +88,24 @@ def accounts_message(app: CostApp) -> str:
     )
 
 
+def proxy_message(app: CostApp) -> str:
+    url = escape(listener_url(app) or "http://127.0.0.1:8787")
+    off = (
+        "" if app.settings.proxy.enabled else "[b]The proxy is off[/b]: [b]enabled = true[/b] under [b][proxy][/b].\n\n"
+    )
+    return (
+        "[b]No calls through the proxy yet[/b]\n\n"
+        f"{off}"
+        "Point an SDK at costtui instead of the provider: your key goes\n"
+        "through, and each call is recorded with tokens, cost and latency.\n\n"
+        f"  • OpenAI SDKs, Codex:\n    [b]OPENAI_BASE_URL={url}/v1[/b]\n"
+        f"  • Anthropic SDKs, Claude Code:\n    [b]ANTHROPIC_BASE_URL={url}[/b]\n"
+        f"  • google-genai: base_url [b]{url}[/b] in http_options\n"
+        f"  • OpenRouter, Groq, DeepSeek, Mistral:\n    [b]{url}/openrouter/v1[/b] (…/groq/v1, …)\n\n"
+        "docs/proxy.md: the cache, user/team/project headers, rules."
+    )
+
+
 class EmptyState(Static):
     DEFAULT_CSS = """
     EmptyState { padding: 1 2; height: auto; width: 1fr; border: round $primary; margin: 1 2; }
@@ -90,4 +121,7 @@ class EmptyState(Static):
 
     def refresh_message(self, _: object = None) -> None:
         app: CostApp = self.app  # type: ignore[assignment]
-        self.update(accounts_message(app) if self.kind == "accounts" else usage_message(app))
+        if self.kind == "proxy":
+            self.update(proxy_message(app))
+        else:
+            self.update(accounts_message(app) if self.kind == "accounts" else usage_message(app))

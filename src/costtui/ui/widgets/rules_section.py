@@ -94,6 +94,9 @@ async def _save(app: CostApp, rules: RulesSettings, on_saved: Callable[[], objec
         app.notify(str(exc), title="rules", severity="error", timeout=10, markup=False)
         return
     app.settings.rules = effective
+    listener = app.embedded_listener.listener
+    if listener is not None:
+        listener.set_rules(effective)
     app.notify(f"Rules saved to {path}.", title="rules", timeout=6, markup=False)
     if on_saved is not None:
         on_saved()
