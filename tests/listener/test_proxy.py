@@ -524,3 +524,38 @@ def test_an_upstream_that_is_not_a_url_is_a_config_error() -> None:
 
     with pytest.raises(ValidationError, match="not an http"):
         ProxySettings(upstreams={"local": "localhost:11434"})
+
+
+async def test_an_enforced_budget_refuses_calls_through_the_real_listener(
+    proxied: Listener, upstream: StandIn, db_path: Path
+) -> None:
+    """The listener's proxy enforces budgets by itself (no policy handed in): once the period's spend
+    reaches an enforced budget, the next call gets a 429 naming the budget and never goes upstream."""
+    from datetime import UTC, datetime
+
+    from costtui.models import Budget
+    from costtui.store import Store
+
+    with Store(db_path) as store:
+        store.budgets.add(
+            Budget(name="cap", scope="provider", scope_value="openai", period="day", limit_usd="0.01", enforce=True)
+        )
+        store.record(
+            [
+                UsageEvent(
+                    ts=datetime.now(UTC),
+                    provider="openai",
+                    model="gpt-5-mini",
+                    cost_usd=Decimal("0.02"),
+                    input_tokens=1,
+                )
+            ]
+        )
+    sent_before = len(upstream.requests)
+    client = openai_client(proxied)
+    with pytest.raises(openai.RateLimitError) as caught:
+        await client.chat.completions.create(model="gpt-5-mini", messages=[{"role": "user", "content": "hi"}])
+    assert "cap" in str(caught.value)
+    assert len(upstream.requests) == sent_before
+    refused = [r for r in await recorded(proxied, db_path) if r["source"] == "proxy"]
+    assert refused and refused[-1]["status_code"] == 429 and "cap" in refused[-1]["error"]
