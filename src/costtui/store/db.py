@@ -59,6 +59,7 @@ from costtui.store.rollup import (
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
+    from costtui.store.agents import AgentStore
     from costtui.store.billing import BillingStore
     from costtui.store.tokens import TokenStore
 
@@ -402,6 +403,13 @@ class Store:
         from costtui.store.tokens import TokenStore
 
         return TokenStore(self)
+
+    @cached_property
+    def agents(self) -> AgentStore:
+        """Coding-agent imports: scan state, duplicate records, sessions, push cursors."""
+        from costtui.store.agents import AgentStore
+
+        return AgentStore(self)
 
     # ------------------------------------------------------------------ plumbing
 
