@@ -499,5 +499,11 @@ from costtui.commands.providers_cli import COMMANDS as _PROVIDER_COMMANDS  # noq
 for _command in _PROVIDER_COMMANDS:
     cli.add_command(_command)
 
+# Coding agents: `costtui import`, `costtui push`.
+from costtui.commands.agents_cli import COMMANDS as _AGENT_COMMANDS  # noqa: E402
+
+for _command in _AGENT_COMMANDS:
+    cli.add_command(_command)
+
 if __name__ == "__main__":
     main()

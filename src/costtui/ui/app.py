@@ -40,6 +40,7 @@ from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
 from costtui.ui.palette import TEXTUAL_COMMANDS, PaletteCommands, action_of, screen_commands, screen_key_actions
 from costtui.ui.screens.activity import ActivityScreen
+from costtui.ui.screens.agents import AgentsScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
 from costtui.ui.screens.quotas import QuotasScreen
@@ -67,7 +68,8 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("dashboard", "1", "Dashboard", DashboardScreen, "What you spent, where, and what is unpriced"),
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
-    # 4 Proxy, 5 Agents, 6 Budgets, 7 Reports go here when they exist.
+    ModeSpec("agents", "5", "Agents", AgentsScreen, "Coding agents: sessions, projects, 5-hour blocks"),
+    # 4 Proxy, 6 Budgets, 7 Reports go here when they exist.
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
 ]
 
@@ -82,7 +84,7 @@ DEBOUNCE_SECONDS = 0.3
 SCREENS = Binding.Group("Screens", compact=True)
 """The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
 
-PLANNED_SCREENS = {"4": "Proxy", "5": "Agents", "6": "Budgets", "7": "Reports"}
+PLANNED_SCREENS = {"4": "Proxy", "6": "Budgets", "7": "Reports"}
 """Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
 
 
@@ -222,6 +224,10 @@ class CostApp(App[None]):
         from costtui.ui.provider_sync import start_provider_sync
 
         start_provider_sync(self, enabled=self._frozen_now is None)
+        # Coding-agent logs: imported in the background, then watched (not in demo or frozen time).
+        from costtui.ui.agent_watch import start_agent_watch
+
+        self.agent_watch = start_agent_watch(self, enabled=self._frozen_now is None and not self.demo)
         # The first poll takes the baseline right away; later ones are re-armed as each ends.
         self._poll()
         # listener: the embedded listener runs in this loop; bind errors never crash the app.
@@ -236,6 +242,8 @@ class CostApp(App[None]):
         self.call_after_refresh(self._refresh_header)
 
     async def on_unmount(self) -> None:
+        if hasattr(self, "agent_watch"):
+            self.agent_watch.stop()
         await self.embedded_listener.stop()
         for store in (self._store, self._poll_store):
             if store is not None:
