@@ -3,6 +3,8 @@ projects and past blocks, from the imported logs."""
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -23,8 +25,12 @@ EMPTY_HINT = (
 )
 
 
+_DATE_SUFFIX = re.compile(r"-\d{8}$")
+
+
 def _short_model(models: tuple[str, ...] | set[str]) -> str:
-    names = sorted(m for m in models if m)
+    """One model name without its date suffix, and how many others there were."""
+    names = sorted({_DATE_SUFFIX.sub("", m) for m in models if m})
     if not names:
         return "—"
     return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
@@ -41,8 +47,8 @@ def render_block(data: AgentOverview, times: TimeZoneRule) -> RenderableType:
     now = data.now
     block = data.current
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(no_wrap=True)
+    grid.add_column(style="dim", no_wrap=True, min_width=9)
+    grid.add_column(no_wrap=True, overflow="ellipsis")
     if block is None:
         last = data.past[0] if data.past else None
         line = Text("No active block", style="bold")
@@ -73,7 +79,8 @@ def render_block(data: AgentOverview, times: TimeZoneRule) -> RenderableType:
         )
         projected = block.projected_cost(now)
         grid.add_row("projected", Text(money(projected) + " at block end" if projected is not None else "—"))
-        grid.add_row("models", Text(safe(", ".join(sorted(block.models)) or "—")))
+        names = sorted({_DATE_SUFFIX.sub("", m) for m in block.models})
+        grid.add_row("models", Text(safe(", ".join(names) or "—")))
     for w in data.windows:
         pct = float(w.used_percent)
         filled = max(0, min(20, round(pct / 5)))
@@ -134,18 +141,13 @@ class AgentsScreen(DataScreen):
     def on_mount(self) -> None:
         self.add_class("-loading")
         t = self.query_one("#agents-sessions", DataTable)
-        t.add_column("last activity", key="end")
-        t.add_column("agent", key="agent")
-        t.add_column("project", key="project")
-        t.add_column("model", key="model")
-        t.add_column("duration", key="duration")
-        t.add_column("tokens", key="tokens")
-        t.add_column("cost", key="cost")
+        for label in ("last activity", "agent", "project", "cost", "tokens", "duration", "model"):
+            t.add_column(label, key=label)
         p = self.query_one("#agents-projects", DataTable)
-        for label in ("project", "sessions", "agents", "models", "tokens", "cost"):
+        for label in ("project", "cost", "tokens", "sessions", "agents", "models"):
             p.add_column(label, key=label)
         b = self.query_one("#agents-blocks", DataTable)
-        for label in ("start", "active", "requests", "tokens", "cost", "models"):
+        for label in ("start", "cost", "tokens", "requests", "active", "models"):
             b.add_column(label, key=label)
         self.set_interval(1.0, self._tick_status)
 
@@ -178,10 +180,10 @@ class AgentsScreen(DataScreen):
                 times.format(s.end, SHORT),
                 s.source,
                 Text(safe(_project(s.project))),
-                Text(safe(_short_model(s.models))),
-                duration(s.end - s.start),
-                Text(tokens(s.tokens), justify="right"),
                 Text(money(s.cost_usd, unpriced=s.unpriced > 0), justify="right"),
+                Text(tokens(s.tokens), justify="right"),
+                duration(s.end - s.start),
+                Text(safe(_short_model(s.models))),
             )
         t.border_subtitle = plural(len(data.sessions), "session")
 
@@ -191,11 +193,11 @@ class AgentsScreen(DataScreen):
         for p in data.projects:
             t.add_row(
                 Text(safe(_project(p.project))),
+                Text(money(p.cost_usd), justify="right"),
+                Text(tokens(p.tokens), justify="right"),
                 str(p.sessions),
                 ", ".join(p.sources),
                 Text(safe(_short_model(p.models))),
-                Text(tokens(p.tokens), justify="right"),
-                Text(money(p.cost_usd), justify="right"),
             )
 
     def _fill_blocks(self, past: list[Block], times: TimeZoneRule) -> None:
@@ -204,10 +206,10 @@ class AgentsScreen(DataScreen):
         for b in past[:50]:
             t.add_row(
                 times.format(b.start, SHORT),
-                duration(b.last - b.first),
-                f"{b.events:,}",
-                Text(tokens(b.tokens), justify="right"),
                 Text(money(b.cost_usd), justify="right"),
+                Text(tokens(b.tokens), justify="right"),
+                f"{b.events:,}",
+                duration(b.last - b.first),
                 Text(safe(_short_model(b.models))),
             )
 

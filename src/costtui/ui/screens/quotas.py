@@ -344,7 +344,7 @@ class HeaderLimitsWidget(Static):
 
     def __init__(self, renderable: RenderableType) -> None:
         super().__init__(renderable)
-        self.border_title = "Seen in response headers (proxy, probes)"
+        self.border_title = "Limits seen in response headers and agent logs"
 
 
 class QuotasScreen(DataScreen):
@@ -420,7 +420,7 @@ class QuotasScreen(DataScreen):
         data = self.data = message.data
         now = self.cost_app.now()
         self.remove_class("-loading")
-        self.set_class(not data.cards, "-empty")
+        self.set_class(not data.cards and not data.orphans, "-empty")
         self.set_class(data.locked and bool(data.cards), "-locked")
         self.refresh_bindings()
         self.query_one("#quotas-locked", Static).update(
