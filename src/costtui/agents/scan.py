@@ -319,10 +319,10 @@ def resolve(
                         del group[gk]
                         if gk in chosen:
                             del chosen[gk]
-                        if gk in stored:
-                            remove.add(stored[gk].event_id)
+                        was_stored = stored.pop(gk, None)
+                        if isinstance(g, RecordRow) or was_stored is not None:  # stored already: delete it
+                            remove.add(g.event_id if isinstance(g, RecordRow) else was_stored.event_id)  # type: ignore[union-attr]
                             forget.add(gk)
-                            del stored[gk]
                         dups += 1
         prev: RecordRow | Parsed | None = chosen.get(key) or stored.get(key)
         if prev is not None:
