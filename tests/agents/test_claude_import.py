@@ -219,3 +219,21 @@ def test_config_dirs_and_defaults(tmp_path: Path) -> None:
     assert claude_roots(env, tmp_path) == [tmp_path / "a" / "projects", tmp_path / "b" / "projects"]
     assert claude_roots({}, tmp_path) == [tmp_path / ".config/claude/projects", tmp_path / ".claude/projects"]
     assert claude_roots({"XDG_CONFIG_HOME": str(tmp_path / "x")}, tmp_path)[0] == tmp_path / "x/claude/projects"
+
+
+def test_a_parsed_event_equals_the_validated_record(tmp_path: Path) -> None:
+    from costtui.agents.claude import parse_claude
+    from costtui.agents.records import FileContext
+    from costtui.models import UsageEvent
+
+    line = claude_line(ts="2026-08-05T09:00:00.5Z", cache_read=5, cache_write_1h=7, speed="fast", gitBranch="dev")
+    parsed = parse_claude(line.encode(), FileContext("p/s.jsonl"), 0)
+    assert parsed is not None
+    event = parsed.event
+    assert UsageEvent.model_validate(event.model_dump()) == event
+    assert event.tags == ["speed=fast", "branch=dev"]
+    # A name the model refuses (a control character) makes the line malformed, not a bad row.
+    from costtui.agents.records import Malformed
+
+    with pytest.raises(Malformed):
+        parse_claude(claude_line(ts="2026-08-05T09:00:00Z", model="bad\x1bmodel").encode(), FileContext("p"), 0)

@@ -2,30 +2,66 @@
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, TypeVar
+
+import msgspec
+from msgspec import UNSET, UnsetType
 
 from costtui.agents import CLAUDE_CODE
-from costtui.agents.records import FileContext, Malformed, Parsed, Skipped, count, digest, parse_time
-from costtui.models import UsageEvent
+from costtui.agents.records import FileContext, Malformed, Parsed, Skipped, digest, make_event, parse_time
+from costtui.models import MAX_TOKENS
 
 SYNTHETIC = "<synthetic>"
 _VERSION = re.compile(r"^\d+\.\d+\.\d+")
-# A JSON null in any of these makes ccusage drop the line (a half-written or foreign record).
-_TOP_NOT_NULL = ("cwd", "costUSD", "version", "sessionId", "requestId", "isApiErrorMessage")
-_MESSAGE_NOT_NULL = ("id", "model")
-_USAGE_NOT_NULL = ("speed", "cache_read_input_tokens", "cache_creation_input_tokens")
+_T = TypeVar("_T")
 
 
-def _text(obj: dict[str, Any], name: str) -> str | None:
-    value = obj.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Malformed(f"{name} must be a string")
-    return value
+def _given(value: _T | None | UnsetType) -> _T | None:
+    return None if isinstance(value, UnsetType) else value
+
+
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
+
+
+# Typed views of the few fields that matter: msgspec decodes a line straight into them, skipping
+# the message content (most of a line's bytes) without building Python objects for it. UNSET is
+# "absent", None is JSON null: ccusage treats the two differently.
+class _Creation(msgspec.Struct):
+    ephemeral_5m_input_tokens: Count | None = None
+    ephemeral_1h_input_tokens: Count | None = None
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: Count | None = None
+    output_tokens: Count | None = None
+    cache_creation_input_tokens: Count | None | UnsetType = UNSET
+    cache_read_input_tokens: Count | None | UnsetType = UNSET
+    cache_creation: _Creation | None = None
+    speed: str | None | UnsetType = UNSET
+
+
+class _Message(msgspec.Struct):
+    id: str | None | UnsetType = UNSET
+    model: str | None | UnsetType = UNSET
+    usage: _Usage | None = None
+
+
+class _Line(msgspec.Struct):
+    timestamp: str | None = None
+    sessionId: str | None | UnsetType = UNSET
+    requestId: str | None | UnsetType = UNSET
+    cwd: str | None | UnsetType = UNSET
+    version: str | None | UnsetType = UNSET
+    costUSD: float | None | UnsetType = UNSET
+    isApiErrorMessage: bool | None | UnsetType = UNSET
+    isSidechain: bool | None = None
+    gitBranch: str | None = None
+    message: _Message | None = None
+
+
+_decode = msgspec.json.Decoder(_Line).decode
 
 
 def parse_claude(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
@@ -36,32 +72,36 @@ def parse_claude(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
             raise Malformed("not a JSON object")
         return None
     try:
-        obj = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Malformed(f"bad JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise Malformed("not a JSON object")
-    message = obj.get("message")
-    usage = message.get("usage") if isinstance(message, dict) else None
-    if not isinstance(message, dict) or not isinstance(usage, dict):
+        obj = _decode(line)
+    except msgspec.DecodeError as exc:  # bad JSON, or a field of the wrong type
+        raise Malformed(str(exc)) from None
+    message = obj.message
+    usage = message.usage if message is not None else None
+    if message is None or usage is None:
         return None
-    for name in _TOP_NOT_NULL:
-        if name in obj and obj[name] is None:
-            raise Skipped(f"{name} is null")
-    for name in _MESSAGE_NOT_NULL:
-        if name in message and message[name] is None:
-            raise Skipped(f"message.{name} is null")
-    for name in _USAGE_NOT_NULL:
-        if name in usage and usage[name] is None:
-            raise Skipped(f"usage.{name} is null")
-    ts = parse_time(obj.get("timestamp"))
-    version = _text(obj, "version")
+    # A JSON null in any of these makes ccusage drop the line (a half-written or foreign record).
+    if None in (
+        obj.cwd,
+        obj.costUSD,
+        obj.version,
+        obj.sessionId,
+        obj.requestId,
+        obj.isApiErrorMessage,
+        message.id,
+        message.model,
+        usage.speed,
+        usage.cache_read_input_tokens,
+        usage.cache_creation_input_tokens,
+    ):
+        raise Skipped("a null field")
+    ts = parse_time(obj.timestamp)
+    version = _given(obj.version)
     if version is not None and not _VERSION.match(version):
         raise Skipped("version is not X.Y.Z")
-    session = _text(obj, "sessionId")
-    request_id = _text(obj, "requestId")
-    message_id = _text(message, "id")
-    model = _text(message, "model")
+    session = _given(obj.sessionId)
+    request_id = _given(obj.requestId)
+    message_id = _given(message.id)
+    model = _given(message.model)
     if "" in (session, request_id, message_id, model):
         raise Skipped("an empty id or model")
     if model == SYNTHETIC:
@@ -69,32 +109,30 @@ def parse_claude(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
     if model is None:
         raise Skipped("no model")
 
-    creation = usage.get("cache_creation")
-    if isinstance(creation, dict):
-        write_5m = count(creation, "ephemeral_5m_input_tokens")
-        write_1h = count(creation, "ephemeral_1h_input_tokens")
+    creation = usage.cache_creation
+    if creation is not None:
+        write_5m = creation.ephemeral_5m_input_tokens or 0
+        write_1h = creation.ephemeral_1h_input_tokens or 0
         cache_write = write_5m + write_1h
     else:
-        cache_write = count(usage, "cache_creation_input_tokens")
+        cache_write = _given(usage.cache_creation_input_tokens) or 0
         write_1h = 0
-    input_tokens = count(usage, "input_tokens")
-    output = count(usage, "output_tokens")
-    cache_read = count(usage, "cache_read_input_tokens")
-    speed = usage.get("speed")
-    if speed is not None and not isinstance(speed, str):
-        raise Malformed("usage.speed must be a string")
-    cost = obj.get("costUSD")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float))):
-        raise Malformed("costUSD must be a number")
-    cwd = _text(obj, "cwd")
-    sidechain = obj.get("isSidechain") is True
+    input_tokens = usage.input_tokens or 0
+    output = usage.output_tokens or 0
+    cache_read = _given(usage.cache_read_input_tokens) or 0
+    speed = _given(usage.speed)
+    cost = _given(obj.costUSD)
+    if cost is not None and not (0 <= cost < 1_000_000):
+        raise Malformed("costUSD out of range")
+    cwd = _given(obj.cwd)
+    sidechain = obj.isSidechain is True
     tags = []
     if speed and speed != "standard":
         tags.append(f"speed={speed}")
     if sidechain:
         tags.append("sidechain")
-    branch = obj.get("gitBranch")
-    if isinstance(branch, str) and branch:
+    branch = obj.gitBranch
+    if branch:
         tags.append(f"branch={branch[:150]}")
 
     if message_id is not None:
@@ -103,26 +141,23 @@ def parse_claude(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
     else:
         key = None
         event_id = f"cc:{digest(ctx.path, offset, line)}"
-    try:
-        event = UsageEvent(
-            event_id=event_id,
-            ts=ts,
-            provider="anthropic",
-            model=model,
-            source=CLAUDE_CODE,
-            project=cwd or _project_from_folder(ctx.path),
-            session=session or ctx.path.rsplit("/", 1)[-1].removesuffix(".jsonl"),
-            tags=tags,
-            input_tokens=input_tokens,
-            cache_read_tokens=cache_read,
-            cache_write_tokens=cache_write,
-            cache_write_1h_tokens=write_1h,
-            output_tokens=output,
-            # An old line's own cost is what Claude Code computed; it is kept (ccusage's "auto").
-            cost_usd=None if cost is None else Decimal(str(cost)),
-        )
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise Malformed(str(exc).splitlines()[0]) from None
+    event = make_event(
+        event_id=event_id,
+        ts=ts,
+        provider="anthropic",
+        model=model,
+        source=CLAUDE_CODE,
+        project=cwd or _project_from_folder(ctx.path),
+        session=session or ctx.path.rsplit("/", 1)[-1].removesuffix(".jsonl"),
+        tags=tags,
+        input_tokens=input_tokens,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        cache_write_1h_tokens=write_1h,
+        output_tokens=output,
+        # An old line's own cost is what Claude Code computed; it is kept (ccusage's "auto").
+        cost_usd=None if cost is None else Decimal(str(cost)),
+    )
     return Parsed(
         event=event,
         key=key,

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from costtui.agents import CODEX
-from costtui.agents.records import FileContext, Malformed, Parsed, count, digest, parse_time
-from costtui.models import QuotaSnapshot, UsageEvent
+from costtui.agents.records import FileContext, Malformed, Parsed, count, digest, make_event, parse_time
+from costtui.models import QuotaSnapshot
 
 FALLBACK_MODEL = "gpt-5"
 """What ccusage assumes before a file names its model."""
@@ -95,23 +95,20 @@ def parse_codex(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
         last["total_tokens"],
     )
     session = state.get("session") or ctx.path.rsplit("/", 1)[-1].removesuffix(".jsonl")
-    try:
-        event = UsageEvent(
-            event_id=event_id,
-            ts=ts,
-            provider="openai",
-            model=model,
-            source=CODEX,
-            project=state.get("cwd"),
-            session=session,
-            tags=[] if state.get("model") else ["fallback-model"],
-            input_tokens=uncached_in - cached,
-            cache_read_tokens=cached,
-            output_tokens=output,
-            reasoning_tokens=reasoning,
-        )
-    except ValueError as exc:
-        raise Malformed(str(exc).splitlines()[0]) from None
+    event = make_event(
+        event_id=event_id,
+        ts=ts,
+        provider="openai",
+        model=model,
+        source=CODEX,
+        project=state.get("cwd"),
+        session=session,
+        tags=[] if state.get("model") else ["fallback-model"],
+        input_tokens=uncached_in - cached,
+        cache_read_tokens=cached,
+        output_tokens=output,
+        reasoning_tokens=reasoning,
+    )
     return Parsed(event=event)
 
 

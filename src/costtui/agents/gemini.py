@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from costtui.agents import GEMINI_CLI
-from costtui.agents.records import FileContext, Malformed, Parsed, count, digest, parse_time
-from costtui.models import UsageEvent
+from costtui.agents.records import FileContext, Malformed, Parsed, count, digest, make_event, parse_time
 
 
 def _message(msg: dict[str, Any], session: str, project: str | None) -> Parsed | None:
@@ -29,22 +28,19 @@ def _message(msg: dict[str, Any], session: str, project: str | None) -> Parsed |
     msg_id = msg.get("id")
     key = f"gm:{digest(session, msg_id)}" if isinstance(msg_id, str) and msg_id else None
     event_id = key or f"gm:{digest(session, msg.get('timestamp'), input_tokens, output, cached, thoughts, tool)}"
-    try:
-        event = UsageEvent(
-            event_id=event_id,
-            ts=ts,
-            provider="gemini",
-            model=model,
-            source=GEMINI_CLI,
-            project=project,
-            session=session,
-            input_tokens=uncached + tool,
-            cache_read_tokens=cached,
-            output_tokens=output + thoughts,
-            reasoning_tokens=thoughts,
-        )
-    except ValueError as exc:
-        raise Malformed(str(exc).splitlines()[0]) from None
+    event = make_event(
+        event_id=event_id,
+        ts=ts,
+        provider="gemini",
+        model=model,
+        source=GEMINI_CLI,
+        project=project,
+        session=session,
+        input_tokens=uncached + tool,
+        cache_read_tokens=cached,
+        output_tokens=output + thoughts,
+        reasoning_tokens=thoughts,
+    )
     return Parsed(event=event, key=key, total=uncached + tool + cached + output + thoughts, last_wins=True)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from costtui.models import QuotaSnapshot, UsageEvent
+from costtui.models import MAX_NAME, MAX_TAGS, MAX_TOKENS, UNSAFE_CHARS, QuotaSnapshot, UsageEvent
 
 
 class Malformed(ValueError):
@@ -76,7 +76,56 @@ def count(data: Any, *names: str) -> int:
         value = data.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
-            raise Malformed(f"{name} must be a non-negative whole number, got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 <= value <= MAX_TOKENS
+            or value != int(value)
+        ):
+            raise Malformed(f"{name} must be a whole number from 0 to 10^12, got {value!r}")
         return int(value)
     return 0
+
+
+_unsafe = UNSAFE_CHARS.search
+
+
+def _plain_name(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_NAME and value == value.strip() and _unsafe(value) is None
+
+
+_NAME_FIELDS = ("event_id", "provider", "model", "source", "project", "session")
+_new = object.__new__
+_set = object.__setattr__
+# Every field's default, given explicitly: model_construct then skips resolving each default.
+_DEFAULTS = {
+    name: info.get_default(call_default_factory=True)
+    for name, info in UsageEvent.model_fields.items()
+    if not info.is_required()
+}
+
+
+def make_event(**fields: Any) -> UsageEvent:
+    """A UsageEvent from values a parser already checked (counts are whole, in range, and
+    consistent; the time is aware UTC): names are checked here with the model's own rules, and
+    the model is built without running its validators again, which cost more than parsing the
+    line. Anything unusual goes through full validation, which raises the model's own errors."""
+    ok = True
+    for name in _NAME_FIELDS:
+        value = fields.get(name)
+        if value is not None and not _plain_name(value):
+            ok = False
+            break
+    tags = fields.get("tags") or []
+    if ok and len(tags) <= MAX_TAGS and all(_plain_name(t) for t in tags):
+        # What model_construct does, without its per-field walk (the store reads __dict__ too).
+        event = _new(UsageEvent)
+        _set(event, "__dict__", {**_DEFAULTS, "tags": [], **fields})
+        _set(event, "__pydantic_fields_set__", set(fields))
+        _set(event, "__pydantic_extra__", None)
+        _set(event, "__pydantic_private__", None)
+        return event
+    try:
+        return UsageEvent(**fields)
+    except ValueError as exc:  # pydantic's ValidationError
+        raise Malformed(str(exc).splitlines()[0]) from None
