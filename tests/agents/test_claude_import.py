@@ -237,3 +237,30 @@ def test_a_parsed_event_equals_the_validated_record(tmp_path: Path) -> None:
 
     with pytest.raises(Malformed):
         parse_claude(claude_line(ts="2026-08-05T09:00:00Z", model="bad\x1bmodel").encode(), FileContext("p"), 0)
+
+
+def test_fast_mode_lines_are_priced_at_the_fast_rate(tmp_path: Path, store: Store) -> None:
+    write_lines(
+        tmp_path / "c" / "projects" / "p" / "s.jsonl",
+        [
+            claude_line(
+                ts="2026-11-05T09:00:00Z", msg="a", req="1", model="claude-opus-4-8", input_tokens=1000, output=1000
+            ),
+            claude_line(
+                ts="2026-11-05T09:01:00Z",
+                msg="b",
+                req="2",
+                model="claude-opus-4-8",
+                input_tokens=1000,
+                output=1000,
+                speed="fast",
+            ),
+        ],
+    )
+    scan(store, tmp_path / "c")
+    rows = store.query(
+        "SELECT tags, cost_nusd, p.label FROM events JOIN price_versions p ON p.id = price_version_id ORDER BY ts"
+    )
+    standard, fast = rows
+    assert fast["cost_nusd"] == 2 * standard["cost_nusd"]  # Opus 4.8 fast mode: twice the list price
+    assert fast["label"].endswith("+fast") and fast["tags"] == '["speed=fast"]'
