@@ -359,7 +359,16 @@ class Pricer:
             base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0}
             base.update(tokens)
             input_total = base.pop("input_total", 0)
-            return _genai_price(model, pricing_provider(provider), day, input_total, **base)
+            return _genai_price(
+                model,
+                pricing_provider(provider),
+                day,
+                input_total,
+                base["cache_read"],
+                base["cache_write"],
+                base["cache_write_1h"],
+                base["output"],
+            )
 
         inp = probe(input_total=1_000_000)
         if inp is None:
