@@ -97,10 +97,19 @@ class _Pending:
 class Scanner:
     """Imports one agent's log roots into a store (one Scanner per thread: it holds no connection)."""
 
-    def __init__(self, store: Store, *, batch_events: int = BATCH_EVENTS, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_events: int = BATCH_EVENTS,
+        progress: Progress | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         self.store = store
         self.batch_events = batch_events
         self.progress = progress
+        self.should_stop = should_stop
+        """Asked between files: a long first import ends early (what was read is kept) on exit."""
 
     def scan(self, source: str, roots: Iterable[LogRoot]) -> ScanReport:
         started = time.perf_counter()
@@ -110,6 +119,8 @@ class Scanner:
         quotas: dict[tuple[str, str], QuotaSnapshot] = {}
         for root in roots:
             for path, st in walk(root):
+                if self.should_stop is not None and self.should_stop():
+                    break
                 report.files += 1
                 prev = states.get(str(path))
                 if (

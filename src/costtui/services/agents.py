@@ -43,10 +43,11 @@ def import_logs(
     path: Path | None = None,
     progress: Progress | None = None,
     env: Mapping[str, str] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[ScanReport]:
     """Import (the new part of) each agent's logs; ``sources`` None = every agent found here."""
     chosen = list(sources) if sources is not None else discovered(env)
-    scanner = Scanner(store, progress=progress)
+    scanner = Scanner(store, progress=progress, should_stop=should_stop)
     return [scanner.scan(source, roots(source, path, env)) for source in chosen]
 
 
@@ -69,7 +70,7 @@ def watch(
         first = True
         while not stop.is_set():
             try:
-                reports = import_logs(store, progress=progress if first else None, env=env)
+                reports = import_logs(store, progress=progress if first else None, env=env, should_stop=stop.is_set)
             except Exception as exc:  # a bad file or a busy database must not end the watch
                 log.warning("agent log import failed: %s", exc)
                 reports = []

@@ -57,6 +57,10 @@ class AgentWatch:
 
         try:
             watch(self.app.db_path, self.stop_event, on_report=self._on_report, progress=self._progress)
+        except Exception as exc:  # e.g. a read-only database: say so on the Agents screen, no crash
+            from costtui.ui.errors import describe_error
+
+            self.progress = f"agent logs are not imported here: {describe_error(exc)}"
         finally:
             self.running = False
 
