@@ -4,6 +4,7 @@ projects and past blocks, from the imported logs."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -14,10 +15,13 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
-from costtui.analytics.agents import AgentOverview, Block, overview
 from costtui.formatting import SHORT, TimeZoneRule, duration, money, plural, safe, tokens
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.keybar import KeyBar
+
+if TYPE_CHECKING:
+    # Imported by the load worker: the store (and the price engine) stay out of first paint.
+    from costtui.analytics.agents import AgentOverview, Block
 
 EMPTY_HINT = (
     "No coding-agent usage yet. costtui reads Claude Code (~/.claude), Codex (~/.codex) and Gemini CLI "
@@ -156,6 +160,8 @@ class AgentsScreen(DataScreen):
 
     @work(thread=True, group="reload", exclusive=True, exit_on_error=False)
     def _load(self) -> None:
+        from costtui.analytics.agents import overview
+
         app = self.cost_app
         data = overview(app.get_store(), app.now())
         self.post_if_current(self.Loaded(data))
@@ -224,6 +230,6 @@ class AgentsScreen(DataScreen):
         elif watcher is not None and watcher.running:
             parts.append("watching the agents' logs")
         else:
-            parts.append("not watching the logs here (costtui import reads them)")
+            parts.append("logs not watched (costtui import)")
         parts.append(f"{money(data.total_cost)} over {plural(data.total_events, 'request')} in 30 days")
         self.query_one("#agents-status", Static).update(Text(" · ".join(parts)))
