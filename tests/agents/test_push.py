@@ -110,3 +110,33 @@ async def test_a_wrong_key_stops_at_once(tmp_path: Path, home: tuple[Listener, P
 
     with pytest.raises(PushError, match="refused the ingest key"):
         await asyncio.to_thread(run)
+
+
+async def test_push_command_sends_imported_events_once(
+    tmp_path: Path, home: tuple[Listener, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from costtui.cli import cli
+
+    listener, home_db = home
+    write_lines(
+        tmp_path / "agents" / "claude" / "projects" / "p" / "s.jsonl",
+        [
+            claude_line(ts="2026-08-05T09:00:00Z", msg="a", req="1"),
+            claude_line(ts="2026-08-05T09:01:00Z", msg="b", req="2"),
+        ],
+    )
+    monkeypatch.setenv("COSTTUI_PUSH_KEY", INGEST_KEY)
+
+    def run() -> object:
+        return CliRunner().invoke(cli, ["push", "--to", listener.url, "--machine", "box", "--json"])
+
+    first = await asyncio.to_thread(run)
+    assert first.exit_code == 0, first.output  # type: ignore[attr-defined]
+    assert json.loads(first.output)["accepted"] == 2  # type: ignore[attr-defined]
+    second = await asyncio.to_thread(run)
+    assert json.loads(second.output)["sent"] == 0  # type: ignore[attr-defined]
+    assert len(rows(home_db)) == 2
+    bad = CliRunner().invoke(cli, ["push", "--to", "ftp://home"])
+    assert bad.exit_code == 2 and "http://" in bad.output
