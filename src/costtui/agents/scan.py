@@ -258,11 +258,10 @@ class Scanner:
         report.replaced += replaced
         if remove or forget:
             self.store.agents.remove_events(remove, forget)
-        if events:
-            result = self.store.record(events)
-            report.events_added += result.accepted - replaced
-            report.duplicates += result.duplicates
-        self.store.agents.save(records, files)
+        # The events and the read positions that account for them commit together.
+        result = self.store.record(events, also=self.store.agents.saver(records, files))
+        report.events_added += result.accepted - replaced
+        report.duplicates += result.duplicates
 
 
 def _snapshot(fs: FileState) -> FileState:

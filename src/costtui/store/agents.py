@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -167,39 +168,47 @@ class AgentStore:
         return removed
 
     def save(self, records: Iterable[RecordRow], files: Iterable[FileState]) -> None:
-        """Remember the records kept and how far each file was read (after its events are stored)."""
-        now = datetime.now(UTC).isoformat()
+        """Remember the records kept and how far each file was read (in a transaction of its own)."""
         with self.store.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO agent_records (key, message_id, event_id, total, rank, sidechain) VALUES (?,?,?,?,?,?)"
-                " ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, event_id = excluded.event_id,"
-                " total = excluded.total, rank = excluded.rank, sidechain = excluded.sidechain",
-                [(r.key, r.message_id, r.event_id, r.total, r.rank, int(r.sidechain)) for r in records],
-            )
-            conn.executemany(
-                "INSERT INTO agent_files (path, source, size, inode, mtime_ns, offset, head_hash, state, lines,"
-                " malformed, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
-                " source = excluded.source, size = excluded.size, inode = excluded.inode,"
-                " mtime_ns = excluded.mtime_ns, offset = excluded.offset, head_hash = excluded.head_hash,"
-                " state = excluded.state, lines = excluded.lines, malformed = excluded.malformed,"
-                " updated_at = excluded.updated_at",
-                [
-                    (
-                        f.path,
-                        f.source,
-                        f.size,
-                        f.inode,
-                        f.mtime_ns,
-                        f.offset,
-                        f.head_hash,
-                        json.dumps(f.state) if f.state is not None else None,
-                        f.lines,
-                        f.malformed,
-                        now,
-                    )
-                    for f in files
-                ],
-            )
+            self.save_in(conn, records, files)
+
+    def saver(self, records: list[RecordRow], files: list[FileState]) -> Callable[[sqlite3.Connection], None]:
+        """``save`` for ``Store.record(..., also=...)``: the read positions commit with the events."""
+        return lambda conn: self.save_in(conn, records, files)
+
+    @staticmethod
+    def save_in(conn: sqlite3.Connection, records: Iterable[RecordRow], files: Iterable[FileState]) -> None:
+        now = datetime.now(UTC).isoformat()
+        conn.executemany(
+            "INSERT INTO agent_records (key, message_id, event_id, total, rank, sidechain) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, event_id = excluded.event_id,"
+            " total = excluded.total, rank = excluded.rank, sidechain = excluded.sidechain",
+            [(r.key, r.message_id, r.event_id, r.total, r.rank, int(r.sidechain)) for r in records],
+        )
+        conn.executemany(
+            "INSERT INTO agent_files (path, source, size, inode, mtime_ns, offset, head_hash, state, lines,"
+            " malformed, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
+            " source = excluded.source, size = excluded.size, inode = excluded.inode,"
+            " mtime_ns = excluded.mtime_ns, offset = excluded.offset, head_hash = excluded.head_hash,"
+            " state = excluded.state, lines = excluded.lines, malformed = excluded.malformed,"
+            " updated_at = excluded.updated_at",
+            [
+                (
+                    f.path,
+                    f.source,
+                    f.size,
+                    f.inode,
+                    f.mtime_ns,
+                    f.offset,
+                    f.head_hash,
+                    json.dumps(f.state) if f.state is not None else None,
+                    f.lines,
+                    f.malformed,
+                    now,
+                )
+                for f in files
+            ],
+        )
 
     def forget_scan_state(self, source: str | None = None) -> None:
         """Forget what was read (the next import reads every file again; stored events stay)."""

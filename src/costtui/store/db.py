@@ -471,27 +471,37 @@ class Store:
 
     # ------------------------------------------------------------------ the one write path
 
-    def record(self, events: Iterable[UsageEvent]) -> RecordResult:
+    def record(
+        self, events: Iterable[UsageEvent], *, also: Callable[[sqlite3.Connection], None] | None = None
+    ) -> RecordResult:
         """Price and store a batch of events idempotently, in one transaction.
 
         An event whose ``event_id`` is already stored (or appears twice in the batch) is stored
-        once and reported as a duplicate. Every source comes through here.
+        once and reported as a duplicate. Every source comes through here. ``also`` writes a
+        source's own bookkeeping in the same transaction (an importer's read positions: they
+        must commit with the events they account for).
         """
         batch = with_canonical_providers(events)
         result = RecordResult()
-        if not batch:
+        if not batch and also is None:
             return result
         # Priced without copying each event (a pydantic copy costs as much as the insert).
         prices = [self.pricer.price(e) for e in batch]
         try:
-            self._write_events(batch, prices, result)
+            self._write_events(batch, prices, result, also)
         except BaseException:
             self._price_ids.clear()
             self._price_labels.clear()
             raise
         return result
 
-    def _write_events(self, batch: list[UsageEvent], prices: list[Price], result: RecordResult) -> None:
+    def _write_events(
+        self,
+        batch: list[UsageEvent],
+        prices: list[Price],
+        result: RecordResult,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         rollup = RollupBatch()
         with self.transaction() as conn:
             # Which ids are stored already: one query per batch instead of a conflict per row.
@@ -519,6 +529,8 @@ class Store:
             result.accepted += len(rows)
             insert_events(conn, rows)
             rollup.write(conn)
+            if also is not None:
+                also(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
         """The id of a price version label, created on first use (inside the caller's transaction)."""
