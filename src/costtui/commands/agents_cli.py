@@ -105,7 +105,6 @@ def push_cmd(
     from costtui.agents import AGENT_SOURCES
     from costtui.services import agents
     from costtui.services.push import PushError, push
-    from costtui.store import DATABASE_ERRORS
 
     interval = _every(every)
     key = key or os.environ.get("COSTTUI_PUSH_KEY") or None
@@ -116,7 +115,7 @@ def push_cmd(
         if not no_import:
             try:
                 agents.import_logs(store)
-            except (OSError, *DATABASE_ERRORS) as exc:  # the push of what is stored still goes ahead
+            except Exception as exc:  # an unreadable file or a busy database: what is stored still goes
                 click.echo(f"agent log import failed: {safe(str(exc))}", err=True)
         try:
             report = push(store, url, key, sources=None if all_sources else AGENT_SOURCES, machine=machine)
