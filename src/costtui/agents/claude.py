@@ -95,13 +95,15 @@ def parse_claude(line: bytes, ctx: FileContext, offset: int) -> Parsed | None:
     ):
         raise Skipped("a null field")
     ts = parse_time(obj.timestamp)
-    version = _given(obj.version)
-    if version is not None and not _VERSION.match(version):
+    unset = UNSET
+    version = obj.version
+    if isinstance(version, str) and not _VERSION.match(version):
         raise Skipped("version is not X.Y.Z")
-    session = _given(obj.sessionId)
-    request_id = _given(obj.requestId)
-    message_id = _given(message.id)
-    model = _given(message.model)
+    # (_given, inlined: this runs for every usage line)
+    session = None if obj.sessionId is unset else obj.sessionId
+    request_id = None if obj.requestId is unset else obj.requestId
+    message_id = None if message.id is unset else message.id
+    model = None if message.model is unset else message.model
     if "" in (session, request_id, message_id, model):
         raise Skipped("an empty id or model")
     if model == SYNTHETIC:

@@ -90,8 +90,20 @@ def count(data: Any, *names: str) -> int:
 _unsafe = UNSAFE_CHARS.search
 
 
+_seen_names: set[str] = set()
+
+
 def _plain_name(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_NAME and value == value.strip() and _unsafe(value) is None
+    # The same few names (model, project, session, tags) come back on every line of a file:
+    # each distinct one is checked once.
+    if value in _seen_names:
+        return True
+    ok = isinstance(value, str) and 0 < len(value) <= MAX_NAME and value == value.strip() and _unsafe(value) is None
+    if ok:
+        if len(_seen_names) > 50_000:
+            _seen_names.clear()
+        _seen_names.add(value)  # type: ignore[arg-type]
+    return ok
 
 
 _NAME_FIELDS = ("event_id", "provider", "model", "source", "project", "session")
