@@ -46,6 +46,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.setenv("COSTTUI_DB", str(tmp_path / "costtui.db"))
     monkeypatch.setenv("COSTTUI_CONFIG", str(tmp_path / "config.toml"))
+    # Coding-agent logs: never the developer's own (the TUI imports them when it starts).
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "agents" / "claude"))
+    monkeypatch.setenv("CODEX_HOME", str(tmp_path / "agents" / "codex"))
+    monkeypatch.setenv("GEMINI_DATA_DIR", str(tmp_path / "agents" / "gemini"))
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield

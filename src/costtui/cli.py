@@ -579,5 +579,11 @@ from costtui.commands.reports_cli import COMMANDS as _REPORT_COMMANDS  # noqa: E
 for _command in _REPORT_COMMANDS:
     cli.add_command(_command)
 
+# Coding agents: `costtui import`, `costtui push`.
+from costtui.commands.agents_cli import COMMANDS as _AGENT_COMMANDS  # noqa: E402
+
+for _command in _AGENT_COMMANDS:
+    cli.add_command(_command)
+
 if __name__ == "__main__":
     main()

@@ -254,3 +254,20 @@ def csv_cell(value: Any) -> Any:
         return value
     text = value if isinstance(value, str) else str(value)
     return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
+
+
+def duration(td: timedelta | None) -> str:
+    """A span of time, short: ``45s``, ``12m``, ``3h 05m``, ``2d 4h``."""
+    if td is None:
+        return "—"
+    seconds = max(0, int(td.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"

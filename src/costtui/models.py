@@ -105,7 +105,7 @@ LongStr = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(
 TokenCount = Annotated[int, Field(ge=0, le=MAX_TOKENS), TOKENS]
 
 EventStatus = Literal["ok", "error"]
-SOURCES = ("ingest", "otlp", "proxy", "claude_code", "codex", "gemini_cli", "manual", "demo", "provider")
+SOURCES = ("ingest", "otlp", "proxy", "claude-code", "codex", "gemini-cli", "manual", "demo", "provider")
 
 
 def utc(value: datetime) -> datetime:
@@ -155,6 +155,8 @@ class UsageEvent(BaseModel):
     user: ShortStr | None = None
     team: ShortStr | None = None
     project: ShortStr | None = None
+    session: ShortStr | None = None
+    """A coding-agent session (or any client's conversation id)."""
     tags: list[ShortStr] = Field(default_factory=list, max_length=MAX_TAGS)
 
     input_tokens: TokenCount = 0
@@ -649,7 +651,7 @@ class QuotaSnapshot(BaseModel):
     """``month``, ``day``, ``minute``… when the limit is periodic."""
     resets_at: datetime | None = None
     taken_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    source: Literal["api", "probe", "proxy", "manual"] = "api"
+    source: Literal["api", "probe", "proxy", "manual", "log"] = "api"
     detail: str | None = None
 
     @field_validator("used", "limit", "remaining", mode="before")

@@ -82,7 +82,8 @@ class _Resolved:
 
 
 @lru_cache(maxsize=2048)
-def _resolve(model: str, provider: str | None, day: date) -> _Resolved | None:
+def _resolve(model: str, provider: str | None, day: date, speed: str | None = None) -> _Resolved | None:
+    """``speed``: a price variant (``fast``: Anthropic's fast mode) where the model has one."""
     ts = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     snapshot = data_snapshot.get_snapshot()
     for provider_id in (provider, None) if provider else (None,):
@@ -90,7 +91,7 @@ def _resolve(model: str, provider: str | None, day: date) -> _Resolved | None:
             found_provider, found_model = snapshot.find_provider_model(model, None, provider_id, None)
         except LookupError:
             continue
-        model_price = found_model.get_prices(ts)
+        model_price = found_model.get_prices(ts, {"speed": speed} if speed else None)
         thresholds = sorted(
             {
                 tier.start
@@ -100,6 +101,8 @@ def _resolve(model: str, provider: str | None, day: date) -> _Resolved | None:
             }
         )
         version = f"genai-prices {GENAI_PRICES_VERSION}:{found_provider.id}/{found_model.id}"
+        if speed and model_price != found_model.get_prices(ts):
+            version += f"+{speed}"
         return _Resolved(model_price, version, tuple(thresholds))
     return None
 
@@ -114,14 +117,16 @@ def _calc(resolved: _Resolved, usage: Usage) -> Decimal | None:
 
 
 @lru_cache(maxsize=4096)
-def _rates(model: str, provider: str | None, day: date, bucket: int) -> tuple[Decimal, ...] | None:
+def _rates(
+    model: str, provider: str | None, day: date, bucket: int, speed: str | None = None
+) -> tuple[Decimal, ...] | None:
     """Per-token rates (uncached, cache read, 5m write, 1h write, output) within one price tier.
 
     genai-prices takes ~50 µs per calculation; within a tier its price is linear in the token
     counts, so probing it once per (model, day, tier) gives exact per-token rates and pricing
     an event costs a few multiplications. Cliff tiers apply when total input > threshold.
     """
-    resolved = _resolve(model, provider, day)
+    resolved = _resolve(model, provider, day, speed)
     if resolved is None:
         return None
     th = resolved.thresholds
@@ -144,7 +149,7 @@ def _bucket(thresholds: tuple[int, ...], input_total: int) -> int:
     return sum(1 for t in thresholds if input_total > t)
 
 
-_VERIFIED: dict[tuple[str, str | None, date, int], bool] = {}
+_VERIFIED: dict[tuple[str, str | None, date, int, str | None], bool] = {}
 
 
 def _genai_price(
@@ -156,13 +161,14 @@ def _genai_price(
     cache_write: int,
     cache_write_1h: int,
     output: int,
+    speed: str | None = None,
 ) -> tuple[Decimal, str] | None:
     """The bundled price of one request, or None when genai-prices does not know the model."""
-    resolved = _resolve(model, provider, day)
+    resolved = _resolve(model, provider, day, speed)
     if resolved is None:
         return None
     bucket = _bucket(resolved.thresholds, input_total)
-    key = (model, provider, day, bucket)
+    key = (model, provider, day, bucket, speed)
     rates = _rates(*key)
     exact = None
     if rates is not None:
@@ -204,19 +210,30 @@ def override_cost(override: PriceOverride, event: UsageEvent) -> Decimal:
 
 
 UNPRICED = Price(None, None, "unpriced")
+SPEED_TAG = "speed="
+
+
+def _speed(tags: list[str]) -> str | None:
+    for tag in tags:
+        if tag.startswith(SPEED_TAG):
+            return tag[len(SPEED_TAG) :] or None
+    return None
 
 
 class _GenaiPlan:
     """How to price one (provider, model, day) from the bundled prices: the resolved model and,
     per price tier, the per-token rates once they are verified against genai-prices itself."""
 
-    __slots__ = ("day", "model", "provider", "rates", "resolved")
+    __slots__ = ("day", "model", "provider", "rates", "resolved", "speed")
 
-    def __init__(self, model: str, provider: str | None, day: date, resolved: _Resolved) -> None:
+    def __init__(
+        self, model: str, provider: str | None, day: date, resolved: _Resolved, speed: str | None = None
+    ) -> None:
         self.model = model
         self.provider = provider
         self.day = day
         self.resolved = resolved
+        self.speed = speed
         self.rates: dict[int, tuple[Decimal, ...]] = {}
 
     def __call__(self, event: UsageEvent) -> Price:
@@ -234,8 +251,9 @@ class _GenaiPlan:
                 event.cache_write_tokens,
                 event.cache_write_1h_tokens,
                 event.output_tokens,
+                self.speed,
             )
-            key = (self.model, self.provider, self.day, bucket)
+            key = (self.model, self.provider, self.day, bucket, self.speed)
             if _VERIFIED.get(key):
                 found_rates = _rates(*key)
                 if found_rates is not None:
@@ -262,7 +280,7 @@ class Pricer:
     MAX_PLANS = 4096
 
     def __init__(self, overrides: Iterable[PriceOverride] = ()) -> None:
-        self._plans: dict[tuple[str, str, date], Callable[[UsageEvent], Price]] = {}
+        self._plans: dict[tuple[str, str, date, str | None], Callable[[UsageEvent], Price]] = {}
         self.set_overrides(overrides)
 
     def set_overrides(self, overrides: Iterable[PriceOverride]) -> None:
@@ -270,15 +288,15 @@ class Pricer:
         self._overrides = sorted(overrides, key=lambda o: o.effective_from or date.min, reverse=True)
         self._plans = {}
 
-    def _plan(self, provider: str, model: str, day: date) -> Callable[[UsageEvent], Price]:
+    def _plan(self, provider: str, model: str, day: date, speed: str | None = None) -> Callable[[UsageEvent], Price]:
         override = self.find_override(model, provider, day)
         if override is not None:
             return lambda event: Price(override_cost(override, event), override.version, "override")
         genai = pricing_provider(provider)
-        resolved = _resolve(model, genai, day)
+        resolved = _resolve(model, genai, day, speed)
         if resolved is None:
             return lambda event: UNPRICED
-        return _GenaiPlan(model, genai, day, resolved)
+        return _GenaiPlan(model, genai, day, resolved, speed)
 
     def find_override(self, model: str, provider: str | None, day: date) -> PriceOverride | None:
         for o in self._overrides:
@@ -296,7 +314,10 @@ class Pricer:
     def price(self, event: UsageEvent, *, keep_client_cost: bool = True) -> Price:
         if keep_client_cost and event.cost_usd is not None and event.cost_source in (None, "client"):
             return Price(quantize(event.cost_usd), "client", "client")
-        key = (event.provider, event.model, event.ts.date())
+        # A speed tag (``speed=fast``: Anthropic's fast mode, from Claude Code logs) picks the
+        # model's price variant for that speed.
+        speed = _speed(event.tags) if event.tags else None
+        key = (event.provider, event.model, event.ts.date(), speed)
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) >= self.MAX_PLANS:
@@ -338,7 +359,16 @@ class Pricer:
             base = {"cache_read": 0, "cache_write": 0, "cache_write_1h": 0, "output": 0}
             base.update(tokens)
             input_total = base.pop("input_total", 0)
-            return _genai_price(model, pricing_provider(provider), day, input_total, **base)
+            return _genai_price(
+                model,
+                pricing_provider(provider),
+                day,
+                input_total,
+                base["cache_read"],
+                base["cache_write"],
+                base["cache_write_1h"],
+                base["output"],
+            )
 
         inp = probe(input_total=1_000_000)
         if inp is None:

@@ -77,6 +77,7 @@ TYPED_BAD: dict[str, list[Any]] = {
     "model": _BAD_NAME,
     "operation": [5, [], "o" * 500],
     "app": [5, [], "a" * 500],
+    "session": [5, [], "s" * 500, "bad\x1b"],
     "user": [5, [], "u" * 500],
     "team": [5, {}, "t" * 500],
     "project": [5, [], "p" * 500],

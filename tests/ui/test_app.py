@@ -49,13 +49,13 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
         await settle(pilot)
         keys = {b.key for b in CostApp.BINDINGS if b.action.startswith("switch_mode")}  # type: ignore[union-attr]
         assert keys == {spec.key for spec in MODE_TABLE}
-        assert not keys & {"5"}  # 3 = Quotas, 4 = Proxy, 6 = Budgets, 7 = Reports
         footer = text_of(app.screen.query_one(KeyBar))
         for label in (
             "1 Dashboard",
             "2 Activity",
             "3 Quotas",
             "4 Proxy",
+            "5 Agents",
             "6 Budgets",
             "7 Reports",
             "0 Settings",
@@ -67,25 +67,7 @@ async def test_footer_shows_only_screens_that_exist(demo_db: Path) -> None:
         await settle(pilot)
         footer = text_of(pilot.app.screen.query_one(KeyBar))
         # Narrower, the screen keys fold into one entry; help and quit stay.
-        assert "1234670 Screens" in footer and "? Help" in footer and "q Quit" in footer
-
-
-async def test_planned_screen_keys_say_not_built(demo_db: Path) -> None:
-    app = build_app(demo_db)
-    notes: list[str] = []
-    original = app.notify
-
-    def record(message: str, **kwargs: Any) -> None:
-        notes.append(message)
-        original(message, **kwargs)
-
-    app.notify = record  # type: ignore[method-assign]
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        for key, title in (("5", "Agents"),):
-            await pilot.press(key)
-            assert isinstance(app.screen, DashboardScreen)
-            assert notes and notes[-1].startswith(f"{title}: not built yet"), notes
+        assert "12345670 Screens" in footer and "? Help" in footer and "q Quit" in footer
 
 
 async def test_every_binding_has_an_id() -> None:

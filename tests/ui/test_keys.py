@@ -169,7 +169,7 @@ async def test_footer_drops_screen_keys_by_priority_at_80(demo_db: Path) -> None
         await pilot.pause()
         footer = text_of(app.screen.query_one(KeyBar))
         assert footer.startswith(" a Add account  t Test key"), footer  # first declared, first kept
-        assert "1234670 Screens" in footer and footer.endswith("? Help  q Quit")
+        assert "12345670 Screens" in footer and footer.endswith("? Help  q Quit")
 
 
 async def test_footer_under_a_dialog_shows_only_its_keys(demo_db: Path) -> None:

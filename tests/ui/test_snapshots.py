@@ -70,3 +70,17 @@ def test_empty_proxy(snap_compare: Any, db_path: Path, monkeypatch: pytest.Monke
 def test_too_small_terminal(snap_compare: Any, snapshot_db: Path) -> None:
     app = build_app(snapshot_db, demo=True)
     assert snap_compare(app, terminal_size=(60, 20), run_before=press_then_settle())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_agents_screen(snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, size: str) -> None:
+    """The Agents screen: a current 5-hour block with a Codex plan window, sessions, projects."""
+    from costtui.store import Store
+
+    from .agent_data import seed_agents
+
+    with Store(db_path) as store:
+        seed_agents(store)
+    monkeypatch.chdir(db_path.parent)
+    app = build_app(Path(db_path.name))
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=press_then_settle("5"))

@@ -92,6 +92,7 @@ def test_every_client_field_sent_reaches_the_event() -> None:
         "user": "u",
         "team": "t",
         "project": "p",
+        "session": "s-1",
         "tags": ["x", "y"],
         "input_tokens": 10,
         "cache_read_tokens": 5,

@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -41,10 +41,21 @@ def _setup_logging(verbose: bool) -> None:
     help="Seconds between activity log lines.",
 )
 @click.option("--no-sync", is_flag=True, help="Do not run the scheduled provider syncs (sync.auto).")
+@click.option(
+    "--watch-agents",
+    is_flag=True,
+    help="Import coding-agent logs (Claude Code, Codex, Gemini CLI) and keep watching them.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 @pass_ctx
 def serve(
-    app_ctx: AppContext, host: str | None, port: int | None, log_interval: float, no_sync: bool, verbose: bool
+    app_ctx: AppContext,
+    host: str | None,
+    port: int | None,
+    log_interval: float,
+    no_sync: bool,
+    watch_agents: bool,
+    verbose: bool,
 ) -> None:
     """Run the listener (and the scheduled provider syncs) without the UI.
 
@@ -109,6 +120,28 @@ def serve(
                     last = now
 
         tasks = [asyncio.create_task(report())]
+        agents_stop = None
+        if watch_agents:
+            import threading
+
+            from costtui.services.agents import watch
+
+            agents_stop = threading.Event()
+            agents_log = logging.getLogger("costtui.agents")
+
+            def imported(reports: list[Any]) -> None:
+                for r in reports:
+                    agents_log.info(
+                        "%s: %d events added, %d duplicates, %d malformed lines (%d files)",
+                        r.source,
+                        r.events_added,
+                        r.duplicates,
+                        r.malformed,
+                        r.files,
+                    )
+
+            tasks.append(asyncio.create_task(asyncio.to_thread(watch, app_ctx.db, agents_stop, on_report=imported)))
+            log.info("watching coding-agent logs")
         sync_store = None
         if run_sync:
             from costtui.services.sync import run_scheduler
@@ -146,6 +179,8 @@ def serve(
             await stop.wait()
             log.info("stopping")
         finally:
+            if agents_stop is not None:
+                agents_stop.set()  # the watch thread ends at its next look (it cannot be cancelled)
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -73,6 +73,7 @@ from costtui.store.search import (
 from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
+    from costtui.store.agents import AgentStore
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
     from costtui.store.proxy import ProxyStore
@@ -444,6 +445,13 @@ class Store:
 
         return TokenStore(self)
 
+    @cached_property
+    def agents(self) -> AgentStore:
+        """Coding-agent imports: scan state, duplicate records, sessions, push cursors."""
+        from costtui.store.agents import AgentStore
+
+        return AgentStore(self)
+
     # ------------------------------------------------------------------ plumbing
 
     def close(self) -> None:
@@ -504,27 +512,37 @@ class Store:
 
     # ------------------------------------------------------------------ the one write path
 
-    def record(self, events: Iterable[UsageEvent]) -> RecordResult:
+    def record(
+        self, events: Iterable[UsageEvent], *, also: Callable[[sqlite3.Connection], None] | None = None
+    ) -> RecordResult:
         """Price and store a batch of events idempotently, in one transaction.
 
         An event whose ``event_id`` is already stored (or appears twice in the batch) is stored
-        once and reported as a duplicate. Every source comes through here.
+        once and reported as a duplicate. Every source comes through here. ``also`` writes a
+        source's own bookkeeping in the same transaction (an importer's read positions: they
+        must commit with the events they account for).
         """
         batch = with_canonical_providers(events)
         result = RecordResult()
-        if not batch:
+        if not batch and also is None:
             return result
         # Priced without copying each event (a pydantic copy costs as much as the insert).
         prices = [self.pricer.price(e) for e in batch]
         try:
-            self._write_events(batch, prices, result)
+            self._write_events(batch, prices, result, also)
         except BaseException:
             self._price_ids.clear()
             self._price_labels.clear()
             raise
         return result
 
-    def _write_events(self, batch: list[UsageEvent], prices: list[Price], result: RecordResult) -> None:
+    def _write_events(
+        self,
+        batch: list[UsageEvent],
+        prices: list[Price],
+        result: RecordResult,
+        also: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         rollup = RollupBatch()
         unpriced = UnpricedDelta()
         with self.transaction() as conn:
@@ -556,6 +574,8 @@ class Store:
             insert_events(conn, rows)
             rollup.write(conn)
             unpriced.write(conn)
+            if also is not None:
+                also(conn)
 
     def _price_version_id(self, conn: sqlite3.Connection, label: str | None) -> int | None:
         """The id of a price version label, created on first use (inside the caller's transaction)."""

@@ -119,6 +119,7 @@ def _later_steps() -> list[Migration]:
     from costtui.store.m006_budgets import m006_budgets
     from costtui.store.m007_proxy import m007_proxy
     from costtui.store.m008_alert_deliveries import m008_alert_deliveries
+    from costtui.store.m009_agents import m009_agents
     from costtui.store.m010_scale import m010_scale
 
     return [
@@ -128,6 +129,7 @@ def _later_steps() -> list[Migration]:
         m006_budgets,
         m007_proxy,
         m008_alert_deliveries,
+        m009_agents,
         m010_scale,
     ]
 

@@ -40,6 +40,7 @@ from costtui.ui.listener_runner import EmbeddedListener
 from costtui.ui.messages import DataChanged
 from costtui.ui.palette import TEXTUAL_COMMANDS, PaletteCommands, action_of, screen_commands, screen_key_actions
 from costtui.ui.screens.activity import ActivityScreen
+from costtui.ui.screens.agents import AgentsScreen
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.screens.budgets import BudgetsScreen
 from costtui.ui.screens.dashboard import RANGES, DashboardScreen
@@ -71,7 +72,7 @@ MODE_TABLE: list[ModeSpec] = [
     ModeSpec("activity", "2", "Activity", ActivityScreen, "Every event: filter, search, details"),
     ModeSpec("quotas", "3", "Quotas", QuotasScreen, "Limits, balances, rate-limit headroom, account health"),
     ModeSpec("proxy", "4", "Proxy", ProxyScreen, "Calls through the proxy: live log, cache savings, refusals, keys"),
-    # 5 Agents goes here when it exists.
+    ModeSpec("agents", "5", "Agents", AgentsScreen, "Coding agents: sessions, projects, 5-hour blocks"),
     ModeSpec("budgets", "6", "Budgets", BudgetsScreen, "Budgets, projections and the alerts log"),
     ModeSpec("reports", "7", "Reports", ReportsScreen, "Period reports, reconciliation, anomalies, receipts, exports"),
     ModeSpec("settings", "0", "Settings", SettingsScreen, "Database, prices, theme and keys"),
@@ -86,10 +87,7 @@ DEBOUNCE_SECONDS = 0.3
 
 
 SCREENS = Binding.Group("Screens", compact=True)
-"""The mode keys fold into one footer item ("1230 Screens") when the row is short of room."""
-
-PLANNED_SCREENS = {"5": "Agents"}
-"""Keys kept for screens that are not built yet: pressing one says so instead of doing nothing."""
+"""The mode keys fold into one footer item ("12345670 Screens") when the row is short of room."""
 
 
 def _mode_bindings() -> list[BindingType]:
@@ -106,20 +104,6 @@ def _mode_bindings() -> list[BindingType]:
     ]
 
 
-def _planned_bindings() -> list[BindingType]:
-    return [
-        Binding(
-            key,
-            f"not_built('{title}')",
-            f"{title} (not built yet)",
-            show=False,
-            tooltip=f"The {title} screen is planned, not built yet",
-            id=f"screen.{title.lower()}",
-        )
-        for key, title in PLANNED_SCREENS.items()
-    ]
-
-
 class CostApp(App[None]):
     """costtui's terminal UI."""
 
@@ -129,7 +113,6 @@ class CostApp(App[None]):
     DEFAULT_MODE = MODE_TABLE[0].name
     BINDINGS = [
         *_mode_bindings(),
-        *_planned_bindings(),
         Binding("question_mark", "help", "Help", tooltip="Every key that works here", id="app.help"),
         # f1 works in dialogs too (priority: before the dialog's inputs see it), where ? is typed.
         Binding("f1", "help", "Help", show=False, priority=True, tooltip="Keys of this dialog", id="app.help-f1"),
@@ -236,6 +219,10 @@ class CostApp(App[None]):
 
         start_provider_sync(self, enabled=self._frozen_now is None)
         self.budget_watch.start(enabled=self._frozen_now is None)
+        # Coding-agent logs: imported in the background, then watched (not in demo or frozen time).
+        from costtui.ui.agent_watch import start_agent_watch
+
+        self.agent_watch = start_agent_watch(self, enabled=self._frozen_now is None and not self.demo)
         # The first poll takes the baseline right away; later ones are re-armed as each ends.
         self._poll()
         # listener: the embedded listener runs in this loop; bind errors never crash the app.
@@ -251,6 +238,8 @@ class CostApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.budget_watch.stop()
+        if hasattr(self, "agent_watch"):
+            self.agent_watch.stop()
         await self.embedded_listener.stop()
         for store in (self._store, self._poll_store):
             if store is not None:
@@ -378,10 +367,6 @@ class CostApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
-
-    def action_not_built(self, title: str) -> None:
-        built = ", ".join(f"{spec.key} {spec.title}" for spec in MODE_TABLE)
-        self.notify(f"{title}: not built yet. Screens: {built}.", title=title, timeout=4)
 
     def action_refresh(self) -> None:
         self._last_error = None  # a retry that fails again says so again

@@ -342,9 +342,11 @@ class HeaderLimitsWidget(Static):
     HeaderLimitsWidget { height: auto; border: round $primary 30%; padding: 0 1; }
     """
 
-    def __init__(self, renderable: RenderableType) -> None:
+    def __init__(self, renderable: RenderableType, *, from_logs: bool = False) -> None:
         super().__init__(renderable)
-        self.border_title = "Seen in response headers (proxy, probes)"
+        self.border_title = (
+            "Seen in response headers and agent logs" if from_logs else "Seen in response headers (proxy, probes)"
+        )
 
 
 class QuotasScreen(DataScreen):
@@ -420,7 +422,7 @@ class QuotasScreen(DataScreen):
         data = self.data = message.data
         now = self.cost_app.now()
         self.remove_class("-loading")
-        self.set_class(not data.cards, "-empty")
+        self.set_class(not data.cards and not data.orphans, "-empty")
         self.set_class(data.locked and bool(data.cards), "-locked")
         self.refresh_bindings()
         self.query_one("#quotas-locked", Static).update(
@@ -437,7 +439,11 @@ class QuotasScreen(DataScreen):
         await container.mount_all(AccountCardWidget(card, now, width, times) for card in data.cards)
         if data.orphans:
             # Limits seen in response headers (the proxy, a probe) for keys that are not accounts here.
-            await container.mount(HeaderLimitsWidget(render_orphans(data.orphans, now, times)))
+            await container.mount(
+                HeaderLimitsWidget(
+                    render_orphans(data.orphans, now, times), from_logs=any(q.source == "log" for q in data.orphans)
+                )
+            )
         self.query_one("#quotas-spend", Static).update(render_spend(data))
         self._tick_status()
 
