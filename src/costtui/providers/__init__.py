@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from costtui.providers.anthropic import AnthropicProvider
+from costtui.providers.azure import AzureProvider
 from costtui.providers.base import (
     BadResponse,
+    CredentialField,
     NoNetwork,
     NotAvailable,
     PaymentRequired,
@@ -48,6 +50,8 @@ class ProviderInfo:
     """What a sync brings (one line for the UI and `keys add`)."""
     probe: bool = False
     """Supports the opt-in rate-limit probe."""
+    credential_fields: tuple[CredentialField, ...] = ()
+    """Several named credentials instead of one key (cloud accounts): ``keys add`` asks for them."""
 
     @classmethod
     def of(cls, provider: type[Provider]) -> ProviderInfo:
@@ -60,6 +64,7 @@ class ProviderInfo:
             key_hint=provider.key_hint,
             what=provider.what,
             probe=provider.id in PROBE_MODELS,
+            credential_fields=provider.credential_fields,
         )
 
     def provider_class(self) -> type[Provider]:
@@ -83,6 +88,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     DeepSeekProvider,
     MoonshotProvider,
     XAIProvider,
+    AzureProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
@@ -112,6 +118,7 @@ __all__ = [
     "PROVIDER_CLASSES",
     "REGISTRY",
     "BadResponse",
+    "CredentialField",
     "NoNetwork",
     "NotAvailable",
     "PaymentRequired",

@@ -1,0 +1,84 @@
+"""Cloud accounts with several credential fields: options for what is not secret, one packed keyring
+entry for the secrets (read from a hidden prompt or stdin, never argv), and accounts whose
+credentials stay in the user's own configuration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from pydantic import SecretStr
+
+from costtui.cli import cli
+from costtui.providers.base import redact_secrets
+from costtui.secrets import Credentials, SecretsError, pack_fields, secret_parts, unpack_fields
+
+SECRET = "azSECRETq8Q~VeryLongClientSecret123"
+AKID = "AKIDEXAMPLE12345678"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_pack_and_unpack() -> None:
+    packed = pack_fields({"client_secret": f" {SECRET} ", "session_token": ""})
+    assert {k: v.get_secret_value() for k, v in unpack_fields(packed).items()} == {"client_secret": SECRET}
+    assert unpack_fields("sk-plain-key") == {} and secret_parts("sk-plain-key") == ["sk-plain-key"]
+    with pytest.raises(SecretsError):
+        pack_fields({"client_secret": "  "})
+
+
+def test_packed_entries_are_redacted_field_by_field() -> None:
+    packed = pack_fields({"access_key_id": AKID, "secret_access_key": AWS_SECRET})
+    text = f"denied for {AKID} with {AWS_SECRET[:10]}… (client_secret field)"
+    shown = redact_secrets(text, [SecretStr(packed)])
+    assert AKID not in shown and AWS_SECRET[:10] not in shown
+    assert "client_secret field" in shown  # the JSON's own words are not hidden
+
+
+def test_credentials_fields_round_trip(memory_keyring) -> None:
+    creds = Credentials()
+    creds.set_fields("azure:work", {"client_secret": SECRET})
+    assert creds.get_fields("azure:work")["client_secret"].get_secret_value() == SECRET
+
+
+def test_keys_add_azure_takes_options_and_the_secret_from_stdin(runner: CliRunner, memory_keyring, db_path) -> None:
+    args = ["keys", "add", "azure", "--name", "work", "-o", "tenant_id=t-1", "-o", "client_id=app-1"]
+    args += ["-o", "subscription-id=sub-1", "-o", "locations=eastus,swedencentral"]
+    res = runner.invoke(cli, args, input=SECRET + "\n")
+    assert res.exit_code == 0, res.output
+    assert SECRET not in res.output and "…t123" in res.output
+    stored = json.loads(memory_keyring.store[("costtui", "azure:work")])
+    assert stored == {"client_secret": SECRET}
+    listing = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
+    assert listing["accounts"][0]["fingerprint"] == "azSE…t123"
+    from costtui.store import Store
+
+    with Store(db_path) as store:
+        [a] = store.billing.list_accounts()
+    assert a.options == {
+        "tenant_id": "t-1",
+        "client_id": "app-1",
+        "subscription_id": "sub-1",
+        "locations": "eastus,swedencentral",
+    }
+    assert SECRET not in json.dumps(a.options)
+
+
+def test_keys_add_azure_says_what_is_missing_before_asking(runner: CliRunner, memory_keyring) -> None:
+    res = runner.invoke(cli, ["keys", "add", "azure", "-o", "tenant_id=t"], input=SECRET + "\n")
+    assert res.exit_code != 0 and "client id" in res.output and "-o client_id=" in res.output
+    assert memory_keyring.store == {}
+    bad = runner.invoke(cli, ["keys", "add", "azure", "-o", "tenant=t"], input=SECRET + "\n")
+    assert bad.exit_code != 0 and "unknown option 'tenant'" in bad.output
+    plain = runner.invoke(cli, ["keys", "add", "openai", "-o", "x=1"], input="sk-abcdefabcdefabcdef\n")
+    assert plain.exit_code != 0 and "takes no -o options" in plain.output
+
+
+def test_keys_add_has_no_secret_options(runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["keys", "add", "azure", "--client-secret", SECRET])
+    assert res.exit_code != 0 and "No such option" in res.output
