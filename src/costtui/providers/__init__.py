@@ -25,6 +25,7 @@ from costtui.providers.base import (
     Unauthorized,
     WrongKeyType,
 )
+from costtui.providers.bedrock import BedrockProvider
 from costtui.providers.deepseek import DeepSeekProvider
 from costtui.providers.moonshot import MoonshotProvider
 from costtui.providers.no_api import GeminiProvider, GroqProvider, MistralProvider, PerplexityProvider
@@ -89,6 +90,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     MoonshotProvider,
     XAIProvider,
     AzureProvider,
+    BedrockProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
