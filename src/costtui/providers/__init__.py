@@ -27,8 +27,9 @@ from costtui.providers.base import (
 )
 from costtui.providers.bedrock import BedrockProvider
 from costtui.providers.deepseek import DeepSeekProvider
+from costtui.providers.google import GeminiProvider
 from costtui.providers.moonshot import MoonshotProvider
-from costtui.providers.no_api import GeminiProvider, GroqProvider, MistralProvider, PerplexityProvider
+from costtui.providers.no_api import GroqProvider, MistralProvider, PerplexityProvider
 from costtui.providers.openai import OpenAIProvider
 from costtui.providers.openrouter import OpenRouterProvider
 from costtui.providers.ratelimit_probe import PROBE_MODELS
@@ -67,6 +68,12 @@ class ProviderInfo:
             probe=provider.id in PROBE_MODELS,
             credential_fields=provider.credential_fields,
         )
+
+    @property
+    def needs_cli(self) -> bool:
+        """More than one key to type (a tenant and a secret, a key pair): `keys add` asks for each."""
+        fields = self.credential_fields
+        return sum(f.secret for f in fields) > 1 or any(f.required and not f.secret for f in fields)
 
     def provider_class(self) -> type[Provider]:
         if not self.has_api:

@@ -198,7 +198,9 @@ class AccountsService:
             raise AccountError(f"account name {exc}") from None
         if team_id:
             opts["team_id"] = team_id
-        if info.credential_fields:
+        # A single key (the TUI's key field, a Gemini API key) is stored as it is.
+        single = bool(key and key.strip()) and not fields and kind != "none"
+        if info.credential_fields and not single:
             secrets = {k: v for k, v in (fields or {}).items() if v and v.strip()}
             try:
                 info.cls.check_credentials(kind, opts, {} if from_env else secrets)
@@ -217,7 +219,7 @@ class AccountsService:
             base_url=base_url or None,
             options=opts,
         )
-        if info.credential_fields and kind == "none":
+        if info.credential_fields and kind == "none" and not single:
             try:
                 saved = self.store.billing.add_account(account)
             except StoreError as exc:

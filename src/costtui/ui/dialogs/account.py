@@ -115,7 +115,7 @@ class AddAccountModal(Dialog[bool]):
 
         info = get_info(provider)
         text = info.key_hint or ""
-        if info.credential_fields:
+        if info.needs_cli:
             text = cli_only_message(info)
         if info.what:
             text += f"\nSync brings: {info.what}"
@@ -142,7 +142,7 @@ class AddAccountModal(Dialog[bool]):
         key = self.query_one("#key", Input).value.strip()
         from costtui.providers import get_info
 
-        if get_info(provider).credential_fields and (self.editing is None or key):
+        if get_info(provider).needs_cli and (self.editing is None or key):
             # Several credential fields (a tenant, a client id and a secret, or an AWS profile):
             # the CLI asks for each, secrets at a hidden prompt.
             self._error(cli_only_message(get_info(provider)))
