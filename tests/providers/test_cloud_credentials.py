@@ -82,3 +82,33 @@ def test_keys_add_azure_says_what_is_missing_before_asking(runner: CliRunner, me
 def test_keys_add_has_no_secret_options(runner: CliRunner) -> None:
     res = runner.invoke(cli, ["keys", "add", "azure", "--client-secret", SECRET])
     assert res.exit_code != 0 and "No such option" in res.output
+
+
+def test_azure_account_syncs_through_the_cli(runner: CliRunner, memory_keyring, monkeypatch) -> None:
+    from .fakes import FakeAPI, js
+    from .test_azure import ACCOUNTS_PATH, COST_PAGE_2, QUERY_PATH, SUB, token_ok
+
+    api = (
+        FakeAPI()
+        .add("POST", "/t-1/oauth2/v2.0/token", token_ok)
+        .add("GET", f"/subscriptions/{SUB}", js({"displayName": "Prod"}))
+        .add("POST", QUERY_PATH, js(COST_PAGE_2))
+        .add("GET", ACCOUNTS_PATH, js({"value": []}))
+    )
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
+    args = ["keys", "add", "azure", "-o", "tenant_id=t-1", "-o", "client_id=app-1", "-o", f"subscription_id={SUB}"]
+    assert runner.invoke(cli, args, input=SECRET + "\n").exit_code == 0
+    res = runner.invoke(cli, ["keys", "test"])
+    assert res.exit_code == 0 and "✓ azure/default: service principal works (subscription Prod)" in res.output
+    res = runner.invoke(cli, ["sync", "--json", "--since", "2026-08-19"])
+    assert res.exit_code == 0, res.output
+    assert all(r["ok"] for r in json.loads(res.output))
+    form = api.calls("/t-1/oauth2/v2.0/token")[0].content.decode()
+    assert "client_secret=" in form and SECRET not in res.output
+
+
+def test_external_accounts_say_where_their_credentials_are(runner: CliRunner, memory_keyring) -> None:
+    res = runner.invoke(cli, ["keys", "add", "bedrock", "-o", "profile=work"])
+    assert res.exit_code == 0 and "your own configuration" in res.output
+    listing = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
+    assert listing["accounts"][0]["key_source"] == "external" and listing["accounts"][0]["fingerprint"] is None

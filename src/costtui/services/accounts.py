@@ -43,6 +43,7 @@ KEY_SOURCE_LABELS = {
     "system": "system keyring",
     "encrypted-file": "encrypted file",
     "plaintext-file": "plaintext file",
+    "external": "your own configuration",
     "unavailable": "unavailable",
 }
 
@@ -317,6 +318,8 @@ class AccountsService:
     # ------------------------------------------------------------------ reading
 
     def key_source(self, account: Account, backend_kind: str | None = None) -> KeySource:
+        if account.key_kind == "none" and self.provider(account.provider).credential_fields:
+            return KeySource("external")  # an AWS profile or a key file, read at each sync
         env = env_secret(account.secret_name)
         if env is not None:
             return KeySource("env", env[0])
