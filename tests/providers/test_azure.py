@@ -276,3 +276,17 @@ async def test_regions_from_the_options_and_resource_group_filter() -> None:
     assert not api.calls(other + "/deployments")
     result_scope = make(api, resource_group="rg-ai").scope()
     assert result_scope.endswith("/resourceGroups/rg-ai")
+
+
+async def test_a_key_on_two_pages_is_one_line_with_the_sum() -> None:
+    again = {
+        "properties": {
+            "nextLink": None,
+            "columns": COST_PAGE_1["properties"]["columns"],  # type: ignore[index]
+            "rows": [[20260819, 1.0, "USD", RID, "gpt-4o-mini glbl input tokens"]],
+        }
+    }
+    api = FakeAPI().add("POST", TOKEN_PATH, token_ok).add("POST", QUERY_PATH, js(COST_PAGE_1), js(again))
+    result = await make(api).fetch_usage(date(2026, 8, 19), date(2026, 8, 20))
+    inputs = [ln for ln in result.lines if ln.line_item == "gpt-4o-mini glbl input tokens"]
+    assert [ln.cost_usd for ln in inputs] == [Decimal("5.1325")]

@@ -237,6 +237,7 @@ class AzureProvider(CloudProvider):
         body = self.cost_query(start, end)
         url = f"{self.scope()}/providers/Microsoft.CostManagement/query?api-version={COST_API}"
         seen: set[str] = set()
+        rows: dict[tuple[Any, ...], Any] = {}
         page = 0
         complete = True
         while url:
@@ -248,7 +249,7 @@ class AzureProvider(CloudProvider):
                 complete = False
                 break
             props = sub_dict(expect_dict(answer, "cost query response", self.id), "properties")
-            result.lines.extend(self._cost_lines(props, start, end))
+            self._cost_rows(props, start, end, rows)
             nxt = props.get("nextLink")
             if not nxt or not isinstance(nxt, str):
                 break
@@ -256,54 +257,53 @@ class AzureProvider(CloudProvider):
                 raise BadResponse("azure: the cost query returned the same nextLink twice")
             seen.add(nxt)
             url = nxt
+        result.lines = self._lines(rows)
         if complete:
             result.windows.append(self.window(STREAM, start, end))
         return result
 
-    def _cost_lines(self, props: dict[str, Any], start: date, end: date) -> list[Any]:
+    def _cost_rows(self, props: dict[str, Any], start: date, end: date, into: dict[tuple[Any, ...], Any]) -> None:
+        """Add a page's rows to ``into`` by (day, resource, meter, currency): the same key can come
+        back on two pages, and one billed line per key is what the store upserts."""
         columns = expect_list(props.get("columns"), "cost query columns", self.id)
-        names = [str(c.get("name")) if isinstance(c, dict) else "" for c in columns]
-        col = {n.lower(): i for i, n in enumerate(names)}
+        names = [str(c.get("name")).lower() if isinstance(c, dict) else "" for c in columns]
+        col = {n: i for i, n in enumerate(names)}
         if "cost" not in col and "totalcost" not in col:
             raise BadResponse("azure: the cost query answer has no Cost column")
         i_cost = col["cost"] if "cost" in col else col["totalcost"]
-        lines = []
+        i_day, i_rid, i_cur = col.get("usagedate"), col.get("resourceid"), col.get("currency")
+        i_meter = col.get("meter", col.get("metersubcategory"))
         for row in expect_list(props.get("rows"), "cost query rows", self.id):
             if not isinstance(row, list) or len(row) != len(names):
                 raise BadResponse("azure: a cost query row does not match its columns")
-
-            def cell(name: str, _row: list[Any] = row) -> Any:
-                i = col.get(name.lower())
-                return _row[i] if i is not None else None
-
-            day = usage_day(cell("UsageDate"))
+            day = usage_day(row[i_day] if i_day is not None else None)
             if not start <= day <= end:
                 continue
             try:
                 cost = to_decimal(row[i_cost]) if row[i_cost] is not None else None
             except ValueError:
                 raise BadResponse("azure: a Cost value is not a number") from None
-            rid = str(cell("ResourceId") or "")
-            lines.append(
-                self.line(
-                    stream=STREAM,
-                    kind="cost",
-                    day=day,
-                    line_item=str(cell("Meter") or cell("MeterSubCategory") or ""),
-                    project=resource_name(rid),
-                    cost_usd=cost,
-                    currency=str(cell("Currency") or "usd"),
-                )
+            key = (
+                day,
+                resource_name(str(row[i_rid] or "")) if i_rid is not None else "",
+                str(row[i_meter] or "") if i_meter is not None else "",
+                str(row[i_cur] or "usd").lower() if i_cur is not None else "usd",
             )
-        # The same (day, resource, meter) can come back on two pages: add them up.
-        merged: dict[tuple[Any, ...], Any] = {}
-        for ln in lines:
-            k = (ln.day, ln.project, ln.line_item, ln.currency)
-            if k in merged and merged[k].cost_usd is not None and ln.cost_usd is not None:
-                merged[k] = merged[k].model_copy(update={"cost_usd": merged[k].cost_usd + ln.cost_usd})
-            else:
-                merged[k] = ln
-        return list(merged.values())
+            if key in into and into[key] is not None and cost is not None:
+                into[key] += cost
+            elif key not in into or cost is not None:
+                into[key] = cost
+
+    def _cost_lines(self, props: dict[str, Any], start: date, end: date) -> list[Any]:
+        rows: dict[tuple[Any, ...], Any] = {}
+        self._cost_rows(props, start, end, rows)
+        return self._lines(rows)
+
+    def _lines(self, rows: dict[tuple[Any, ...], Any]) -> list[Any]:
+        return [
+            self.line(stream=STREAM, kind="cost", day=d, line_item=meter, project=res, cost_usd=cost, currency=cur)
+            for (d, res, meter, cur), cost in rows.items()
+        ]
 
     # ------------------------------------------------------------------ quota
 
