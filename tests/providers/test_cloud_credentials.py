@@ -112,3 +112,19 @@ def test_external_accounts_say_where_their_credentials_are(runner: CliRunner, me
     assert res.exit_code == 0 and "your own configuration" in res.output
     listing = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
     assert listing["accounts"][0]["key_source"] == "external" and listing["accounts"][0]["fingerprint"] is None
+
+
+def test_keys_update_rotates_every_secret_of_a_cloud_account(runner: CliRunner, memory_keyring) -> None:
+    args = ["keys", "add", "bedrock", "-o", "region=us-east-1"]
+    assert runner.invoke(cli, args, input=f"{AKID}\n{AWS_SECRET}\n\n").exit_code == 0
+    res = runner.invoke(
+        cli, ["keys", "update", "bedrock", "--new-key"], input=f"AKIDROTATED000000000\n{AWS_SECRET[::-1]}\nSESSION\n"
+    )
+    assert res.exit_code == 0, res.output
+    stored = json.loads(memory_keyring.store[("costtui", "bedrock:default")])
+    assert stored == {
+        "access_key_id": "AKIDROTATED000000000",
+        "secret_access_key": AWS_SECRET[::-1],
+        "session_token": "SESSION",
+    }
+    assert "AKID…0000" in res.output and AWS_SECRET[::-1] not in res.output
