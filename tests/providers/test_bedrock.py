@@ -339,3 +339,23 @@ def test_keys_add_bedrock_with_a_profile_stores_nothing(memory_keyring, db_path)
     stored = json.loads(memory_keyring.store[("costtui", "bedrock:keys")])
     assert stored == {"access_key_id": AKID, "secret_access_key": SECRET}
     assert SECRET not in keys.output
+
+
+def test_a_profile_account_is_tested_and_synced_without_a_stored_key(
+    memory_keyring, tmp_path: Path, monkeypatch
+) -> None:
+    from click.testing import CliRunner
+
+    from costtui.cli import cli
+
+    env = write_profile(tmp_path, f"[work]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n", "")
+    monkeypatch.setenv("HOME", env["HOME"])
+    api = AWSFake()
+    monkeypatch.setattr("costtui.services.sync.make_http_client", lambda timeout=30: api.client())
+    runner = CliRunner()
+    assert runner.invoke(cli, ["keys", "add", "bedrock", "-o", "profile=work", "-o", "region=us-east-1"]).exit_code == 0
+    res = runner.invoke(cli, ["keys", "test"])
+    assert res.exit_code == 0 and "✓ bedrock/default: credentials work" in res.output, res.output
+    res = runner.invoke(cli, ["sync", "--quotas-only", "--json"])
+    assert res.exit_code == 0, res.output
+    assert memory_keyring.store == {}
