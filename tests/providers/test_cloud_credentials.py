@@ -128,3 +128,13 @@ def test_keys_update_rotates_every_secret_of_a_cloud_account(runner: CliRunner, 
         "session_token": "SESSION",
     }
     assert "AKID…0000" in res.output and AWS_SECRET[::-1] not in res.output
+
+
+def test_a_cloud_account_from_the_environment(runner: CliRunner, memory_keyring, monkeypatch) -> None:
+    monkeypatch.setenv("COSTTUI_AZURE_KEY", json.dumps({"client_secret": SECRET}))
+    args = ["keys", "add", "azure", "--from-env", "-o", "tenant_id=t", "-o", "client_id=c", "-o", "subscription_id=s"]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert "COSTTUI_AZURE_KEY" in res.output and memory_keyring.store == {} and SECRET not in res.output
+    listing = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).output)
+    assert listing["accounts"][0]["fingerprint"] == "azSE…t123"

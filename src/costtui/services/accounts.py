@@ -204,7 +204,9 @@ class AccountsService:
         if info.credential_fields and not single:
             secrets = {k: v for k, v in (fields or {}).items() if v and v.strip()}
             try:
-                info.cls.check_credentials(kind, opts, {} if from_env else secrets)
+                # From the environment, the secrets are checked by the provider at each sync.
+                given = {f.name: "env" for f in info.credential_fields if f.secret} if from_env else secrets
+                info.cls.check_credentials(kind, opts, given if kind != "none" else {})
             except ValueError as exc:
                 raise AccountError(str(exc)) from None
             if kind == "none" or (not from_env and not secrets):
