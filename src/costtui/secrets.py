@@ -31,9 +31,11 @@ Values are held as :class:`pydantic.SecretStr`; no message here ever contains a 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -135,6 +137,46 @@ def env_secret(name: str) -> tuple[str, SecretStr] | None:
         if value:
             return var, SecretStr(value)
     return None
+
+
+# --------------------------------------------------------------------------- several fields
+
+
+def pack_fields(fields: Mapping[str, str | SecretStr]) -> str:
+    """Several named secrets of one account (a client secret, an access key pair) as one keyring
+    entry: a JSON object. One entry per account keeps add, rotate and remove atomic, and the
+    environment override (``COSTTUI_AZURE_KEY='{"client_secret": "..."}'``) works the same way."""
+    out: dict[str, str] = {}
+    for name, value in fields.items():
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw and raw.strip():
+            out[name] = raw.strip()
+    if not out:
+        raise SecretsError("refusing to store an empty secret")
+    return json.dumps(out, sort_keys=True, separators=(",", ":"))
+
+
+def unpack_fields(value: str | SecretStr | None) -> dict[str, SecretStr]:
+    """The named secrets of a packed entry; ``{}`` for a single plain key (no API key starts with ``{``)."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
+    if not raw.lstrip().startswith("{"):
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): SecretStr(str(v)) for k, v in data.items() if isinstance(v, str) and v}
+
+
+def secret_parts(value: str | SecretStr | None) -> list[str]:
+    """What must never be shown of a stored entry: each secret of a packed one, else the key itself."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
+    fields = unpack_fields(raw)
+    if fields:
+        return [v.get_secret_value() for v in fields.values()]
+    return [raw] if raw else []
 
 
 # --------------------------------------------------------------------------- backends
@@ -462,6 +504,14 @@ class Credentials:
             # another keyring backend, may hold a different value); only the file stores are cached.
             with self._lock:
                 self._cache[self._cache_key(info, name)] = SecretStr(raw.strip())
+
+    def get_fields(self, name: str) -> dict[str, SecretStr]:
+        """The named secrets stored under ``name`` by :meth:`set_fields` (``{}`` when none)."""
+        return unpack_fields(self.get_secret_str(name))
+
+    def set_fields(self, name: str, fields: Mapping[str, str | SecretStr]) -> None:
+        """Store several named secrets of one account as one entry (see :func:`pack_fields`)."""
+        self.set_secret(name, pack_fields(fields))
 
     def delete_secret(self, name: str) -> None:
         """Remove ``name`` from the store in use; a missing entry is not an error."""

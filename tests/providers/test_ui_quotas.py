@@ -377,3 +377,34 @@ def test_card_shows_the_xai_posted_label_and_billed_notes(db_path: Path) -> None
     text = console.export_text()
     assert "billed 30 days $2.00" in text and "billed: excludes Priority Tier spend" in text
     assert "$42.50 left" in text and "posted balance: lags the console" in text
+
+
+async def test_add_account_dialog_sends_cloud_accounts_to_the_cli(db_path: Path, memory_keyring: Any) -> None:
+    app = app_for(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("0")
+        await settle(pilot)
+        panel = app.screen.query_one(AccountsPanel)
+        panel.focus()
+        await pilot.press("a")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AddAccountModal)
+        modal.query_one("#provider").value = "bedrock"
+        await pilot.pause()
+        assert "costtui keys add bedrock" in str(modal.query_one("#account-hint").render())
+        modal.query_one("#key", Input).value = "AKIDEXAMPLE12345678"
+        await pilot.click("#save")
+        await settle(pilot)
+        assert isinstance(app.screen, AddAccountModal)
+        assert "costtui keys add bedrock" in str(app.screen.query_one("#account-error").render())
+        assert memory_keyring.store == {}
+        modal.query_one("#provider").value = "gemini"  # a Gemini API key is one key: the dialog takes it
+        await pilot.pause()
+        modal.query_one("#key", Input).value = "AIzaSyTUIKEY000000000000001"
+        save = modal.query_one("#save", Button)
+        assert await wait_until(pilot, lambda: not save.has_class("-active"))
+        assert await pilot.click("#save")
+        await settle(pilot)
+        assert not isinstance(app.screen, AddAccountModal), str(app.screen.query_one("#account-error").render())
+        assert memory_keyring.store[("costtui", "gemini:default")] == "AIzaSyTUIKEY000000000000001"

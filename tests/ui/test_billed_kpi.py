@@ -12,7 +12,7 @@ from costtui.models import BilledLine, UsageEvent
 from costtui.store import Store
 from costtui.ui.app import make_app
 
-from .conftest import settle
+from .conftest import settle, wait_until
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -69,7 +69,10 @@ async def test_dashboard_cards_show_billed(db_path: Path) -> None:
                 break
             await settle(pilot)
         assert getattr(screen, "data", None) is not None, "the dashboard never loaded"
-        await settle(pilot)  # the cards are laid out once the body shows (after the data arrives)
-        month = str(screen.query_one("#kpi-month").render())
+        await settle(pilot)
+        # The cards render to their laid-out width: read them once the layout has given them one.
+        card = screen.query_one("#kpi-month")
+        assert await wait_until(pilot, lambda: card.content_size.width > 0), "the cards were never laid out"
+        month = str(card.render())
         assert "$0.15" in month and "billed $12.50" in month
         assert "billed $14.75" in str(screen.query_one("#kpi-all").render())

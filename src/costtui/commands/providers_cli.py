@@ -67,6 +67,50 @@ def _read_key(provider_title: str) -> str:
     return value
 
 
+def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-o/--option")
+        out[name.strip().replace("-", "_")] = value.strip()
+    return out
+
+
+def _read_fields(info: Any, kind: str) -> dict[str, str]:
+    """The secret fields of a cloud account: one hidden prompt each on a terminal, else one line
+    each on stdin in the order ``keys add`` lists them (an optional one may be an empty line)."""
+    if kind == "none":
+        return {}
+    out: dict[str, str] = {}
+    tty = sys.stdin.isatty()
+    for f in info.credential_fields:
+        if not f.secret:
+            continue
+        if tty:
+            suffix = "" if f.required else ", Enter for none"
+            value = click.prompt(
+                f"{info.title} {f.label} (input hidden{suffix})",
+                hide_input=True,
+                default="" if not f.required else None,
+                show_default=False,
+                err=True,
+            )
+        else:
+            value = sys.stdin.readline()
+        if value.strip():
+            out[f.name] = value.strip()
+    return out
+
+
+def _fields_help(info: Any) -> str:
+    parts = [
+        f"{f.label} ({'hidden prompt / stdin' if f.secret else f'-o {f.name}=…'}{'' if f.required else ', optional'})"
+        for f in info.credential_fields
+    ]
+    return f"{info.title} credentials: " + "; ".join(parts)
+
+
 def _find(app_ctx: AppContext, provider: str, name: str | None) -> Account:
     from costtui.services.accounts import AccountError
 
@@ -95,6 +139,20 @@ def keys() -> None:
 @click.option("--inference", "kind", flag_value="inference", help="An ordinary API key.")
 @click.option("--base-url", help="API base URL (a gateway or a test server).")
 @click.option("--team-id", help="xAI team id (console URL /team/<id>/).")
+@click.option(
+    "--no-secret",
+    "kind",
+    flag_value="none",
+    help="Cloud accounts: credentials stay in your own config (an AWS profile, a service-account file).",
+)
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A non-secret setting of a cloud account (azure: tenant_id, client_id, subscription_id, …).",
+)
 @click.option("--from-env", is_flag=True, help="Store no key: read it from COSTTUI_<PROVIDER>_KEY at each sync.")
 @click.option("--test/--no-test", "test_it", default=False, help="Make one cheap authenticated call after saving.")
 @pass_ctx
@@ -105,6 +163,7 @@ def keys_add(
     kind: str | None,
     base_url: str | None,
     team_id: str | None,
+    options: tuple[str, ...],
     from_env: bool,
     test_it: bool,
 ) -> None:
@@ -115,30 +174,56 @@ def keys_add(
       costtui keys add openai --admin            (prompts for sk-admin-…)
       pass show openai-admin | costtui keys add openai --admin
       costtui keys add openrouter --name team --management
+      costtui keys add azure -o tenant_id=… -o client_id=… -o subscription_id=…   (prompts for the secret)
+      costtui keys add bedrock -o profile=work -o region=us-east-1
+      costtui keys add gemini -o service_account_file=~/sa.json -o project=my-proj
     """
     from costtui.providers import no_api_message
     from costtui.services.accounts import AccountError
 
     info = _provider_info(provider)
     service = _service(app_ctx)
+    opts = _parse_options(options)
     try:
-        kind = service.check_kind(info.id, kind)
+        kind = service.check_kind(info.id, kind or info.cls.default_kind(opts))
     except AccountError as exc:
         raise click.BadParameter(str(exc), param_hint="--admin/--management") from exc
     if not info.has_api and not info.probe:
         click.echo(no_api_message(info.id), err=True)
     key = None
-    if not from_env:
+    fields: dict[str, str] = {}
+    if info.credential_fields:
+        try:
+            # Say what is missing before asking for secrets (a typo costs no re-typed secret).
+            secrets = {} if kind == "none" else {f.name: "?" for f in info.credential_fields if f.secret}
+            info.cls.check_credentials(kind, opts, secrets)
+        except ValueError as exc:
+            raise click.UsageError(f"{exc}\n{_fields_help(info)}") from exc
+        if not from_env and kind != "none":
+            _ensure_unlocked(app_ctx)
+            fields = _read_fields(info, kind)
+    elif not from_env:
         _ensure_unlocked(app_ctx)
         key = _read_key(info.title)
     try:
         saved = service.add(
-            info.id, name=name, kind=kind, key=key, base_url=base_url, team_id=team_id, from_env=from_env
+            info.id,
+            name=name,
+            kind=kind,
+            key=key,
+            base_url=base_url,
+            team_id=team_id,
+            from_env=from_env,
+            options=opts,
+            fields=fields,
         )
     except AccountError as exc:
         raise click.ClickException(f"--from-env: {exc}" if from_env else str(exc)) from exc
     a = saved.account
-    click.echo(f"Added {safe(a.label)} ({a.key_kind} key {safe(a.key_fp)}); key in the {saved.where}.")
+    if a.key_fp is None:
+        click.echo(f"Added {safe(a.label)}; credentials read from {saved.where}.")
+    else:
+        click.echo(f"Added {safe(a.label)} ({a.key_kind} key {safe(a.key_fp)}); key in the {saved.where}.")
     if saved.warning:
         click.echo(f"Warning: {saved.warning}.", err=True)
     if test_it:
@@ -251,7 +336,16 @@ def keys_update(
         changes["team_id"] = team_id or None
     if new_key:
         _ensure_unlocked(app_ctx)
-        changes["key"] = _read_key(_provider_info(account.provider).title)
+        info = _provider_info(account.provider)
+        if info.credential_fields:
+            from costtui.secrets import SecretsError, pack_fields
+
+            try:
+                changes["key"] = pack_fields(_read_fields(info, account.key_kind))
+            except SecretsError as exc:
+                raise click.ClickException(f"no secret given ({exc})") from exc
+        else:
+            changes["key"] = _read_key(info.title)
     try:
         saved = _service(app_ctx).update(account, **changes)
     except AccountError as exc:

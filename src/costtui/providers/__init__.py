@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from costtui.providers.anthropic import AnthropicProvider
+from costtui.providers.azure import AzureProvider
 from costtui.providers.base import (
     BadResponse,
+    CredentialField,
     NoNetwork,
     NotAvailable,
     PaymentRequired,
@@ -23,9 +25,11 @@ from costtui.providers.base import (
     Unauthorized,
     WrongKeyType,
 )
+from costtui.providers.bedrock import BedrockProvider
 from costtui.providers.deepseek import DeepSeekProvider
+from costtui.providers.google import GeminiProvider
 from costtui.providers.moonshot import MoonshotProvider
-from costtui.providers.no_api import GeminiProvider, GroqProvider, MistralProvider, PerplexityProvider
+from costtui.providers.no_api import GroqProvider, MistralProvider, PerplexityProvider
 from costtui.providers.openai import OpenAIProvider
 from costtui.providers.openrouter import OpenRouterProvider
 from costtui.providers.ratelimit_probe import PROBE_MODELS
@@ -48,6 +52,8 @@ class ProviderInfo:
     """What a sync brings (one line for the UI and `keys add`)."""
     probe: bool = False
     """Supports the opt-in rate-limit probe."""
+    credential_fields: tuple[CredentialField, ...] = ()
+    """Several named credentials instead of one key (cloud accounts): ``keys add`` asks for them."""
 
     @classmethod
     def of(cls, provider: type[Provider]) -> ProviderInfo:
@@ -60,7 +66,14 @@ class ProviderInfo:
             key_hint=provider.key_hint,
             what=provider.what,
             probe=provider.id in PROBE_MODELS,
+            credential_fields=provider.credential_fields,
         )
+
+    @property
+    def needs_cli(self) -> bool:
+        """More than one key to type (a tenant and a secret, a key pair): `keys add` asks for each."""
+        fields = self.credential_fields
+        return sum(f.secret for f in fields) > 1 or any(f.required and not f.secret for f in fields)
 
     def provider_class(self) -> type[Provider]:
         if not self.has_api:
@@ -83,6 +96,8 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     DeepSeekProvider,
     MoonshotProvider,
     XAIProvider,
+    AzureProvider,
+    BedrockProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
@@ -112,6 +127,7 @@ __all__ = [
     "PROVIDER_CLASSES",
     "REGISTRY",
     "BadResponse",
+    "CredentialField",
     "NoNetwork",
     "NotAvailable",
     "PaymentRequired",

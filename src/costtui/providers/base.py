@@ -30,6 +30,7 @@ from pydantic import SecretStr
 
 from costtui import __version__
 from costtui.models import Account, BilledLine, BilledWindow, QuotaSnapshot
+from costtui.secrets import secret_parts
 from costtui.vocabulary import canonical_provider, provider_name
 
 log = logging.getLogger("costtui.providers")
@@ -168,7 +169,9 @@ def _error_text(resp: httpx.Response) -> str:
     if isinstance(err, dict):
         msg = err.get("message") or err.get("type") or ""
     elif isinstance(err, str):
-        msg = err
+        # OAuth token endpoints (Entra ID, Google): {"error": "invalid_client", "error_description": "..."}
+        desc = body.get("error_description") if isinstance(body, dict) else None
+        msg = f"{err}: {desc}" if isinstance(desc, str) and desc else err
     elif isinstance(body, dict):
         msg = body.get("message") or body.get("msg") or ""
     else:
@@ -197,8 +200,8 @@ def redact_secrets(text: str, secrets: Sequence[str | SecretStr]) -> str:
     any of the secret part after it; the prefix alone ("sk-admin-…" in a hint) stays readable.
     """
     spans: list[tuple[int, int]] = []
-    for raw in secrets:
-        key = raw.get_secret_value() if isinstance(raw, SecretStr) else raw
+    # A packed entry (several named secrets of a cloud account) is hidden field by field.
+    for key in [part for raw in secrets for part in secret_parts(raw)]:
         if not key:
             continue
         plen = len(public_prefix(key))
@@ -262,6 +265,20 @@ class ProviderHTTP:
         self.last_call: Waiting | None = None
         """The latest try, finished or not (what a sync that ran out of time was waiting for)."""
         self.on_retry: OnRetry | None = None
+        self.retry_after_headers: tuple[str, ...] = ("retry-after",)
+        """Headers that say how long to back off, first found wins (Azure Cost Management has its own)."""
+        self.throttled: Callable[[httpx.Response], bool] | None = None
+        """Says whether an error answer other than 429 is throttling (AWS sends a 400
+        ``ThrottlingException``); such an answer is retried and backed off like a 429."""
+        self.on_response: Callable[[httpx.Response], None] | None = None
+        """Sees every answer (ARM's ``x-ms-ratelimit-remaining-*`` headers)."""
+
+    def _retry_after(self, resp: httpx.Response) -> float | None:
+        for name in self.retry_after_headers:
+            wait = parse_retry_after(resp.headers.get(name))
+            if wait is not None:
+                return wait
+        return None
 
     def redact(self, text: str) -> str:
         return redact_secrets(text, self._secrets)
@@ -276,9 +293,14 @@ class ProviderHTTP:
         *,
         params: Any = None,
         json_body: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        sign: Callable[[str, str, bytes], Mapping[str, str]] | None = None,
         tolerate_404: bool = False,
     ) -> httpx.Response:
+        """``content`` is sent as is (bytes that were signed must be the bytes sent); ``sign`` is
+        called before each try with the method, URL and body and returns headers to add (a
+        signature carries its time, so a retry is signed afresh)."""
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         shown = httpx.URL(url).path
         host = httpx.URL(url).host
@@ -287,14 +309,20 @@ class ProviderHTTP:
             self.calls += 1
             self.waiting = self.last_call = Waiting(host, shown, attempt + 1, self.max_retries + 1, time.monotonic())
             try:
+                sent = {**self.headers, **(headers or {})}
+                if sign is not None:
+                    sent.update(sign(method, url, content or b""))
                 resp = await self.client.request(
                     method,
                     url,
                     params=params,
                     json=json_body,
-                    headers={**self.headers, **(headers or {})},
+                    content=content,
+                    headers=sent,
                     timeout=self.timeout if self.timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
+                if self.on_response is not None:
+                    self.on_response(resp)
             except httpx.TimeoutException:
                 error: ProviderError = self._fail(ProviderDown, f"{shown} timed out; the provider may be slow or down")
                 wait = None
@@ -323,9 +351,11 @@ class ProviderHTTP:
                     return resp
                 detail = _error_text(resp)
                 suffix = f": {detail}" if detail else ""
-                if status == 429:
-                    wait = parse_retry_after(resp.headers.get("retry-after"))
-                    error = self._fail(RateLimited, f"rate limited on {shown} (429){suffix}", retry_after=wait)
+                if status == 429 or (self.throttled is not None and self.throttled(resp)):
+                    wait = self._retry_after(resp)
+                    error = self._fail(
+                        RateLimited, f"rate limited on {shown} ({status}){suffix}", status=status, retry_after=wait
+                    )
                 elif status in RETRY_STATUS or status >= 500:
                     wait = parse_retry_after(resp.headers.get("retry-after"))
                     error = self._fail(
@@ -489,6 +519,19 @@ class UsageResult:
     the failure and reads the same days again next time."""
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """One named part of a cloud account's credentials (``keys add azure -o tenant_id=…``)."""
+
+    name: str
+    label: str
+    secret: bool = False
+    """Secrets go to the keyring (one packed entry per account); the others to ``Account.options``."""
+    required: bool = True
+    """Required when the account stores its credentials (``key_kind`` other than ``none``)."""
+    help: str = ""
+
+
 class Provider:
     """Base class of a provider module. Subclasses implement the ``fetch_*`` methods they support."""
 
@@ -505,6 +548,8 @@ class Provider:
     """Which key to create, and where (one line for the UI and ``keys add``)."""
     what: ClassVar[str] = ""
     """What a sync brings (one line for the UI and ``keys add``)."""
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    """Several named credentials (cloud accounts); empty for the usual single key."""
     supports_usage: ClassVar[bool] = False
     supports_quotas: ClassVar[bool] = False
     history_streams: ClassVar[tuple[str, ...]] = ()
@@ -543,6 +588,29 @@ class Provider:
             max_retries=max_retries,
             timeout=timeout,
         )
+
+    @classmethod
+    def default_kind(cls, options: Mapping[str, str]) -> str:
+        """The key kind of a new account given its options (an AWS profile means ``none``)."""
+        return cls.key_kinds[0]
+
+    @classmethod
+    def check_credentials(cls, kind: str, options: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+        """Raise ValueError (a message for the user) when the fields of a new account are incomplete.
+
+        A ``none`` account keeps its credentials outside costtui (an AWS profile, a service-account
+        file): it stores no secret, so only the non-secret fields are asked for."""
+        known = {f.name for f in cls.credential_fields}
+        unknown = sorted(set(options) - known - {"team_id"})
+        if unknown:
+            raise ValueError(f"unknown option {unknown[0]!r}; {cls.title} takes {', '.join(sorted(known))}")
+        for f in cls.credential_fields:
+            given = secrets.get(f.name) if f.secret else options.get(f.name)
+            if f.required and not (given or "").strip() and not (f.secret and kind == "none"):
+                how = "typed at the hidden prompt (or on stdin)" if f.secret else f"-o {f.name}=…"
+                raise ValueError(f"{cls.title} needs its {f.label} ({how})")
+        if kind == "none" and any(secrets.values()):
+            raise ValueError(f"a {cls.title} account of kind 'none' stores no secret")
 
     def auth_headers(self, key: SecretStr) -> dict[str, str]:
         return {"Authorization": f"Bearer {key.get_secret_value()}"}

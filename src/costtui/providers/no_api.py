@@ -15,10 +15,6 @@ class GroqProvider(NoAPIProvider):
     key_hint = "API key gsk_… (only for the rate-limit probe)"
 
 
-class GeminiProvider(NoAPIProvider):
-    id = "gemini"
-
-
 class MistralProvider(NoAPIProvider):
     id = "mistral"
 

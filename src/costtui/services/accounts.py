@@ -11,13 +11,14 @@ Every method blocks (SQLite, keyring): call it from a thread worker in the TUI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from costtui.formatting import fingerprint
 from costtui.models import Account, AccountHealth, check_identifier
-from costtui.secrets import Credentials, KeyringLocked, SecretsError, env_names, env_secret
+from costtui.secrets import Credentials, KeyringLocked, SecretsError, env_names, env_secret, pack_fields, secret_parts
 
 if TYPE_CHECKING:
     from costtui.providers import ProviderInfo
@@ -42,6 +43,7 @@ KEY_SOURCE_LABELS = {
     "system": "system keyring",
     "encrypted-file": "encrypted file",
     "plaintext-file": "plaintext file",
+    "external": "your own configuration",
     "unavailable": "unavailable",
 }
 
@@ -113,6 +115,13 @@ def key_warning(provider: str, kind: str, key: str) -> str | None:
     return None
 
 
+def key_fingerprint(key: str) -> str:
+    """The fingerprint shown for a stored entry: of its first secret when it packs several
+    (a packed entry's JSON text would show ``{"cl…``)."""
+    parts = secret_parts(key)
+    return fingerprint(parts[0] if parts else key)
+
+
 _UNSET: Any = object()
 
 
@@ -168,25 +177,57 @@ class AccountsService:
         base_url: str | None = None,
         team_id: str | None = None,
         from_env: bool = False,
+        options: Mapping[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> Saved:
         """Add an account and store its key (or, ``from_env``, read it from the environment at each
-        sync). A key the keyring refuses leaves no account behind."""
+        sync). A key the keyring refuses leaves no account behind.
+
+        Cloud accounts (a provider with ``credential_fields``) take their non-secret fields in
+        ``options`` (kept on the account) and their secrets in ``fields`` (one packed keyring
+        entry); kind ``none`` keeps the credentials outside costtui (an AWS profile, a
+        service-account file) and stores no secret."""
         from costtui.store import StoreError
 
         info = self.provider(provider)
-        kind = self.check_kind(info.id, kind)
+        opts = {k: v.strip() for k, v in (options or {}).items() if v and v.strip()}
+        kind = self.check_kind(info.id, kind or info.cls.default_kind(opts))
         self.check_base_url(base_url)
         try:
             check_identifier(name or "")
         except ValueError as exc:
             raise AccountError(f"account name {exc}") from None
+        if team_id:
+            opts["team_id"] = team_id
+        # A single key (the TUI's key field, a Gemini API key) is stored as it is.
+        single = bool(key and key.strip()) and not fields and kind != "none"
+        if info.credential_fields and not single:
+            secrets = {k: v for k, v in (fields or {}).items() if v and v.strip()}
+            try:
+                # From the environment, the secrets are checked by the provider at each sync.
+                given = {f.name: "env" for f in info.credential_fields if f.secret} if from_env else secrets
+                info.cls.check_credentials(kind, opts, given if kind != "none" else {})
+            except ValueError as exc:
+                raise AccountError(str(exc)) from None
+            if kind == "none" or (not from_env and not secrets):
+                key = None
+            else:
+                key = pack_fields(secrets) if not from_env else None
+        elif options:
+            raise AccountError(f"{info.title} takes no -o options")
         account = Account(
             provider=info.id,
             name=(name or "default").strip() or "default",
             key_kind=kind,  # type: ignore[arg-type]
             base_url=base_url or None,
-            options={"team_id": team_id} if team_id else {},
+            options=opts,
         )
+        if info.credential_fields and kind == "none" and not single:
+            try:
+                saved = self.store.billing.add_account(account)
+            except StoreError as exc:
+                raise AccountError(str(exc)) from None
+            return Saved(saved, None, "your own configuration (no secret stored)")
         if from_env:
             env = env_secret(account.secret_name)
             if env is None:
@@ -198,7 +239,7 @@ class AccountsService:
                 raise AccountError("no key given")
             where = self.credentials.backend_name()
         try:
-            saved = self.store.billing.add_account(account.model_copy(update={"key_fp": fingerprint(key)}))
+            saved = self.store.billing.add_account(account.model_copy(update={"key_fp": key_fingerprint(key)}))
         except StoreError as exc:
             raise AccountError(str(exc)) from None
         if not from_env:
@@ -248,7 +289,7 @@ class AccountsService:
                 self.credentials.set_secret(account.secret_name, key)
             except SecretsError as exc:
                 raise KeyNotSaved(f"the key was not saved: {exc}", locked=isinstance(exc, KeyringLocked)) from None
-            changes["key_fp"] = fingerprint(key)
+            changes["key_fp"] = key_fingerprint(key)
             warning = key_warning(account.provider, new_kind, key)
         if not changes:
             raise AccountError("nothing to change")
@@ -279,6 +320,8 @@ class AccountsService:
     # ------------------------------------------------------------------ reading
 
     def key_source(self, account: Account, backend_kind: str | None = None) -> KeySource:
+        if account.key_kind == "none" and self.provider(account.provider).credential_fields:
+            return KeySource("external")  # an AWS profile or a key file, read at each sync
         env = env_secret(account.secret_name)
         if env is not None:
             return KeySource("env", env[0])
@@ -310,7 +353,7 @@ class AccountsService:
                     account=a,
                     health=self.health(a, now),
                     key_source=source,
-                    fingerprint=fingerprint(env[1].get_secret_value()) if env else a.key_fp,
+                    fingerprint=key_fingerprint(env[1].get_secret_value()) if env else a.key_fp,
                 )
             )
         return AccountsListing(backend, rows)

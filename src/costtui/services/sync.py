@@ -119,6 +119,10 @@ def _fill_spend_used(store: Store, account: Account, snaps: list[QuotaSnapshot],
 
 
 async def _load_key(account: Account, credentials: Credentials | None) -> SecretStr:
+    if account.key_kind == "none" and get_info(account.provider).credential_fields:
+        # A cloud account whose credentials stay in the user's own config (an AWS profile, a
+        # service-account file): the provider reads them at fetch time.
+        return SecretStr("")
     creds = credentials or Credentials()
     key = await asyncio.to_thread(creds.get_secret_str, account.secret_name)
     if key is None:

@@ -115,6 +115,8 @@ class AddAccountModal(Dialog[bool]):
 
         info = get_info(provider)
         text = info.key_hint or ""
+        if info.needs_cli:
+            text = cli_only_message(info)
         if info.what:
             text += f"\nSync brings: {info.what}"
         if not info.has_api:
@@ -138,6 +140,13 @@ class AddAccountModal(Dialog[bool]):
         base_url = self.query_one("#base-url", Input).value.strip() or None
         team = self.query_one("#team-id", Input).value.strip()
         key = self.query_one("#key", Input).value.strip()
+        from costtui.providers import get_info
+
+        if get_info(provider).needs_cli and (self.editing is None or key):
+            # Several credential fields (a tenant, a client id and a secret, or an AWS profile):
+            # the CLI asks for each, secrets at a hidden prompt.
+            self._error(cli_only_message(get_info(provider)))
+            return
         if not key and self.editing is None:
             self._error("Paste the key first.")
             return
@@ -195,6 +204,11 @@ class AddAccountModal(Dialog[bool]):
                 check_key_and_notify(self.app, account), group=f"fetch:{account.provider}", exit_on_error=False
             )
         self.dismiss(True)
+
+
+def cli_only_message(info: Any) -> str:
+    """What to run to add an account whose credentials have several fields."""
+    return f"Add this account with `costtui keys add {info.id}` (it asks for each credential field)."
 
 
 async def check_key_and_notify(app: Any, account: Account) -> None:
