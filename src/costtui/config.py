@@ -94,6 +94,21 @@ class SecretsSettings(BaseModel):
     passphrase. Off by default: keys then go to the encrypted file, which asks for a passphrase."""
 
 
+class PlansSettings(BaseModel):
+    """Flat subscription plans (Claude Pro/Max, ChatGPT/Codex): what costtui may read of them."""
+
+    statusline_previous_command: str | None = None
+    """The status-line command you had before ``costtui claude-statusline``: it is run with the
+    same stdin and its first line is appended to costtui's."""
+    claude_oauth_usage: bool = False
+    """Opt in: read the Claude plan's windows (including model-specific weekly ones) from the
+    endpoint Claude Code's /usage calls, with Claude Code's own sign-in (read at fetch time, never
+    copied, never refreshed). Off by default: it is not a public API."""
+    codex_usage: bool = False
+    """Opt in: read the ChatGPT/Codex plan's windows from the endpoint Codex itself calls, with
+    Codex's sign-in (``~/.codex/auth.json``, read only). Off by default: it is not a public API."""
+
+
 class Settings(BaseSettings):
     """All of costtui's settings."""
 
@@ -107,6 +122,7 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
+    plans: PlansSettings = Field(default_factory=PlansSettings)
 
     @classmethod
     def settings_customise_sources(
