@@ -30,6 +30,7 @@ from costtui.providers.openai import OpenAIProvider
 from costtui.providers.openrouter import OpenRouterProvider
 from costtui.providers.ratelimit_probe import PROBE_MODELS
 from costtui.providers.xai import XAIProvider
+from costtui.providers.zai import ZaiProvider
 from costtui.vocabulary import canonical_provider
 
 
@@ -83,6 +84,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     DeepSeekProvider,
     MoonshotProvider,
     XAIProvider,
+    ZaiProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
