@@ -27,6 +27,7 @@ from costtui.providers.deepseek import DeepSeekProvider
 from costtui.providers.moonshot import MoonshotProvider
 from costtui.providers.no_api import GeminiProvider, GroqProvider, MistralProvider, PerplexityProvider
 from costtui.providers.openai import OpenAIProvider
+from costtui.providers.opencode import OpenCodeProvider
 from costtui.providers.openrouter import OpenRouterProvider
 from costtui.providers.ratelimit_probe import PROBE_MODELS
 from costtui.providers.xai import XAIProvider
@@ -85,6 +86,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     MoonshotProvider,
     XAIProvider,
     ZaiProvider,
+    OpenCodeProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
