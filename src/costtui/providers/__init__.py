@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from costtui.providers.amp import AmpProvider
 from costtui.providers.anthropic import AnthropicProvider
 from costtui.providers.base import (
     BadResponse,
@@ -87,6 +88,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     XAIProvider,
     ZaiProvider,
     OpenCodeProvider,
+    AmpProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,
