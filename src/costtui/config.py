@@ -81,6 +81,13 @@ class SyncSettings(BaseModel):
     account_timeout_seconds: float = Field(default=180.0, gt=0, le=3600)
     """The longest one account's sync may take: past it the sync gives up on that account, keeps
     what it had committed, records the failure and goes on (a hung provider cannot hold a sync)."""
+    claude_oauth_usage: bool = False
+    """Opt in: also read the Claude plan's windows (including the model-specific weekly ones) from the
+    endpoint Claude Code's /usage calls, with Claude Code's own sign-in (read at fetch time, never
+    copied, never refreshed). Off by default: it is not a public API."""
+    codex_usage: bool = False
+    """Opt in: also read the ChatGPT/Codex plan's windows from the endpoint Codex itself calls, with
+    Codex's sign-in (``~/.codex/auth.json``, read only). Off by default: it is not a public API."""
     auto: bool = True
     """Sync on the timers above while the TUI (or ``costtui serve``) runs; ``costtui sync`` always works."""
 
@@ -100,13 +107,6 @@ class PlansSettings(BaseModel):
     statusline_previous_command: str | None = None
     """The status-line command you had before ``costtui claude-statusline``: it is run with the
     same stdin and its first line is appended to costtui's."""
-    claude_oauth_usage: bool = False
-    """Opt in: read the Claude plan's windows (including model-specific weekly ones) from the
-    endpoint Claude Code's /usage calls, with Claude Code's own sign-in (read at fetch time, never
-    copied, never refreshed). Off by default: it is not a public API."""
-    codex_usage: bool = False
-    """Opt in: read the ChatGPT/Codex plan's windows from the endpoint Codex itself calls, with
-    Codex's sign-in (``~/.codex/auth.json``, read only). Off by default: it is not a public API."""
 
 
 class Settings(BaseSettings):

@@ -60,6 +60,7 @@ from costtui.vocabulary import CANONICAL_IDS, canonical_provider
 
 if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
+    from costtui.store.plans import PlanStore
     from costtui.store.tokens import TokenStore
 
 __all__ = [
@@ -395,6 +396,13 @@ class Store:
         from costtui.store.billing import BillingStore
 
         return BillingStore(self)
+
+    @cached_property
+    def plans(self) -> PlanStore:
+        """The plan sources that are not accounts (their health), and quota history for charts."""
+        from costtui.store.plans import PlanStore
+
+        return PlanStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:

@@ -116,8 +116,9 @@ def _later_steps() -> list[Migration]:
     from costtui.store.m003_listener import m003_listener
     from costtui.store.m004_providers import m004_providers
     from costtui.store.m005_provider_ids import m005_provider_ids
+    from costtui.store.m012_plan_sources import m012_plan_sources
 
-    return [m003_listener, m004_providers, m005_provider_ids]
+    return [m003_listener, m004_providers, m005_provider_ids, m012_plan_sources]
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:
