@@ -134,7 +134,6 @@ class ClaudePlanUsage(Provider):
                 plans.when(w.get("resets_at")),
                 win,
                 scope=scope,
-                detail="from Claude's usage endpoint",
             )
             if snap is not None:
                 out.append(snap)

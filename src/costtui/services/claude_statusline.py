@@ -257,7 +257,6 @@ def spool_snapshots(path: str) -> list[Any]:
                 resets_at=None if resets is None else datetime.fromtimestamp(resets, UTC),
                 taken_at=taken,
                 source="statusline",
-                detail="from Claude Code's status line",
             )
         )
     return out
