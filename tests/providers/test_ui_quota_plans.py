@@ -154,3 +154,25 @@ async def test_quotas_json_lists_every_window_with_plan_health(db_path: Path) ->
     assert codex["health"] == "error" and "sign in again in Codex" in codex["last_error"]
     claude = next(r for r in rows if r["account"] == "claude-code")
     assert claude["health"] == "ok" and claude["unit"] == "percent" and set(claude) == set(rows[-1])
+
+
+def _press_3() -> Any:
+    async def run_before(pilot: Any) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_plan_cards_snapshot(
+    snap_compare: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    import time as _time
+
+    monkeypatch.setenv("TZ", "UTC")
+    _time.tzset()
+    seeded(db_path)
+    monkeypatch.chdir(db_path.parent)
+    app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
+    assert snap_compare(app, terminal_size=size, run_before=_press_3())
