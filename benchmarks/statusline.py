@@ -50,7 +50,7 @@ def measure(argv: list[str], stdin: bytes, env: dict[str, str], runs: int) -> li
 def report(name: str, times: list[float]) -> None:
     times = sorted(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{name:<34} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   max {times[-1]:6.1f} ms")
+    print(f"{name:<36} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   max {times[-1]:6.1f} ms")
 
 
 def main() -> None:
@@ -71,12 +71,15 @@ def main() -> None:
         py = sys.executable
         print(f"{args.runs} runs each (process start to exit)")
         report("python -c pass (floor)", measure([py, "-c", "pass"], b"", env, args.runs))
+        # The `costtui` console script calls costtui.__main__:main directly (no runpy), as this does.
+        script = "import sys; from costtui.__main__ import main; main()"
+        report("costtui claude-statusline", measure([py, "-c", script, "claude-statusline"], doc, env, args.runs))
         report(
-            "claude-statusline --no-record",
+            "python -m costtui … --no-record",
             measure([py, "-m", "costtui", "claude-statusline", "--no-record"], doc, env, args.runs),
         )
         report(
-            "claude-statusline (keeps windows)",
+            "python -m costtui … (keeps windows)",
             measure([py, "-m", "costtui", "claude-statusline"], doc, env, args.runs),
         )
 

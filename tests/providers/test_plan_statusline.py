@@ -169,3 +169,32 @@ def test_command_exits_0_on_garbage_and_records_windows(tmp_path: Path) -> None:
     store = Store(Path(os.environ["COSTTUI_DB"]))
     assert [q.kind for q in store.billing.latest_quotas(provider="anthropic")] == ["plan.five_hour"]
     store.close()
+
+
+def test_help_lists_the_command_and_fast_path_has_usage() -> None:
+    from click.testing import CliRunner
+
+    from costtui.cli import cli
+
+    assert "claude-statusline" in CliRunner().invoke(cli, ["--help"]).output
+    done = _run(["--help"], b"")
+    assert done.returncode == 0 and b"statusLine" in done.stdout
+
+
+def test_fast_path_does_not_load_click_pydantic_or_the_store() -> None:
+    code = (
+        "import sys, io; sys.argv = ['costtui', 'claude-statusline', '--no-record'];"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(b'{}'));"
+        "from costtui.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('click', 'pydantic', 'sqlite3', 'textual', 'costtui.store') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": SRC},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert b"HEAVY []" in done.stdout, done.stdout + done.stderr
