@@ -176,3 +176,14 @@ def test_plan_cards_snapshot(
     monkeypatch.chdir(db_path.parent)
     app = make_app(Settings(), Path(db_path.name), listener=False, now=NOW)
     assert snap_compare(app, terminal_size=size, run_before=_press_3())
+
+
+def test_quotas_text_shows_plan_windows_in_percent(db_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from costtui.cli import cli
+
+    seeded(db_path)
+    out = CliRunner().invoke(cli, ["--db", str(db_path), "quotas"]).output
+    line = next(x for x in out.splitlines() if "zai/default" in x and "plan.weekly" in x)
+    assert "used 92%" in line and "left 8%" in line

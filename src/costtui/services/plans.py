@@ -67,9 +67,10 @@ async def sync_plans(
         provider, account, label = SOURCES[source]
         try:
             snaps = await fetch(client)
-        except ProviderError as exc:
-            await asyncio.to_thread(store.plans.mark, source, provider, account, clock(), str(exc))
-            reports.append(SyncReport(label, "quota", False, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one plan source failing never stops the others
+            message = str(exc) if isinstance(exc, ProviderError) else f"{label}: unexpected {type(exc).__name__}"
+            await asyncio.to_thread(store.plans.mark, source, provider, account, clock(), message)
+            reports.append(SyncReport(label, "quota", False, message))
             continue
         stored = await asyncio.to_thread(store.billing.record_quotas, snaps)
         await asyncio.to_thread(store.plans.mark, source, provider, account, clock())
