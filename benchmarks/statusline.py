@@ -52,7 +52,7 @@ def measure(argv: list[str], stdin: bytes, env: dict[str, str], runs: int) -> li
 def report(name: str, times: list[float]) -> None:
     times = sorted(times)
     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    print(f"{name:<36} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   max {times[-1]:6.1f} ms")
+    print(f"{name:<40} p50 {statistics.median(times):6.1f} ms   p95 {p95:6.1f} ms   max {times[-1]:6.1f} ms")
 
 
 def main() -> None:

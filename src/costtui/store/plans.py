@@ -74,11 +74,13 @@ class PlanStore:
         ]
 
     def used_history(self, since: datetime) -> dict[tuple[str, str, str, str], list[tuple[datetime, Decimal]]]:
-        """Each quota's used share (percent of its limit) over time since ``since``, oldest first,
-        keyed by (provider, account, kind, scope); quotas without a limit are left out."""
+        """Each plan window's used share (percent of its limit) over time since ``since``, oldest first,
+        keyed by (provider, account, kind, scope). Only ``plan.*`` kinds: rate limits seen by the
+        proxy change on every answer, and reading all of their history would cost the screen."""
         rows = self.store.query(
             "SELECT provider, account, kind, scope, taken_at, used, limit_value, remaining FROM quota_history"
-            " WHERE taken_at >= ? AND limit_value IS NOT NULL ORDER BY provider, account, kind, scope, taken_at",
+            " WHERE taken_at >= ? AND kind LIKE 'plan.%' AND limit_value IS NOT NULL"
+            " ORDER BY provider, account, kind, scope, taken_at",
             [_iso(since)],
         )
         out: dict[tuple[str, str, str, str], list[tuple[datetime, Decimal]]] = {}
