@@ -198,3 +198,18 @@ def test_fast_path_does_not_load_click_pydantic_or_the_store() -> None:
         check=False,
     )
     assert b"HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_costtui_sync_with_only_the_status_line_copies_its_windows() -> None:
+    from click.testing import CliRunner
+
+    from costtui.cli import cli
+    from costtui.services.plans import spool_path
+
+    assert CliRunner().invoke(cli, ["sync"]).exit_code != 0  # nothing to sync at all: said so
+    cs.write_spool(spool_path(), cs.parse(doc(**WINDOWS)), NOW)
+    res = CliRunner().invoke(cli, ["sync", "--quotas-only"])
+    assert res.exit_code == 0, res.output
+    store = Store(Path(os.environ["COSTTUI_DB"]))
+    assert {q.kind for q in store.billing.latest_quotas(provider="anthropic")} == {"plan.five_hour", "plan.seven_day"}
+    store.close()
