@@ -187,3 +187,26 @@ def test_quotas_text_shows_plan_windows_in_percent(db_path: Path) -> None:
     out = CliRunner().invoke(cli, ["--db", str(db_path), "quotas"]).output
     line = next(x for x in out.splitlines() if "zai/default" in x and "plan.weekly" in x)
     assert "used 92%" in line and "left 8%" in line
+
+
+async def test_s_copies_the_status_line_windows_with_no_account(db_path: Path) -> None:
+    import json
+
+    from costtui.services import claude_statusline as cs
+    from costtui.services.plans import spool_path
+
+    reading = cs.parse(json.dumps({"rate_limits": {"five_hour": {"used_percentage": 44, "resets_at": 4102444800}}}))
+    cs.write_spool(spool_path(), reading, NOW.timestamp())
+    app = make_app(Settings(), db_path, listener=False, now=NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert not list(app.screen.query(PlanCardWidget))
+        await pilot.press("s")
+        for _ in range(60):
+            await settle(pilot)
+            if list(app.screen.query(PlanCardWidget)):
+                break
+        (card,) = app.screen.query(PlanCardWidget)
+        assert "44% used · 56% left" in text_of(app, render_plan_card(app.screen.data.plans[0], NOW))
+        assert str(card.border_title) == "Claude Pro/Max plan · Claude Code"
