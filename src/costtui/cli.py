@@ -585,5 +585,10 @@ from costtui.commands.agents_cli import COMMANDS as _AGENT_COMMANDS  # noqa: E40
 for _command in _AGENT_COMMANDS:
     cli.add_command(_command)
 
+# Claude Code's status line: `costtui claude-statusline` (its fast path is in __main__).
+from costtui.commands import statusline_cli as _statusline_cli  # noqa: E402
+
+cli.add_command(_statusline_cli.command())
+
 if __name__ == "__main__":
     main()

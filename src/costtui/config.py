@@ -123,6 +123,13 @@ class SyncSettings(BaseModel):
     account_timeout_seconds: float = Field(default=180.0, gt=0, le=3600)
     """The longest one account's sync may take: past it the sync gives up on that account, keeps
     what it had committed, records the failure and goes on (a hung provider cannot hold a sync)."""
+    claude_oauth_usage: bool = False
+    """Opt in: also read the Claude plan's windows (including the model-specific weekly ones) from the
+    endpoint Claude Code's /usage calls, with Claude Code's own sign-in (read at fetch time, never
+    copied, never refreshed). Off by default: it is not a public API."""
+    codex_usage: bool = False
+    """Opt in: also read the ChatGPT/Codex plan's windows from the endpoint Codex itself calls, with
+    Codex's sign-in (``~/.codex/auth.json``, read only). Off by default: it is not a public API."""
     auto: bool = True
     """Sync on the timers above while the TUI (or ``costtui serve``) runs; ``costtui sync`` always works."""
 
@@ -310,6 +317,14 @@ class RulesSettings(BaseModel):
         return out
 
 
+class PlansSettings(BaseModel):
+    """Flat subscription plans (Claude Pro/Max, ChatGPT/Codex): what costtui may read of them."""
+
+    statusline_previous_command: str | None = None
+    """The status-line command you had before ``costtui claude-statusline``: it is run with the
+    same stdin and its first line is appended to costtui's."""
+
+
 class Settings(BaseSettings):
     """All of costtui's settings."""
 
@@ -326,6 +341,7 @@ class Settings(BaseSettings):
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    plans: PlansSettings = Field(default_factory=PlansSettings)
 
     @classmethod
     def settings_customise_sources(

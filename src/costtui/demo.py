@@ -479,3 +479,34 @@ def demo_quotas(now: datetime, billed: Iterable[BilledLine], *, history_days: in
             )
         )
     return out
+
+
+def demo_plan_quotas(now: datetime) -> list[QuotaSnapshot]:
+    """A Claude Pro/Max plan as Claude Code's status line reports it: a 5-hour window filling fast
+    enough to run out before it resets, and a 7-day window, each with a few hours of history."""
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    five_reset = now + timedelta(hours=1, minutes=50)
+    week_reset = (now + timedelta(days=3, hours=4)).replace(minute=0)
+    out = []
+    for back, five, week in ((150, 30, 35), (120, 38, 36), (90, 47, 37), (60, 57, 39), (30, 66, 40), (0, 78, 41)):
+        at = now - timedelta(minutes=back)
+        for kind, used, window, resets in (
+            ("plan.five_hour", five, "5h", five_reset),
+            ("plan.seven_day", week, "7d", week_reset),
+        ):
+            out.append(
+                QuotaSnapshot(
+                    provider="anthropic",
+                    account="claude-code",
+                    kind=kind,
+                    used=Decimal(used),
+                    limit=Decimal(100),
+                    remaining=Decimal(100 - used),
+                    unit="percent",
+                    window=window,
+                    resets_at=resets,
+                    taken_at=at,
+                    source="statusline",
+                )
+            )
+    return out

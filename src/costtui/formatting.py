@@ -202,7 +202,7 @@ def key_fp_display(fp: str) -> str:
 
 
 def quota_amount(value: Decimal | None, unit: str) -> str:
-    """A quota value for people: ``$17.42``, ``110.00 CNY``, ``4,999 requests``."""
+    """A quota value for people: ``$17.42``, ``110.00 CNY``, ``4,999 requests``, ``37%``."""
     if value is None:
         return "—"
     if unit == "usd":
@@ -210,6 +210,8 @@ def quota_amount(value: Decimal | None, unit: str) -> str:
     if unit in ("cny", "eur"):
         return f"{value:,.2f} {unit.upper()}"
     number = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,}"
+    if unit == "percent":  # plan windows: used share of 100
+        return f"{number}%"
     return f"{number} {unit}".strip()
 
 

@@ -651,7 +651,7 @@ class QuotaSnapshot(BaseModel):
     """``month``, ``day``, ``minute``… when the limit is periodic."""
     resets_at: datetime | None = None
     taken_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
-    source: Literal["api", "probe", "proxy", "manual", "log"] = "api"
+    source: Literal["api", "probe", "proxy", "manual", "log", "statusline"] = "api"
     detail: str | None = None
 
     @field_validator("used", "limit", "remaining", mode="before")

@@ -108,6 +108,15 @@ PROVIDERS: tuple[ProviderName, ...] = (
         "azure",
     ),
     ProviderName(
+        "zai",
+        "z.ai (GLM Coding Plan)",
+        ("z.ai", "z-ai", "z_ai", "zhipu", "zhipuai", "zhipu-ai", "bigmodel"),
+        "zai",
+        ("glm",),
+    ),
+    ProviderName("opencode", "OpenCode (Zen / Go)", ("opencode-go", "opencode-zen", "opencode.ai"), None),
+    ProviderName("amp", "Amp", ("ampcode", "ampcode.com", "sourcegraph-amp"), None),
+    ProviderName(
         "bedrock", "AWS Bedrock", ("aws.bedrock", "aws", "aws_bedrock", "aws-bedrock", "amazon-bedrock"), "aws"
     ),
 )

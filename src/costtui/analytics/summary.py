@@ -318,10 +318,17 @@ def quotas_report(store: EventStore, sync: SyncSettings | None = None) -> list[d
     """
     accounts = store.billing.list_accounts()
     health = health_map(store, sync, accounts=accounts)
+    # Plans with no account (Claude Code's status line, the opted-in usage endpoints) keep their
+    # health beside the accounts': a failure there is an error, not a removed account.
+    plan_errors: dict[tuple[str, str], str | None] = {}
+    for ph in store.plans.health():
+        plan_errors[(ph.provider, ph.account)] = plan_errors.get((ph.provider, ph.account)) or ph.last_error
     out = []
     seen: set[tuple[str, str]] = set()
     for q in store.billing.latest_quotas():
         h = health.get((q.provider, q.account))
+        plan_error = plan_errors.get((q.provider, q.account))
+        plan_health = None if h or (q.provider, q.account) not in plan_errors else ("error" if plan_error else "ok")
         seen.add((q.provider, q.account))
         out.append(
             {
@@ -335,11 +342,11 @@ def quotas_report(store: EventStore, sync: SyncSettings | None = None) -> list[d
                 "unit": q.unit,
                 "window": q.window,
                 "resets_at": _iso(q.resets_at),
-                "health": h.health if h else "removed",
+                "health": h.health if h else plan_health or "removed",
                 "refreshed_at": _iso(q.taken_at),
                 "source": q.source,
                 "detail": q.detail,
-                "last_error": h.last_error if h and h.health == "error" else None,
+                "last_error": h.last_error if h and h.health == "error" else plan_error if not h else None,
             }
         )
     for a in accounts:

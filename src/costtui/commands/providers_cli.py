@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -463,6 +464,14 @@ def keys_probe(app_ctx: AppContext, provider: str, name: str | None, model: str 
 # --------------------------------------------------------------------------- sync
 
 
+def _plans_to_sync(app_ctx: AppContext) -> bool:
+    """Plans with no account (the status line's windows, opted-in usage endpoints) still sync."""
+    from costtui.services.plans import spool_path
+
+    s = app_ctx.settings.sync
+    return s.claude_oauth_usage or s.codex_usage or Path(spool_path()).exists()
+
+
 @click.command("sync")
 @click.option("--provider", help="Only this provider.")
 @click.option("--name", help="Only this account name.")
@@ -486,7 +495,7 @@ def sync_cmd(
     store = app_ctx.store()
     pid = _provider_info(provider).id if provider else None
     accounts = [a for a in store.billing.list_accounts(pid, enabled_only=True) if not name or a.name == name]
-    if not accounts:
+    if not accounts and (pid or name or usage_only or not _plans_to_sync(app_ctx)):
         raise click.ClickException("no enabled accounts to sync; add one with `costtui keys add PROVIDER`")
     _ensure_unlocked(app_ctx, accounts)
     planes = ["quota"] if quotas_only else ["usage"] if usage_only else ["usage", "quota"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from costtui.providers.amp import AmpProvider
 from costtui.providers.anthropic import AnthropicProvider
 from costtui.providers.azure import AzureProvider
 from costtui.providers.base import (
@@ -31,9 +32,11 @@ from costtui.providers.google import GeminiProvider
 from costtui.providers.moonshot import MoonshotProvider
 from costtui.providers.no_api import GroqProvider, MistralProvider, PerplexityProvider
 from costtui.providers.openai import OpenAIProvider
+from costtui.providers.opencode import OpenCodeProvider
 from costtui.providers.openrouter import OpenRouterProvider
 from costtui.providers.ratelimit_probe import PROBE_MODELS
 from costtui.providers.xai import XAIProvider
+from costtui.providers.zai import ZaiProvider
 from costtui.vocabulary import canonical_provider
 
 
@@ -98,6 +101,9 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     XAIProvider,
     AzureProvider,
     BedrockProvider,
+    ZaiProvider,
+    OpenCodeProvider,
+    AmpProvider,
     GroqProvider,
     GeminiProvider,
     MistralProvider,

@@ -21,6 +21,7 @@ from costtui.demo import (
     demo_accounts,
     demo_billed,
     demo_events,
+    demo_plan_quotas,
     demo_quotas,
 )
 from costtui.models import UsageEvent
@@ -137,6 +138,9 @@ def _fill_providers(store: Store, *, days: int, seed: int, now: datetime) -> dic
     stamp = now.replace(hour=0, minute=0, second=0, microsecond=0)
     written = store.billing.record_billed(billed, now=stamp)
     quotas = store.billing.record_quotas(demo_quotas(now, billed))
+    # A Claude plan as the status line keeps it (no account: the plan card of the Quotas screen).
+    quotas += store.billing.record_quotas(demo_plan_quotas(now))
+    store.plans.mark("claude_statusline", "anthropic", "claude-code", now.replace(second=0, microsecond=0))
     taken = now.replace(second=0, microsecond=0)
     for account in accounts:
         assert account.id is not None

@@ -387,6 +387,11 @@ async def sync(
                     credentials=credentials,
                 )
             )
+        if provider is None and account is None and "quota" in planes:
+            # Plans with no account of their own: the status line's windows, opted-in usage endpoints.
+            from costtui.services.plans import sync_plans
+
+            reports.extend(await sync_plans(store, http, settings, now))
     finally:
         if own:
             await http.aclose()

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from costtui.store.agents import AgentStore
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
+    from costtui.store.plans import PlanStore
     from costtui.store.proxy import ProxyStore
     from costtui.store.reports import ReportStore
     from costtui.store.tokens import TokenStore
@@ -437,6 +438,13 @@ class Store:
         from costtui.store.proxy import ProxyStore
 
         return ProxyStore(self)
+
+    @cached_property
+    def plans(self) -> PlanStore:
+        """The plan sources that are not accounts (their health), and quota history for charts."""
+        from costtui.store.plans import PlanStore
+
+        return PlanStore(self)
 
     @cached_property
     def tokens(self) -> TokenStore:

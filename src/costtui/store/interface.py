@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from costtui.store.billing import BillingStore
     from costtui.store.budgets import BudgetStore
     from costtui.store.db import RecostResult
+    from costtui.store.plans import PlanStore
     from costtui.store.reports import ReportStore
     from costtui.store.tokens import TokenStore
 
@@ -52,6 +53,8 @@ class EventStore(Protocol):
     def budgets(self) -> BudgetStore: ...
     @property
     def reports(self) -> ReportStore: ...
+    @property
+    def plans(self) -> PlanStore: ...
 
     pricer: Pricer
 

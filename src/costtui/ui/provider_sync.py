@@ -77,6 +77,15 @@ class ProviderSyncRunner:
         # Demo accounts are synthetic: no key to unlock, nothing to pull.
         demo = [a for a in accounts if a.is_demo]
         accounts = [a for a in accounts if not a.is_demo]
+        if "quota" in planes and not demo:
+            # Plans with no account (the status line's windows, opted-in usage endpoints): no key to unlock.
+            self.app.run_worker(
+                self._sync_plans(self._notify_next),
+                group="fetch:plans",
+                name="sync plans",
+                exclusive=True,
+                exit_on_error=False,
+            )
         if not accounts:
             if demo and self._notify_next:
                 self.app.notify("Demo accounts are never synced: their data is synthetic.", title="sync", timeout=4)
@@ -133,6 +142,21 @@ class ProviderSyncRunner:
                 )
             else:
                 self.app.notify(f"{provider}: synced", timeout=3)
+        return reports
+
+    async def _sync_plans(self, notify: bool) -> list[SyncReport]:
+        from costtui.providers.base import make_http_client
+        from costtui.services.plans import sync_plans
+
+        settings = self.app.settings.sync
+        async with make_http_client(settings.timeout_seconds) as client:
+            reports = await sync_plans(self.app.get_store(), client, settings, self.app.now)
+        self.last_reports["plans"] = reports
+        if reports:
+            self.app.data_changed()
+        failed = [r for r in reports if not r.ok]
+        if notify and failed:
+            notify_error(self.app, "\n".join(f"{r.account}: {r.message}" for r in failed), title="sync plans failed")
         return reports
 
 

@@ -31,8 +31,10 @@ from costtui.ui.dialogs.passphrase import PassphraseModal
 from costtui.ui.screens.base import DataScreen
 from costtui.ui.widgets.empty import EmptyState
 from costtui.ui.widgets.keybar import KeyBar
+from costtui.ui.widgets.plan_gauges import gauges
 
 if TYPE_CHECKING:
+    from costtui.analytics.plans import Burn
     from costtui.models import Account, AccountHealth, QuotaSnapshot
     from costtui.secrets import Credentials
     from costtui.store import Store
@@ -60,6 +62,22 @@ class AccountCard:
     key_source: str = ""
     billed_notes: list[str] = field(default_factory=list)
     """Caveats the provider attached to the billed figure (e.g. what it leaves out)."""
+    burns: dict[tuple[str, str], Burn] = field(default_factory=dict)
+    """When each window or balance runs out at the current rate (analytics.plans)."""
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    """A plan with no account of its own (Claude Code's status line, the Codex usage endpoint)."""
+
+    provider: str
+    account: str
+    quotas: list[QuotaSnapshot]
+    history: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    burns: dict[tuple[str, str], Burn] = field(default_factory=dict)
+    last_success_at: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+    """Each failing source's last error, in words."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +89,14 @@ class QuotasData:
     since: str
     orphans: list[QuotaSnapshot] = field(default_factory=list)
     """Quotas of accounts that no longer exist (e.g. proxy-seen headers)."""
+    plans: list[PlanCard] = field(default_factory=list)
 
 
 def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credentials | None = None) -> QuotasData:
     """Everything the screen shows (runs in a thread worker: SQLite and keyring lookups block)."""
     from costtui import secrets
     from costtui.analytics.health import account_health
+    from costtui.analytics.plans import burn, is_plan, left_of
     from costtui.models import MONEY_KINDS, billed_notes
 
     cred = credentials or secrets.Credentials()
@@ -85,19 +105,37 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
     quotas = store.billing.latest_quotas()
     today = now.astimezone(UTC).date()
     since = today - timedelta(days=29)
+    used_pct = store.plans.used_history(now - timedelta(days=8))
+
+    def trends(mine: list[QuotaSnapshot]) -> tuple[dict[tuple[str, str], list[Decimal]], dict[tuple[str, str], Burn]]:
+        """Each quota's history for its sparkline, and when it runs out at the current rate."""
+        history: dict[tuple[str, str], list[Decimal]] = {}
+        burns: dict[tuple[str, str], Burn] = {}
+        for q in mine:
+            key = (q.kind, q.scope)
+            if is_plan(q) and q.limit is not None:
+                points = used_pct.get((q.provider, q.account, q.kind, q.scope), [])
+                history[key] = [v for _, v in points]
+                left_pct = [(t, Decimal(100) - v) for t, v in points]
+                now_left = left_of(q)
+                if now_left is not None and q.limit > 0:
+                    burns[key] = burn(left_pct, now_left / q.limit * 100, now, q.resets_at)
+            elif q.kind in ("balance", "credits", "key_limit", "spend_limit"):
+                snaps = store.billing.quota_history(
+                    q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30)
+                )
+                values = [p.remaining if p.remaining is not None else p.used for p in snaps]
+                history[key] = [v for v in values if v is not None]
+                series = [(p.taken_at, v) for p in snaps if (v := left_of(p)) is not None]
+                burns[key] = burn(series, left_of(q), now, q.resets_at)
+        return history, burns
+
     cards = []
     known = set()
     for a in accounts:
         mine = [q for q in quotas if (q.provider, q.account) == (a.provider, a.name)]
         known.add((a.provider, a.name))
-        history = {}
-        for q in mine:
-            if q.kind in ("balance", "credits", "key_limit", "spend_limit"):
-                points = store.billing.quota_history(
-                    q.provider, q.account, q.kind, q.scope, since=now - timedelta(days=30)
-                )
-                values = [p.remaining if p.remaining is not None else p.used for p in points]
-                history[(q.kind, q.scope)] = [v for v in values if v is not None]
+        history, burns = trends(mine)
         lines = store.billing.billed_lines(
             provider=a.provider, account=a.name, kinds=list(MONEY_KINDS), start=since, end=today
         )
@@ -112,8 +150,29 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
                 billed_30d=billed,
                 key_source=f"env {env[0]}" if env else "",
                 billed_notes=billed_notes(lines),
+                burns=burns,
             )
         )
+    # Plans with no account: every quota of a (provider, account) that has plan windows.
+    source_health = store.plans.health()
+    plan_keys = sorted({(q.provider, q.account) for q in quotas if is_plan(q) and (q.provider, q.account) not in known})
+    plan_cards = []
+    for key in plan_keys:
+        mine = [q for q in quotas if (q.provider, q.account) == key]
+        history, burns = trends(mine)
+        health = [h for h in source_health if (h.provider, h.account) == key]
+        plan_cards.append(
+            PlanCard(
+                provider=key[0],
+                account=key[1],
+                quotas=mine,
+                history=history,
+                burns=burns,
+                last_success_at=max((h.last_success_at for h in health if h.last_success_at), default=None),
+                errors=[h.last_error for h in health if h.last_error],
+            )
+        )
+    known.update(plan_keys)
     summary = store.billing.billed_summary(since, today)
     try:
         backend = cred.backend_name()
@@ -127,6 +186,7 @@ def load_quotas(store: Store, settings: Any, now: datetime, credentials: Credent
         by_provider=sorted(summary.by_provider.items(), key=lambda kv: kv[1], reverse=True),
         since=since.isoformat(),
         orphans=[q for q in quotas if (q.provider, q.account) not in known],
+        plans=plan_cards,
     )
 
 
@@ -205,6 +265,7 @@ def quota_row(
     now: datetime,
     width: int = BAR_WIDTH,
     times: TimeZoneRule | None = None,
+    burn: Burn | None = None,
 ) -> tuple[Text, Text]:
     label = LABELS.get(q.kind, safe(q.kind).replace("rate_limit.", "rate limit ").replace("_", " "))
     if q.window and q.kind in ("spend_limit", "key_limit"):
@@ -233,6 +294,8 @@ def quota_row(
     reset = until(q.resets_at, now, times)
     if reset:
         line.append(f" · resets {reset}" if not q.kind.startswith("rate_limit") else f" · full {reset}", style="dim")
+    if burn is not None and burn.runs_out_at is not None:
+        line.append(f" · runs out {until(burn.runs_out_at, now, times)} at this rate", style="yellow")
     spark = sparkline(history)
     if spark:
         line.append(f"  {spark}", style="cyan")
@@ -242,19 +305,26 @@ def quota_row(
 
 
 def render_card(
-    card: AccountCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None
+    card: AccountCard,
+    now: datetime,
+    width: int = BAR_WIDTH,
+    times: TimeZoneRule | None = None,
+    columns: int = 2,
 ) -> RenderableType:
+    from costtui.analytics.plans import is_plan
     from costtui.providers import get_info
 
+    windows = [q for q in card.quotas if is_plan(q)]
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, min_width=18, max_width=34)
     grid.add_column(overflow="fold")
-    main = [q for q in card.quotas if not q.kind.startswith("configured_rate_limit")]
+    main = [q for q in card.quotas if not q.kind.startswith("configured_rate_limit") and not is_plan(q)]
     configured = [q for q in card.quotas if q.kind.startswith("configured_rate_limit")]
     order = ["spend_limit", "key_limit", "credits", "balance", "usage.day", "usage.week", "usage.month"]
     main.sort(key=lambda q: (order.index(q.kind) if q.kind in order else len(order), q.kind, q.scope))
     for q in main:
-        grid.add_row(*quota_row(q, card.history.get((q.kind, q.scope), []), now, width, times))
+        key = (q.kind, q.scope)
+        grid.add_row(*quota_row(q, card.history.get(key, []), now, width, times, card.burns.get(key)))
     if configured:
         shown = configured[:MAX_RATE_ROWS]
         for q in shown:
@@ -282,11 +352,76 @@ def render_card(
     footer.append(money(card.billed_30d))
     if card.key_source:
         footer.append(f" · key from {safe(card.key_source)}", style="dim")
-    parts: list[RenderableType] = [grid, footer]
+    parts: list[RenderableType] = []
+    if windows:
+        parts.append(
+            gauges(windows, card.history, card.burns, now, width=width, columns=columns, until=until, times=times)
+        )
+    if grid.row_count:
+        parts.append(grid)
+    parts.append(footer)
     parts.extend(Text(f"billed: {safe(note)}", style="dim italic") for note in card.billed_notes)
     if h.health == "error" and h.last_error:
         parts.append(Text(f"last error: {safe(h.last_error)}", style="red"))
     return Group(*parts)
+
+
+SOURCE_WORDS = {"statusline": "Claude Code's status line", "api": "usage endpoint"}
+PLAN_TITLES = {
+    ("anthropic", "claude-code"): "Claude Pro/Max plan · Claude Code",
+    ("openai", "codex"): "ChatGPT / Codex plan · Codex",
+}
+
+
+def plan_title(provider: str, account: str) -> str:
+    from costtui.vocabulary import title
+
+    return PLAN_TITLES.get((provider, account), f"{title(provider)} plan · {account}")
+
+
+def render_plan_card(
+    card: PlanCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None, columns: int = 2
+) -> RenderableType:
+    from costtui.analytics.plans import is_plan
+
+    windows = [q for q in card.quotas if is_plan(q)]
+    rest = [q for q in card.quotas if not is_plan(q)]
+    parts: list[RenderableType] = [
+        gauges(windows, card.history, card.burns, now, width=width, columns=columns, until=until, times=times)
+    ]
+    if rest:
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, min_width=18, max_width=34)
+        grid.add_column(overflow="fold")
+        for q in rest:
+            key = (q.kind, q.scope)
+            grid.add_row(*quota_row(q, card.history.get(key, []), now, width, times, card.burns.get(key)))
+        parts.append(grid)
+    newest = max((q.taken_at for q in card.quotas), default=None)
+    sources = sorted({SOURCE_WORDS.get(q.source, q.source) for q in windows})
+    footer = Text()
+    footer.append("data from ", style="dim")
+    footer.append(ago(newest, now, times))
+    if sources:
+        footer.append(f" · {', '.join(safe(x) for x in sources)}", style="dim")
+    parts.append(footer)
+    parts.extend(Text(f"last error: {safe(err)}", style="red") for err in card.errors)
+    return Group(*parts)
+
+
+class PlanCardWidget(Static):
+    DEFAULT_CSS = """
+    PlanCardWidget { height: auto; border: round $accent 50%; padding: 0 1; }
+    PlanCardWidget.-error { border: round $error; }
+    """
+
+    def __init__(
+        self, card: PlanCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None, columns: int = 2
+    ) -> None:
+        super().__init__(render_plan_card(card, now, width, times, columns))
+        self.border_title = Text(plan_title(card.provider, card.account))
+        self.border_subtitle = HEALTH_MARK["error"] if card.errors else HEALTH_MARK["ok"]
+        self.set_class(bool(card.errors), "-error")
 
 
 def render_spend(data: QuotasData) -> RenderableType:
@@ -296,13 +431,16 @@ def render_spend(data: QuotasData) -> RenderableType:
             style="dim",
         )
     top = max(v for _, v in data.by_provider) or Decimal(1)
+    total = sum((v for _, v in data.by_provider), start=Decimal(0))
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
     table.add_column(justify="right", no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
     for provider, value in data.by_provider:
         width = max(1, round(float(value / top) * 30)) if value > 0 else 0
-        table.add_row(Text(safe(provider)), Text("█" * width, style="magenta"), money(value))
+        share = f"{value / total * 100:.0f}%" if total > 0 else ""
+        table.add_row(Text(safe(provider)), Text("█" * width, style="magenta"), money(value), Text(share, style="bold"))
     return table
 
 
@@ -327,9 +465,14 @@ class AccountCardWidget(Static):
     """
 
     def __init__(
-        self, card: AccountCard, now: datetime, width: int = BAR_WIDTH, times: TimeZoneRule | None = None
+        self,
+        card: AccountCard,
+        now: datetime,
+        width: int = BAR_WIDTH,
+        times: TimeZoneRule | None = None,
+        columns: int = 2,
     ) -> None:
-        super().__init__(render_card(card, now, width, times))
+        super().__init__(render_card(card, now, width, times, columns))
         a, h = card.account, card.health
         # A Text, not a str: a str title is read as markup, and the name came from outside.
         self.border_title = Text(f"{safe(a.label)} · {a.key_kind} · {safe(a.key_fp) or 'no key'}")
@@ -400,7 +543,7 @@ class QuotasScreen(DataScreen):
             yield Static("", id="quotas-status")
             yield Vertical(id="quota-cards")
             spend = Static("", id="quotas-spend")
-            spend.border_title = "Billed spend by provider · last 30 days"
+            spend.border_title = "Share of billed spend by provider · last 30 days"
             yield spend
         yield KeyBar()
 
@@ -422,7 +565,7 @@ class QuotasScreen(DataScreen):
         data = self.data = message.data
         now = self.cost_app.now()
         self.remove_class("-loading")
-        self.set_class(not data.cards and not data.orphans, "-empty")
+        self.set_class(not data.cards and not data.orphans and not data.plans, "-empty")
         self.set_class(data.locked and bool(data.cards), "-locked")
         self.refresh_bindings()
         self.query_one("#quotas-locked", Static).update(
@@ -434,9 +577,12 @@ class QuotasScreen(DataScreen):
         )
         container = self.query_one("#quota-cards", Vertical)
         await container.remove_children()
-        width = BAR_WIDTH if self.app.size.width >= 100 else BAR_WIDTH // 2  # 80x24 over SSH
+        wide = self.app.size.width >= 100
+        width = BAR_WIDTH if wide else BAR_WIDTH // 2  # 80x24 over SSH
+        columns = max(2, (self.app.size.width - 6) // (width + 8))  # plan windows side by side
         times = TimeZoneRule.from_setting(self.cost_app.settings.ui.timezone)
-        await container.mount_all(AccountCardWidget(card, now, width, times) for card in data.cards)
+        await container.mount_all(PlanCardWidget(card, now, width, times, columns) for card in data.plans)
+        await container.mount_all(AccountCardWidget(card, now, width, times, columns) for card in data.cards)
         if data.orphans:
             # Limits seen in response headers (the proxy, a probe) for keys that are not accounts here.
             await container.mount(
