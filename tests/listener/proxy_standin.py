@@ -62,6 +62,30 @@ GEMINI_USAGE = {
 }
 
 
+GEMINI_429 = {
+    "error": {
+        "code": 429,
+        "message": "You exceeded your current quota.",
+        "status": "RESOURCE_EXHAUSTED",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+                        "quotaId": "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+                        "quotaDimensions": {"location": "global", "model": "gemini-2.5-flash"},
+                        "quotaValue": "20",
+                    }
+                ],
+            },
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "29s"},
+        ],
+    }
+}
+"""A Gemini API 429 as its free tier sends it: the quota that was hit, and when to retry."""
+
+
 def _sse(obj: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     data = obj if isinstance(obj, str) else json.dumps(obj, separators=(",", ":"))
@@ -291,6 +315,8 @@ class StandIn:
     async def gemini(self, request: web.Request) -> web.StreamResponse:
         await self._body(request)
         model, _, action = request.match_info["call"].partition(":")
+        if model == "exhausted":
+            return web.json_response(GEMINI_429, status=429)
         answer = {
             "candidates": [
                 {"content": {"role": "model", "parts": [{"text": "Hello"}]}, "finishReason": "STOP", "index": 0}

@@ -559,3 +559,20 @@ async def test_an_enforced_budget_refuses_calls_through_the_real_listener(
     assert len(upstream.requests) == sent_before
     refused = [r for r in await recorded(proxied, db_path) if r["source"] == "proxy"]
     assert refused and refused[-1]["status_code"] == 429 and "cap" in refused[-1]["error"]
+
+
+async def test_a_gemini_429_keeps_the_quota_it_names(proxied: Listener, db_path: Path) -> None:
+    """Gemini API keys have no quota endpoint: the proxy keeps what a 429 says, for the Quotas screen."""
+    from google.genai import errors as gerrors
+
+    from costtui.store import Store
+
+    client = genai.Client(api_key=GEMINI_KEY, http_options=gtypes.HttpOptions(base_url=proxied.url))
+    with pytest.raises(gerrors.ClientError) as caught:
+        await client.aio.models.generate_content(model="exhausted", contents="hi")
+    assert caught.value.code == 429  # the client sees Google's own answer
+    await recorded(proxied, db_path)
+    with Store(db_path) as store:
+        [snap] = store.billing.latest_quotas(provider="gemini")
+    assert snap.limit == Decimal(20) and snap.remaining == Decimal(0) and snap.source == "proxy"
+    assert snap.account.startswith("AIza") and GEMINI_KEY not in snap.account

@@ -540,6 +540,8 @@ class Proxy:
         await out.write_eof()
         if resp.status >= 400:
             self._record(call, resp.status, error_from_body(raw, resp.status), Outcome(), None, response_body=raw)
+            if resp.status == 429 and call.upstream.provider == "gemini":
+                self._spawn(self._note_gemini_quota(call, raw))
         else:
             outcome = from_body(call.upstream.style, call.operation, raw)
             outcome.finish(call.operation)
@@ -707,6 +709,20 @@ class Proxy:
         if found:
             # Only the newest per key is kept; the loop writes it at most once per interval.
             self._quota_pending[call.key_fp] = (call.upstream.provider, found, datetime.now(UTC))
+
+    async def _note_gemini_quota(self, call: Call, body: bytes) -> None:
+        """Gemini API keys have no quota endpoint: the quotas a 429 names are the only news of them."""
+        if self._state is None or call.key_fp is None:
+            return
+        from costtui.providers.google import quota_from_error
+
+        snapshots = quota_from_error(body, account=call.key_fp)
+        if not snapshots:
+            return
+        try:
+            await self._state.writer.call(lambda store: store.billing.record_quotas(snapshots))
+        except Exception as exc:
+            log.warning("proxy: cannot store the quotas a Gemini 429 named: %s", exc)
 
     async def _quota_loop(self) -> None:
         while True:
