@@ -69,11 +69,11 @@ def test_overview_sessions_projects_and_official_windows(db_path: Path) -> None:
                 QuotaSnapshot(
                     provider="openai",
                     account="codex",
-                    kind="rate_limit.plan",
+                    kind="plan.five_hour",
                     scope="primary",
                     used=Decimal(20),
                     limit=Decimal(100),
-                    unit="%",
+                    unit="percent",
                     window="5h",
                     resets_at=T0 + timedelta(hours=2),
                     taken_at=T0,

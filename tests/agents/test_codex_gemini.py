@@ -73,10 +73,11 @@ def test_codex_turns_become_events_with_the_model_of_their_context(tmp_path: Pat
             (20000, 1000),
             (6000, 500),
         ]
-        quotas = {q.scope: q for q in store.billing.latest_quotas("openai", "codex")}
-        assert quotas["primary"].used == Decimal("18.0") and quotas["primary"].window == "5h"
-        assert quotas["primary"].resets_at == datetime.fromtimestamp(1785759600, UTC)
-        assert quotas["secondary"].window == "7d" and quotas["secondary"].remaining == Decimal("58.5")
+        # Named by length, as the Codex usage endpoint's windows are: both land on one card.
+        quotas = {q.kind: q for q in store.billing.latest_quotas("openai", "codex")}
+        assert quotas["plan.five_hour"].used == Decimal("18.0") and quotas["plan.five_hour"].window == "5h"
+        assert quotas["plan.five_hour"].resets_at == datetime.fromtimestamp(1785759600, UTC)
+        assert quotas["plan.weekly"].window == "week" and quotas["plan.weekly"].remaining == Decimal("58.5")
 
 
 def test_codex_keeps_only_the_latest_rate_limits_and_counts_forked_sessions_once(tmp_path: Path, db_path: Path) -> None:
@@ -92,7 +93,7 @@ def test_codex_keeps_only_the_latest_rate_limits_and_counts_forked_sessions_once
     with Store(db_path) as store:
         report = Scanner(store).scan("codex", roots_for("codex", tmp_path))
         assert (report.events_added, report.duplicates) == (1, 1)
-        [primary] = [q for q in store.billing.latest_quotas("openai", "codex") if q.scope == "primary"]
+        [primary] = [q for q in store.billing.latest_quotas("openai", "codex") if q.kind == "plan.five_hour"]
         assert primary.used == Decimal("18.0")
     assert codex_roots({"CODEX_HOME": "/x"}, tmp_path) == [Path("/x/sessions"), Path("/x/archived_sessions")]
 

@@ -11,6 +11,7 @@ from typing import Any
 from costtui.agents import CODEX
 from costtui.agents.records import FileContext, Malformed, Parsed, count, digest, make_event, parse_time
 from costtui.models import QuotaSnapshot
+from costtui.providers.plans import window_by_length
 
 FALLBACK_MODEL = "gpt-5"
 """What ccusage assumes before a file names its model."""
@@ -130,17 +131,19 @@ def rate_limit_snapshots(limits: dict[str, Any], taken_at: datetime) -> list[Quo
             resets_at = datetime.fromtimestamp(resets, UTC)
         elif isinstance(window.get("resets_in_seconds"), (int, float)):
             resets_at = datetime.fromtimestamp(taken_at.timestamp() + float(window["resets_in_seconds"]), UTC)
+        # Named by length like the Codex usage endpoint's windows, so both land on one card.
+        seconds = minutes * 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else None
+        name, label = window_by_length(seconds)
         found.append(
             QuotaSnapshot(
                 provider="openai",
                 account=QUOTA_ACCOUNT,
-                kind="rate_limit.plan",
-                scope=scope,
+                kind=f"plan.{name}",
                 used=Decimal(str(used)),
                 limit=Decimal(100),
                 remaining=max(Decimal(0), Decimal(100) - Decimal(str(used))),
-                unit="%",
-                window=window_label(minutes) if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
+                unit="percent",
+                window=label,
                 resets_at=resets_at,
                 taken_at=taken_at,
                 source="log",
@@ -148,12 +151,3 @@ def rate_limit_snapshots(limits: dict[str, Any], taken_at: datetime) -> list[Quo
             )
         )
     return found
-
-
-def window_label(minutes: int) -> str:
-    """300 → ``5h``, 10080 → ``7d``, 90 → ``90m``."""
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"

@@ -116,7 +116,7 @@ class Scanner:
         report = ScanReport(source)
         states = self.store.agents.file_states(source)
         pending = _Pending()
-        quotas: dict[tuple[str, str], QuotaSnapshot] = {}
+        quotas: dict[tuple[str, str, str], QuotaSnapshot] = {}
         for root in roots:
             for path, st in walk(root):
                 if self.should_stop is not None and self.should_stop():
@@ -155,7 +155,7 @@ class Scanner:
         prev: FileState | None,
         pending: _Pending,
         report: ScanReport,
-        quotas: dict[tuple[str, str], QuotaSnapshot],
+        quotas: dict[tuple[str, str, str], QuotaSnapshot],
     ) -> None:
         rel = path.relative_to(root.path).as_posix()
         with open(path, "rb") as f:
@@ -189,7 +189,7 @@ class Scanner:
             else:
                 self._read_lines(f, _LINE_PARSERS[source], ctx, fs, pending, report)
         for q in ctx.quotas:
-            key = (q.account, q.scope)
+            key = (q.account, q.kind, q.scope)
             if key not in quotas or quotas[key].taken_at <= q.taken_at:
                 quotas[key] = q
         if len(pending.parsed) >= self.batch_events:

@@ -131,7 +131,7 @@ def plan_windows(quotas: Sequence[QuotaSnapshot]) -> list[PlanWindow]:
             detail=q.detail,
         )
         for q in quotas
-        if q.account == QUOTA_ACCOUNT and q.kind == "rate_limit.plan"
+        if q.account == QUOTA_ACCOUNT and q.kind.startswith("plan.")
     ]
 
 

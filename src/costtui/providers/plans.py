@@ -54,6 +54,17 @@ def when(value: Any) -> datetime | None:
     return None
 
 
+def window_by_length(seconds: Any) -> tuple[str, str]:
+    """A plan window's name and label from its length in seconds: ``five_hour``/``5h``,
+    ``weekly``/``week``, ``monthly``/``month`` (slots are not fixed, lengths are)."""
+    n = number(seconds)
+    if n is None or n <= 5 * 3600:
+        return "five_hour", "5h"
+    if n <= 14 * 86400:
+        return "weekly", "week"
+    return "monthly", "month"
+
+
 def window(
     provider: Provider,
     name: str,

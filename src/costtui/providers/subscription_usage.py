@@ -173,15 +173,6 @@ def codex_token(path: Path | None = None, now: datetime | None = None) -> tuple[
     return SecretStr(token), account if isinstance(account, str) else None
 
 
-def _window_name(seconds: Any) -> tuple[str, str]:
-    n = plans.number(seconds)
-    if n is None or n <= 5 * 3600:
-        return "five_hour", "5h"
-    if n <= 14 * 86400:
-        return "weekly", "week"
-    return "monthly", "month"
-
-
 class CodexPlanUsage(Provider):
     """``GET https://chatgpt.com/backend-api/wham/usage`` with Codex's ChatGPT sign-in."""
 
@@ -245,7 +236,7 @@ class CodexPlanUsage(Provider):
             w = limit.get(slot)
             if not isinstance(w, dict):
                 continue
-            name, win = _window_name(w.get("limit_window_seconds"))
+            name, win = plans.window_by_length(w.get("limit_window_seconds"))
             snap = plans.window(
                 self, name, w.get("used_percent"), plans.when(w.get("reset_at")), win, scope=scope, detail=detail
             )
