@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -389,7 +390,9 @@ class Proxy:
         if not decision.allowed:
             message = f"blocked by rule {decision.rule}: {decision.message}"
             self._record(call, decision.status, message, Outcome(), None)
-            return error_response(style, decision.status, f"costtui proxy: {message}", decision.rule)
+            # A per-minute limit knows when it frees up: SDKs wait that long before their retry.
+            retry = {"Retry-After": str(max(1, math.ceil(decision.retry_after)))} if decision.retry_after else None
+            return error_response(style, decision.status, f"costtui proxy: {message}", decision.rule, retry)
 
         if self.settings.store_bodies:
             call.request_body = raw
