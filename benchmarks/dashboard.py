@@ -309,7 +309,9 @@ def activity(store: Store) -> None:
         cursor = page[-1]
     _, deep = timed(lambda: store.events_page(EventFilter(), before=cursor, limit=100))
     print(f"activity page 101 (keyset cursor):       median {deep:.1f} ms")
-    week = EventFilter(start=NOW - timedelta(days=7), end=NOW)
+    # The week before the newest event (the build stops at N events, before NOW).
+    last = store.last_event_time() or NOW
+    week = EventFilter(start=last - timedelta(days=7), end=last)
     filters = {
         "provider=groq": EventFilter(provider="groq"),
         "model=claude-opus-4-1": EventFilter(model="claude-opus-4-1"),

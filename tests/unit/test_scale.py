@@ -155,6 +155,15 @@ def test_search_through_the_index_finds_what_a_scan_finds(store: Store) -> None:
     for needle in NEEDLES:
         assert search_ids(store, needle) == search_by_scan(store, needle), needle
     assert search_ids(store, "100%") == ["e1"]
+    # A time window with a search: whichever path its size picks, the same rows.
+    window = EventFilter(start=T0 - timedelta(days=3), end=T0 - timedelta(days=1), search="son")
+    in_window = [e.event_id for e in store.events_page(window, limit=10_000)]
+    assert in_window and in_window == [
+        i
+        for i, e in ((e.event_id, e) for e in store.events_page(EventFilter(search="son"), limit=10_000))
+        if window.start <= e.ts < window.end  # type: ignore[operator]
+    ]
+    assert store.count_events(window) == len(in_window)
 
     # Retention and a change of a text field keep the index in step.
     store.prune(10, now=T0)

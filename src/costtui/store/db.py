@@ -695,10 +695,20 @@ class Store:
 
     # ------------------------------------------------------------------ raw events
 
-    def _event_where(self, flt: EventFilter, *, candidates: int | None = None) -> tuple[str, list[Any]]:
+    def _rows_in_scope(self, flt: EventFilter) -> int:
+        """About how many events a filter's time window holds (from the rollup; all: the top id)."""
+        if flt.start is None and flt.end is None:
+            return int(self.scalar("SELECT MAX(id) FROM events") or 0)
+        lo = flt.start.astimezone(UTC).date().isoformat() if flt.start else ""
+        hi = flt.end.astimezone(UTC).date().isoformat() if flt.end else "9999"
+        return int(self.scalar("SELECT SUM(events) FROM daily WHERE day >= ? AND day <= ?", [lo, hi]) or 0)
+
+    def _event_where(self, flt: EventFilter, *, page: int | None = None) -> tuple[str, list[Any]]:
         """The WHERE clause of a filter. A search goes through the search index when the needle
-        has a trigram and at most ``candidates`` rows hold them all (None: a quarter of the
-        events, for counts and sums); otherwise it is a scan (see :mod:`costtui.store.search`)."""
+        has a trigram and few enough rows hold them all, against the rows its time window holds:
+        for a page, :func:`candidate_limit`; for counts and sums, a quarter of them (a lookup
+        at random costs about four rows read in order). Otherwise it is a scan of the window
+        (see :mod:`costtui.store.search`)."""
         clauses: list[str] = []
         params: list[Any] = []
         if flt.start is not None:
@@ -720,8 +730,8 @@ class Store:
             with self._lock:
                 match = selective_query(self.conn, flt.search)
             if match is not None:
-                top = int(self.scalar("SELECT MAX(id) FROM events") or 0)
-                limit = top // 4 if candidates is None else candidates
+                scope = self._rows_in_scope(flt)
+                limit = candidate_limit(scope, page) if page else scope // 4
                 found = self.scalar(
                     "SELECT COUNT(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)", [match, limit]
                 )
@@ -751,9 +761,7 @@ class Store:
         """
         sort = sort or EventSort()
         expr, key = _SORT_KEYS[sort.column]
-        where, params = self._event_where(
-            flt or EventFilter(), candidates=candidate_limit(int(self.scalar("SELECT MAX(id) FROM events") or 0), limit)
-        )
+        where, params = self._event_where(flt or EventFilter(), page=limit)
         clauses = [where[len("WHERE ") :]] if where else []
         older = "<" if sort.descending else ">"
         if at is not None:
