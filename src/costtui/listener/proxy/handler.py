@@ -15,7 +15,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -60,7 +60,13 @@ _REQUEST_DROP = HOP_BY_HOP | {"content-encoding", "accept-encoding"}
 """The upstream's body reaches us decompressed; aiohttp frames and sizes it again for the client."""
 _OPENAI_OPS = {"/chat/completions": "chat", "/embeddings": "embeddings", "/responses": "responses"}
 _GEMINI_CALL = re.compile(r"models/(?P<model>[^/:]+):(?P<action>generateContent|streamGenerateContent)")
-_RATE_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-")
+_RATE_MARKERS = (
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "anthropic-ratelimit-requests-remaining",
+    "anthropic-ratelimit-tokens-remaining",
+    "anthropic-ratelimit-input-tokens-remaining",
+)
 CLIENT_CLOSED = 499
 RECORD_DELAY = 0.05
 """Seconds a finished call waits for others before they are committed together."""
@@ -179,7 +185,7 @@ class Proxy:
         self._pending: set[asyncio.Task[None]] = set()
         self._queued: list[tuple[Call, UsageEvent]] = []
         self._bodies: list[tuple[str, datetime, str | None, str | None]] = []
-        self._quota_pending: dict[str, tuple[str, dict[str, str], datetime]] = {}
+        self._quota_pending: dict[str, tuple[str, Mapping[str, str], datetime]] = {}
         self._quota_task: asyncio.Task[None] | None = None
         self.cache: ResponseCache | None = None
         self.recorded = 0
@@ -708,10 +714,10 @@ class Proxy:
     def _note_rate_limits(self, call: Call, headers: CIMultiDictProxy[str]) -> None:
         if self.settings.quota_interval_seconds <= 0 or call.key_fp is None:
             return
-        found = {k.lower(): v for k, v in headers.items() if k.lower().startswith(_RATE_PREFIXES)}
-        if found:
-            # Only the newest per key is kept; the loop writes it at most once per interval.
-            self._quota_pending[call.key_fp] = (call.upstream.provider, found, datetime.now(UTC))
+        if any(name in headers for name in _RATE_MARKERS):
+            # Only the newest per key is kept (the answer's own read-only headers: parsed when
+            # written); the loop writes it at most once per interval.
+            self._quota_pending[call.key_fp] = (call.upstream.provider, headers, datetime.now(UTC))
 
     async def _note_gemini_quota(self, call: Call, body: bytes) -> None:
         """Gemini API keys have no quota endpoint: the quotas a 429 names are the only news of them."""
