@@ -40,7 +40,7 @@ async def test_rules_dialog_saves_to_the_config_file(demo_db: Path, tmp_path: Pa
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog
-        assert "TPM per key: 'lots' is not a whole number" in text_of(dialog.query_one("#rules-error"))
+        assert "Tokens per minute per key: 'lots' is not a whole number" in text_of(dialog.query_one("#rules-error"))
         dialog.query_one("#rules-max-cost-per-call-usd", Input).value = "-3"
         dialog.query_one("#rules-tpm-per-key", Input).value = "20,000"
         await pilot.press("ctrl+s")

@@ -111,9 +111,25 @@ def luhn_ok(digits: str) -> bool:
 
 
 def find_emails(text: str) -> list[Span]:
-    if "@" not in text:
+    # Look only around each "@" (an address's local part is at most 64 characters, its domain at
+    # most 255): scanning the whole prompt with the pattern costs more than every other rule.
+    at = text.find("@")
+    if at < 0:
         return []
-    return [m.span() for m in _EMAIL.finditer(text)]
+    windows: list[Span] = []
+    while at >= 0:
+        start, end = max(at - 64, 0), min(at + 256, len(text))
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+        at = text.find("@", at + 1)
+    spans = []
+    for start, end in windows:
+        # The pattern's lookarounds see past the window (finditer's pos and endpos do not cut the
+        # text for them at the start; the end is widened by one character for the lookahead).
+        spans += [m.span() for m in _EMAIL.finditer(text, start, min(end + 1, len(text)))]
+    return spans
 
 
 def find_phones(text: str) -> list[Span]:

@@ -11,13 +11,13 @@ from typing import Any, ClassVar
 from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid
+from textual.containers import Grid, Horizontal
 from textual.widgets import Input, Label, Select, Static
 
 from costtui.config import RulesSettings
 from costtui.ui.dialogs.base import Dialog, DialogButton
 
-_ACTIONS = [("off", "off"), ("flag (the call goes on, marked)", "flag"), ("block (refused with 400)", "block")]
+_ACTIONS = [("off", "off"), ("flag", "flag"), ("block", "block")]
 
 _LIST_FIELDS = ("allow_models", "block_models", "blocklist")
 _NUMBER_FIELDS = ("rpm_per_key", "tpm_per_key", "rpm_per_app", "tpm_per_app", "rpm_per_user", "tpm_per_user")
@@ -27,12 +27,12 @@ LABELS = {
     "allow_models": "Allowed models",
     "block_models": "Blocked models",
     "max_cost_per_call_usd": "Max $ per call",
-    "rpm_per_key": "RPM per key",
-    "tpm_per_key": "TPM per key",
-    "rpm_per_app": "RPM per app",
-    "tpm_per_app": "TPM per app",
-    "rpm_per_user": "RPM per user",
-    "tpm_per_user": "TPM per user",
+    "rpm_per_key": "Requests per minute per key",
+    "tpm_per_key": "Tokens per minute per key",
+    "rpm_per_app": "Requests per minute per app",
+    "tpm_per_app": "Tokens per minute per app",
+    "rpm_per_user": "Requests per minute per user",
+    "tpm_per_user": "Tokens per minute per user",
     "blocklist": "Blocked words",
     "blocklist_action": "Blocked words do",
     "detect_email": "Emails",
@@ -57,6 +57,13 @@ def _field_id(name: str) -> str:
 class RulesDialog(Dialog[RulesSettings | None]):
     """Returns the edited rules, or None when cancelled."""
 
+    DEFAULT_CSS = """
+    .rules-pair { height: 1; width: 1fr; }
+    .rules-pair Input, .rules-pair Select, .rules-head { width: 1fr; }
+    .rules-pair Input { margin-right: 1; }
+    .rules-head { color: $text-muted; }
+    .rules-inner-label { width: 16; padding: 0 1; }
+    """
     DIALOG_ID = "rules-dialog"
     TITLE_TEXT = "Proxy rules ([rules] in the config file)"
     ERROR_ID = "rules-error"
@@ -72,29 +79,47 @@ class RulesDialog(Dialog[RulesSettings | None]):
 
     def compose_body(self) -> ComposeResult:
         r = self.rules
+
+        def field(name: str) -> Input:
+            value = getattr(r, name)
+            if isinstance(value, list):
+                text = ", ".join(value)
+            elif value is None:
+                text = ""
+            else:
+                text = format(value, "f") if name == "max_cost_per_call_usd" else str(value)
+            return Input(text, placeholder=_PLACEHOLDERS.get(name, "no limit"), id=_field_id(name), compact=True)
+
+        def choice(name: str) -> Select[str]:
+            options = _ACTIONS[1:] if name == "blocklist_action" else _ACTIONS
+            return Select(options, value=getattr(r, name), allow_blank=False, id=_field_id(name), compact=True)
+
         with Grid(classes="dialog-grid"):
-            for name in ("allow_models", "block_models", "max_cost_per_call_usd", *_NUMBER_FIELDS, "blocklist"):
-                value = getattr(r, name)
-                if isinstance(value, list):
-                    text = ", ".join(value)
-                elif value is None:
-                    text = ""
-                else:
-                    text = format(value, "f") if name == "max_cost_per_call_usd" else str(value)
+            for name in ("allow_models", "block_models", "max_cost_per_call_usd"):
                 yield Label(LABELS[name])
-                yield Input(
-                    text,
-                    placeholder=_PLACEHOLDERS.get(name, "no limit"),
-                    id=_field_id(name),
-                    compact=True,
-                )
-            for name in _SELECT_FIELDS:
-                options = _ACTIONS[1:] if name == "blocklist_action" else _ACTIONS
-                yield Label(LABELS[name])
-                yield Select(options, value=getattr(r, name), allow_blank=False, id=_field_id(name), compact=True)
+                yield field(name)
+            yield Label("Per minute")
+            with Horizontal(classes="rules-pair"):
+                yield Static("requests", classes="rules-head")
+                yield Static("tokens", classes="rules-head")
+            for who in ("key", "app", "user"):
+                yield Label(f"  per {who}")
+                with Horizontal(classes="rules-pair"):
+                    yield field(f"rpm_per_{who}")
+                    yield field(f"tpm_per_{who}")
+            yield Label(LABELS["blocklist"])
+            yield field("blocklist")
+            yield Label(LABELS["blocklist_action"])
+            yield choice("blocklist_action")
+            for left, right in (("detect_email", "detect_phone"), ("detect_card", "detect_api_key")):
+                yield Label(LABELS[left])
+                with Horizontal(classes="rules-pair"):
+                    yield choice(left)
+                    yield Label(LABELS[right], classes="rules-inner-label")
+                    yield choice(right)
         notes = [
-            "Patterns are globs; provider:pattern limits one to a provider. RPM/TPM: requests and tokens"
-            " per minute (sliding window); empty is no limit. Budgets marked enforce are enforced too."
+            "Globs; provider:pattern for one provider (openai:o1*). Empty: no limit.",
+            "flag: the call goes on, marked · block: refused. Enforced budgets apply too.",
         ]
         if self.note:
             notes.append(self.note)

@@ -27,7 +27,7 @@ from costtui.ui.widgets.accounts_panel import AccountsPanel
 from costtui.ui.widgets.keybar import KeyBar
 from costtui.ui.widgets.kv import kv_table
 from costtui.ui.widgets.listener_panel import ListenerSection
-from costtui.ui.widgets.rules_section import RulesSection
+from costtui.ui.widgets.rules_section import RulesSection, edit_rules
 
 if TYPE_CHECKING:
     from costtui.store import Store
@@ -188,8 +188,6 @@ class SettingsScreen(DataScreen):
     ]
 
     def action_edit_rules(self) -> None:
-        from costtui.ui.widgets.rules_section import edit_rules
-
         edit_rules(self.cost_app, on_saved=self.reload)
 
     def action_set_price(self) -> None:
