@@ -203,6 +203,7 @@ class ReportsScreen(DataScreen):
     def _loaded(self, message: Loaded) -> None:
         self.data = message.data
         self.remove_class("-loading")
+        self.refresh_bindings()  # receipt, save and export need data: the footer follows
         empty = message.data.report.total.events == 0 and not message.data.reconciliation.days
         self.set_class(empty and self.period_word == PERIODS[0] and not message.data.anomalies, "-empty")
         self._paint(message.data)
