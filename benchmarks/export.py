@@ -3,7 +3,7 @@
 Prints, for csv and jsonl:
   - events per second through Store.reports.iter_events + export.events.write_events;
   - the process's peak resident memory after each export (flat: it does not grow with N);
-and the time of a month report and a month receipt from the rollups.
+and the time of a month's report, receipt and reconciliation.
 
 Run by hand:  python benchmarks/export.py [--events 1000000] [--db PATH] [--keep]
 Reuses benchmarks/dashboard.py's builder; a --db that already holds the events is reused.
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from dashboard import NOW, build  # noqa: E402
 
+from costtui.analytics.reconcile import reconcile  # noqa: E402
 from costtui.analytics.reports import parse_period, period_receipt, period_report  # noqa: E402
 from costtui.export.events import write_events  # noqa: E402
 from costtui.store import Store  # noqa: E402
@@ -57,14 +58,20 @@ def main() -> None:
         )
         if not args.keep:
             target.unlink()
-    month = parse_period("2026-11", NOW.date())
+    # The last whole month the builder reached (it stops at --events, not at NOW).
+    last = store.last_event_time()
+    last_day = last.date() if last else NOW.date()
+    month = parse_period("last-month", last_day)
     t0 = time.perf_counter()
     report = period_report(store, month, "model")
     t1 = time.perf_counter()
     receipt = period_receipt(store, month)
     t2 = time.perf_counter()
-    print(f"month report by model: {(t1 - t0) * 1000:.1f} ms ({len(report.rows)} rows)")
-    print(f"month receipt: {(t2 - t1) * 1000:.1f} ms ({len(receipt.lines)} lines)")
+    rec = reconcile(store, month.start, month.end)
+    t3 = time.perf_counter()
+    print(f"{month}: report by model {(t1 - t0) * 1000:.1f} ms ({len(report.rows)} rows)")
+    print(f"{month}: receipt {(t2 - t1) * 1000:.1f} ms ({len(receipt.lines)} lines)")
+    print(f"{month}: reconcile {(t3 - t2) * 1000:.1f} ms ({len(rec.days)} provider-days)")
     if not args.keep and args.db.parent == Path(tmp):
         args.db.unlink()
 

@@ -408,7 +408,7 @@ async def test_month_end_forecast_sits_beside_month_to_date_and_continues_the_ch
         assert forecast is not None and forecast.low <= forecast.expected <= forecast.high
         card = str(screen.query_one("#kpi-forecast").render())
         assert "Month end" in card and money(forecast.expected) in card
-        assert f"{money(forecast.low)}–{money(forecast.high)}" in card
+        assert f"±{money(forecast.high - forecast.expected)}" in card
         cards = [c.id for c in screen.query(KpiCard)]
         assert cards.index("kpi-forecast") == cards.index("kpi-month") + 1
         chart = screen.query_one(DailyCostChart)

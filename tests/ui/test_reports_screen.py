@@ -123,3 +123,19 @@ async def test_activity_exports_what_is_filtered(demo_db: Path) -> None:
         with target.open(newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) == expected and {r["provider"] for r in rows} == {"anthropic"}
+
+
+async def test_receipt_for_one_event_from_activity(demo_db: Path) -> None:
+    app = build_app(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        activity = app.screen
+        event = activity.events[activity.order[0]]  # type: ignore[attr-defined]
+        await pilot.press("t")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReceiptDialog)
+        text = text_of(dialog.query_one("#receipt-text"))
+        assert "one AI API request" in text and event.model in text and "TOTAL" in text
+        assert all(p.exists() for p in dialog.paths)

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from costtui.formatting import money
@@ -96,6 +95,13 @@ class Anomaly:
         }
 
 
+def median(values: list[Decimal]) -> Decimal:
+    """The median of a few amounts (statistics.median does the same, slower, on Decimals)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def baseline(series: Mapping[date, Decimal], day: date, first: date, weeks: int = WEEKS) -> Baseline | None:
     """The same weekday over the ``weeks`` weeks before ``day`` (days before ``first``, the start of
     recorded history, are not zero: they are unknown and left out)."""
@@ -108,7 +114,7 @@ def baseline(series: Mapping[date, Decimal], day: date, first: date, weeks: int 
     if len(points) < MIN_WEEKS:
         return None
     mid = median(points)
-    mad = median(abs(p - mid) for p in points)
+    mad = median([abs(p - mid) for p in points])
     return Baseline(mid, mad * MAD_SCALE, len(points))
 
 

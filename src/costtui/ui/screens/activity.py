@@ -180,6 +180,14 @@ class ActivityScreen(DataScreen):
             tooltip="Export the filtered events as CSV (progress on the Reports screen)",
             id="activity.export",
         ),
+        Binding(
+            "t",
+            "receipt",
+            "Receipt",
+            show=False,
+            tooltip="A receipt (TXT and PDF) for this event",
+            id="activity.receipt",
+        ),
     ]
 
     class PageLoaded(Message):
@@ -499,6 +507,18 @@ class ActivityScreen(DataScreen):
                 self.set_filter(result.model_copy(update={"search": self.filter.search}))
 
         self.app.push_screen(FilterScreen(self.filter, self.choices, self.times), apply)
+
+    def action_receipt(self) -> None:
+        from functools import partial
+
+        from costtui.ui.screens.reports import event_receipt_worker
+
+        row = self.query_one(EventsTable).cursor_row
+        if 0 <= row < len(self.order):
+            event = self.events[self.order[row]]
+            self.run_worker(
+                partial(event_receipt_worker, self.cost_app, event), thread=True, group="receipt", exit_on_error=False
+            )
 
     async def action_export(self) -> None:
         """Export what is filtered here; the Reports screen streams it and shows the progress."""

@@ -104,6 +104,10 @@ def _forecast_range(s: DashboardSnapshot) -> str:
         return "no history yet"
     if f.low == f.high:
         return "exact"
+    # "±$7.10" fits a card at 80 columns where "$92.30–$106.50" does not; a range clamped at what
+    # is already spent is not symmetric, and says both ends.
+    if f.expected - f.low == f.high - f.expected:
+        return f"±{money(f.high - f.expected)}"
     return f"{money(f.low)}–{money(f.high)}"
 
 

@@ -28,7 +28,9 @@ from costtui.ui.widgets.keybar import KeyBar
 
 if TYPE_CHECKING:
     from costtui.analytics.reports import Receipt
+    from costtui.models import StoredEvent
     from costtui.store import Store
+    from costtui.ui.app import CostApp
 
 PERIODS = ("month", "last-month", "week", "last-week", "day")
 """What ``p`` cycles through (any other period is for the CLI's ``--period``)."""
@@ -95,6 +97,18 @@ class ReceiptDialog(Dialog[None]):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(".dialog-body").focus()
+
+
+def event_receipt_worker(app: CostApp, event: StoredEvent) -> None:
+    """In a worker thread: save one event's receipt (TXT and PDF) and show it."""
+    from costtui import paths
+    from costtui.analytics.reports import event_receipt
+    from costtui.export.save import save_receipt
+    from costtui.export.text import receipt_text
+
+    receipt = event_receipt(app.get_store(), event)
+    saved = save_receipt(receipt, paths.exports_dir(), f"event-{event.row_id}")
+    app.call_from_thread(app.push_screen, ReceiptDialog(receipt_text(receipt), saved))
 
 
 class ReportsScreen(DataScreen):
@@ -203,6 +217,7 @@ class ReportsScreen(DataScreen):
     def _loaded(self, message: Loaded) -> None:
         self.data = message.data
         self.remove_class("-loading")
+        self.refresh_bindings()  # receipt, save and export need data: the footer follows
         empty = message.data.report.total.events == 0 and not message.data.reconciliation.days
         self.set_class(empty and self.period_word == PERIODS[0] and not message.data.anomalies, "-empty")
         self._paint(message.data)
