@@ -148,3 +148,38 @@ async def test_empty_budgets_screen_teaches(db_path: Path) -> None:
         empty = text_of(app.screen.query_one("#budgets-empty", Static))
         assert "No budgets yet" in empty and "press a to add one" in empty
         assert "costtui budgets add" in empty
+
+
+async def test_an_alert_raised_in_the_tui_goes_to_the_webhook_and_the_log_says_so(demo_db: Path) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from costtui.config import AlertSettings
+
+    bodies: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        bodies.append(await request.json())
+        return web.Response()
+
+    web_app = web.Application()
+    web_app.router.add_post("/hook", hook)
+    server = TestServer(web_app, host="127.0.0.1")
+    await server.start_server()
+    with Store(demo_db) as store:
+        store.budgets.add(Budget(name="tiny", limit_usd=Decimal("0.01"), thresholds=(100,)))
+    app = build_app(demo_db)
+    app.settings = app.settings.model_copy(
+        update={"alerts": AlertSettings(webhooks=[{"url": f"http://127.0.0.1:{server.port}/hook", "format": "slack"}])}
+    )
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("6")
+            await settle(pilot)
+            app.check_budgets_soon()
+            log = app.screen.query_one("#alerts-log", DataTable)
+            assert await wait_until(pilot, lambda: "✓ slack" in text_of(log), steps=150), text_of(log)
+    finally:
+        await server.close()
+    assert len(bodies) == 1 and "Budget tiny: 100% exceeded" in bodies[0]["text"]

@@ -88,15 +88,20 @@ def budget_bar(status: BudgetStatus, width: int) -> Text:
     return text
 
 
-def render_budget(status: BudgetStatus, width: int, times: TimeZoneRule) -> Text:
-    """Two lines: name, period and scope, state; then the bar, spent of limit, percent, projection."""
+def _what(status: BudgetStatus) -> str:
+    b = status.budget
+    return f"{b.period} · {safe(b.scope_label)}" + (" · enforced" if b.enforce else "")
+
+
+def render_budget(status: BudgetStatus, width: int, times: TimeZoneRule, columns: tuple[int, int] = (0, 0)) -> Text:
+    """Two lines: name, period and scope, state (``columns`` pads the first two so that a list
+    lines up); then the bar, spent of limit, percent, and the projection to the period's end."""
     b = status.budget
     word, style = STATE_LOOK[status.state]
     head = Text()
-    head.append(safe(b.name), style="bold")
-    head.append(f"  {b.period} · {safe(b.scope_label)}", style="dim")
-    if b.enforce:
-        head.append(" · enforced", style="dim")
+    head.append(safe(b.name).ljust(columns[0]), style="bold")
+    head.append("  ")
+    head.append(_what(status).ljust(columns[1]), style="dim")
     head.append("  ")
     head.append(word, style=style)
     bar_width = max(8, min(40, width - 56))
@@ -125,8 +130,8 @@ def delivery_text(deliveries: list[AlertDelivery]) -> Text:
 
 
 class BudgetItem(ListItem):
-    def __init__(self, status: BudgetStatus, width: int, times: TimeZoneRule) -> None:
-        super().__init__(Static(render_budget(status, width, times)))
+    def __init__(self, status: BudgetStatus, width: int, times: TimeZoneRule, columns: tuple[int, int]) -> None:
+        super().__init__(Static(render_budget(status, width, times, columns)))
         self.status = status
 
 
@@ -205,7 +210,11 @@ class BudgetsScreen(DataScreen):
         selected = self.selected()
         index = budgets.index
         await budgets.clear()
-        await budgets.extend(BudgetItem(s, width, times) for s in data.statuses)
+        columns = (
+            min(24, max((len(safe(s.budget.name)) for s in data.statuses), default=0)),
+            min(40, max((len(_what(s)) for s in data.statuses), default=0)),
+        )
+        await budgets.extend(BudgetItem(s, width, times, columns) for s in data.statuses)
         if data.statuses:
             ids = [s.budget.id for s in data.statuses]
             keep = selected is not None and selected.budget.id in ids
