@@ -145,14 +145,18 @@ class AgentsScreen(DataScreen):
     def on_mount(self) -> None:
         self.add_class("-loading")
         t = self.query_one("#agents-sessions", DataTable)
-        for label in ("last activity", "agent", "project", "cost", "tokens", "duration", "model"):
-            t.add_column(label, key=label)
+        # Fixed widths: the tables never re-layout as rows arrive (stable live, and in snapshots).
+        widths = {"last activity": 13, "agent": 11, "project": 16, "cost": 9, "tokens": 7, "duration": 8, "model": 18}
+        for label, width in widths.items():
+            t.add_column(label, key=label, width=width)
         p = self.query_one("#agents-projects", DataTable)
-        for label in ("project", "cost", "tokens", "sessions", "agents", "models"):
-            p.add_column(label, key=label)
+        widths = {"project": 22, "cost": 9, "tokens": 7, "sessions": 8, "agents": 18, "models": 18}
+        for label, width in widths.items():
+            p.add_column(label, key=label, width=width)
         b = self.query_one("#agents-blocks", DataTable)
-        for label in ("start", "cost", "tokens", "requests", "active", "models"):
-            b.add_column(label, key=label)
+        widths = {"start": 11, "cost": 9, "tokens": 7, "requests": 8, "active": 7, "models": 18}
+        for label, width in widths.items():
+            b.add_column(label, key=label, width=width)
         self.set_interval(1.0, self._tick_status)
 
     def load(self) -> None:
