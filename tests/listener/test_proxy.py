@@ -576,3 +576,26 @@ async def test_a_gemini_429_keeps_the_quota_it_names(proxied: Listener, db_path:
         [snap] = store.billing.latest_quotas(provider="gemini")
     assert snap.limit == Decimal(20) and snap.remaining == Decimal(0) and snap.source == "proxy"
     assert snap.account.startswith("AIza") and GEMINI_KEY not in snap.account
+
+
+async def test_a_per_minute_limit_refuses_with_retry_after(
+    db_path: Path, upstream: StandIn, proxy_settings: ProxySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[rules] given to the listener are enforced by its proxy; the refusal says when to retry."""
+    from costtui.config import RulesSettings
+
+    monkeypatch.setenv("COSTTUI_UPSTREAM_OPENAI", upstream.url + "/v1")
+    lst = Listener(db_path, ListenerSettings(port=0), port=0, proxy=proxy_settings, rules=RulesSettings(rpm_per_key=1))
+    await lst.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            body = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hi"}]}
+            headers = {"Authorization": f"Bearer {OPENAI_KEY}"}
+            async with http.post(lst.url + "/v1/chat/completions", json=body, headers=headers) as first:
+                assert first.status == 200
+            async with http.post(lst.url + "/v1/chat/completions", json=body, headers=headers) as second:
+                assert second.status == 429
+                assert 1 <= int(second.headers["Retry-After"]) <= 60
+                assert "rpm:key" in (await second.json())["error"]["message"]
+    finally:
+        await lst.stop()

@@ -121,7 +121,7 @@ def _later_steps() -> list[Migration]:
     from costtui.store.m008_alert_deliveries import m008_alert_deliveries
     from costtui.store.m009_agents import m009_agents
     from costtui.store.m010_scale import m010_scale
-    from costtui.store.m012_plan_sources import m012_plan_sources
+    from costtui.store.m011_plan_sources import m011_plan_sources
 
     return [
         m003_listener,
@@ -132,7 +132,7 @@ def _later_steps() -> list[Migration]:
         m008_alert_deliveries,
         m009_agents,
         m010_scale,
-        m012_plan_sources,
+        m011_plan_sources,
     ]
 
 

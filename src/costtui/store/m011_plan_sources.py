@@ -1,4 +1,4 @@
-"""Migration 12: the health of the plan sources that are not accounts (no key of their own).
+"""Migration 11: the health of the plan sources that are not accounts (no key of their own).
 
 Claude Code's status line, and the opt-in Claude and Codex usage endpoints that read those tools'
 own sign-ins, have no account row to keep their last attempt, success and error on; the Quotas
@@ -12,7 +12,7 @@ import sqlite3
 from costtui.store.migrations import run_script
 
 
-def m012_plan_sources(conn: sqlite3.Connection) -> None:
+def m011_plan_sources(conn: sqlite3.Connection) -> None:
     run_script(
         conn,
         """
