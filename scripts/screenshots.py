@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py [--out screenshots]
 
-Writes dashboard.svg, activity.svg, quotas.svg, settings.svg and the add-account dialog
-(account-dialog.svg) at 160x48, and each again at 80x24 (*-80x24.svg). Convert to PNG
+Writes one picture per screen (dashboard.svg, activity.svg, quotas.svg, proxy.svg, agents.svg,
+budgets.svg, reports.svg, settings.svg) and the add-account dialog (account-dialog.svg) at 160x48, and each again at 80x24 (*-80x24.svg). Convert to PNG
 with ``rsvg-convert -o x.png x.svg`` to look at them.
 """
 
@@ -18,6 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 FROZEN_NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+SCREENS = (
+    ("1", "dashboard"),
+    ("2", "activity"),
+    ("3", "quotas"),
+    ("4", "proxy"),
+    ("5", "agents"),
+    ("6", "budgets"),
+    ("7", "reports"),
+    ("0", "settings"),
+)
 DAYS = 30
 SEED = 7
 
@@ -37,7 +47,7 @@ async def shoot(db: Path, out: Path, size: tuple[int, int], suffix: str) -> list
     app = make_app(Settings(), db, demo=True, listener=False, now=FROZEN_NOW)
     saved = []
     async with app.run_test(size=size) as pilot:
-        for key, name in (("1", "dashboard"), ("2", "activity"), ("3", "quotas"), ("0", "settings")):
+        for key, name in SCREENS:
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
