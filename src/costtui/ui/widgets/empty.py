@@ -65,10 +65,15 @@ def listener_hint(app: CostApp) -> str:
 def usage_message(app: CostApp) -> str:
     quotas = escape(app.key_display("screen.quotas", "3"))
     add = escape(app.key_display("quotas.add", "a"))
+    proxy = escape(app.key_display("screen.proxy", "4"))
+    agents = escape(app.key_display("screen.agents", "5"))
     return (
         "[b]No usage yet[/b]\n\n"
         f"{listener_hint(app)}\n"
+        f"  • or send your SDK's calls through the proxy (press [b]{proxy}[/b] for how)\n"
         f"  • pull billed costs: press [b]{quotas}[/b], then [b]{add}[/b] to add a provider account\n"
+        "  • coding agents: Claude Code, Codex and Gemini CLI logs are read\n"
+        f"    as they grow (press [b]{agents}[/b])\n"
         f"{DEMO_LINE}\n\n"
         "This screen updates by itself as soon as data arrives."
     )
