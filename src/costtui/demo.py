@@ -597,7 +597,7 @@ def _codex_session(rng: random.Random, start: datetime, turns: int, seed: int) -
 
 def demo_agent_events(days: int = 90, *, now: datetime | None = None, seed: int = 7) -> Iterator[UsageEvent]:
     """Coding-agent sessions as the Claude Code and Codex log import records them: a few a day on
-    weekdays during working hours, and one Claude Code session running now, so the current 5-hour
+    weekdays during working hours, and a Claude Code and a Codex session running now, so the current 5-hour
     block shows. A generator of their own, so :func:`demo_events` keeps its values."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     rng = random.Random(f"{seed}:agents")
@@ -619,17 +619,23 @@ def demo_agent_events(days: int = 90, *, now: datetime | None = None, seed: int 
                     if event.ts < start_live - timedelta(hours=5):
                         yield event
     live = random.Random(f"{seed}:agents:{today:%Y%m%d}")
-    for event in _claude_session(live, start_live, 500, seed):
-        if event.ts > now - timedelta(minutes=1):
-            break
-        yield event
+    # Codex alongside for the last 50 minutes: what the plan's 5-hour window counts.
+    for make, start, last in (
+        (_claude_session, start_live, now - timedelta(minutes=1)),
+        (_codex_session, now - timedelta(minutes=50), now - timedelta(minutes=4)),
+    ):
+        for event in make(live, start, 500, seed):
+            if event.ts > last:
+                break
+            yield event
 
 
 def demo_codex_rate_limits(now: datetime) -> list[tuple[datetime, dict[str, Any]]]:
     """A Codex plan's 5-hour and weekly windows as Codex writes them in the ``rate_limits`` of its
     ``token_count`` lines, with a few hours of history: (time of the line, the ``rate_limits``)."""
     now = now.astimezone(UTC).replace(second=0, microsecond=0)
-    five_reset = int((now + timedelta(hours=2, minutes=40)).timestamp())
+    # The 5-hour window opened with the Codex session running now (see demo_agent_events).
+    five_reset = int((now + timedelta(hours=4, minutes=10)).timestamp())
     week_reset = int((now + timedelta(days=4, hours=7)).replace(minute=0).timestamp())
     return [
         (
@@ -640,5 +646,5 @@ def demo_codex_rate_limits(now: datetime) -> list[tuple[datetime, dict[str, Any]
                 "secondary": {"used_percent": week, "window_minutes": 10_080, "resets_at": week_reset},
             },
         )
-        for back, five, week in ((130, 4, 52), (90, 11, 54), (45, 19, 56), (0, 27, 58))
+        for back, five, week in ((45, 6, 55), (30, 13, 56), (15, 20, 57), (0, 27, 58))
     ]
