@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import random
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from costtui.models import DEMO_OPTION, Account, BilledLine, EventStatus, QuotaSnapshot, UsageEvent
 
@@ -510,3 +511,140 @@ def demo_plan_quotas(now: datetime) -> list[QuotaSnapshot]:
                 )
             )
     return out
+
+
+# --------------------------------------------------------------------------- coding agents
+
+AGENT_PROJECTS = [
+    ("/home/dev/src/api", 5),
+    ("/home/dev/src/web", 3),
+    ("/home/dev/src/infra", 1.5),
+    ("/home/dev/src/data-pipeline", 1),
+]
+CLAUDE_MODELS = [("claude-sonnet-4-5", 7), ("claude-opus-4-1", 0.6), ("claude-haiku-4-5", 1.5)]
+CODEX_MODELS = [("gpt-5-codex", 3), ("gpt-5", 1)]
+
+
+def _session_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _claude_session(rng: random.Random, start: datetime, turns: int, seed: int) -> Iterator[UsageEvent]:
+    """One Claude Code session: a big first cache write (system prompt, CLAUDE.md, tools), then
+    turns that read a growing context from the cache and write each new exchange to it. Opus and
+    Sonnet sessions hand small jobs to Haiku, as Claude Code does."""
+    session = _session_id(rng)
+    project = rng.choices([p for p, _ in AGENT_PROJECTS], [w for _, w in AGENT_PROJECTS])[0]
+    main = rng.choices([m for m, _ in CLAUDE_MODELS], [w for _, w in CLAUDE_MODELS])[0]
+    hour_cache = rng.random() < 0.25  # sessions run with the 1-hour cache write on
+    context = rng.randint(12_000, 20_000)
+    ts = start
+    for i in range(turns):
+        model = "claude-haiku-4-5" if main != "claude-haiku-4-5" and rng.random() < 0.15 else main
+        written = context if i == 0 else rng.randint(300, 6_000)
+        read = 0 if i == 0 else context
+        output = int(rng.lognormvariate(6.2, 0.8)) + 20
+        if model != main:
+            written, read, output = rng.randint(200, 1_500), 0, rng.randint(20, 300)
+        else:
+            context = min(90_000, context + written + output // 2)
+        yield UsageEvent(
+            event_id=f"demo-{seed}-cc-{session}-{i}",
+            ts=ts,
+            provider="anthropic",
+            model=model,
+            source="claude-code",
+            project=project,
+            session=session,
+            tags=["demo"],
+            input_tokens=rng.randint(3, 400),
+            cache_read_tokens=read,
+            cache_write_tokens=written,
+            cache_write_1h_tokens=written if hour_cache else 0,
+            output_tokens=output,
+        )
+        ts += timedelta(seconds=int(rng.lognormvariate(4.0, 0.7)) + 5)
+
+
+def _codex_session(rng: random.Random, start: datetime, turns: int, seed: int) -> Iterator[UsageEvent]:
+    """One Codex CLI session: each turn re-reads the conversation, most of it from the cache."""
+    session = _session_id(rng)
+    project = rng.choices([p for p, _ in AGENT_PROJECTS], [w for _, w in AGENT_PROJECTS])[0]
+    model = rng.choices([m for m, _ in CODEX_MODELS], [w for _, w in CODEX_MODELS])[0]
+    context = rng.randint(8_000, 14_000)
+    ts = start
+    for i in range(turns):
+        fresh = context if i == 0 else rng.randint(500, 5_000)
+        output = int(rng.lognormvariate(6.5, 0.7)) + 30
+        cached = 0 if i == 0 else context // 256 * 256
+        context = min(200_000, context + fresh + output)
+        yield UsageEvent(
+            event_id=f"demo-{seed}-cx-{session}-{i}",
+            ts=ts,
+            provider="openai",
+            model=model,
+            source="codex",
+            project=project,
+            session=session,
+            tags=["demo"],
+            input_tokens=fresh,
+            cache_read_tokens=cached,
+            output_tokens=output,
+            reasoning_tokens=int(output * rng.uniform(0.3, 0.7)),
+        )
+        ts += timedelta(seconds=int(rng.lognormvariate(4.3, 0.6)) + 10)
+
+
+def demo_agent_events(days: int = 90, *, now: datetime | None = None, seed: int = 7) -> Iterator[UsageEvent]:
+    """Coding-agent sessions as the Claude Code and Codex log import records them: a few a day on
+    weekdays during working hours, and a Claude Code and a Codex session running now, so the current 5-hour
+    block shows. A generator of their own, so :func:`demo_events` keeps its values."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    rng = random.Random(f"{seed}:agents")
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Running now: started about 90 minutes ago, its last turn a minute ago.
+    start_live = now - timedelta(minutes=95)
+    for back in range(days - 1, -1, -1):
+        day_start = today - timedelta(days=back)
+        if day_start.weekday() >= 5:
+            continue
+        sessions = [("claude", rng.randint(1, 3)), ("codex", rng.randint(0, 2))]
+        for agent, count in sessions:
+            for _ in range(count):
+                start = day_start + timedelta(hours=rng.uniform(8.5, 18.5))
+                turns = rng.randint(8, 30)
+                make = _claude_session if agent == "claude" else _codex_session
+                for event in make(rng, start, turns, seed):
+                    # Today's earlier sessions end 5 hours before the live one: it opens a block.
+                    if event.ts < start_live - timedelta(hours=5):
+                        yield event
+    live = random.Random(f"{seed}:agents:{today:%Y%m%d}")
+    # Codex alongside for the last 50 minutes: what the plan's 5-hour window counts.
+    for make, start, last in (
+        (_claude_session, start_live, now - timedelta(minutes=1)),
+        (_codex_session, now - timedelta(minutes=50), now - timedelta(minutes=4)),
+    ):
+        for event in make(live, start, 500, seed):
+            if event.ts > last:
+                break
+            yield event
+
+
+def demo_codex_rate_limits(now: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+    """A Codex plan's 5-hour and weekly windows as Codex writes them in the ``rate_limits`` of its
+    ``token_count`` lines, with a few hours of history: (time of the line, the ``rate_limits``)."""
+    now = now.astimezone(UTC).replace(second=0, microsecond=0)
+    # The 5-hour window opened with the Codex session running now (see demo_agent_events).
+    five_reset = int((now + timedelta(hours=4, minutes=10)).timestamp())
+    week_reset = int((now + timedelta(days=4, hours=7)).replace(minute=0).timestamp())
+    return [
+        (
+            now - timedelta(minutes=back),
+            {
+                "plan_type": "plus",
+                "primary": {"used_percent": five, "window_minutes": 300, "resets_at": five_reset},
+                "secondary": {"used_percent": week, "window_minutes": 10_080, "resets_at": week_reset},
+            },
+        )
+        for back, five, week in ((45, 6, 55), (30, 13, 56), (15, 20, 57), (0, 27, 58))
+    ]

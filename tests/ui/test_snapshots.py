@@ -39,6 +39,7 @@ SCREENS = {
     "activity": "2",
     "quotas": "3",
     "proxy": "4",
+    "agents": "5",
     "budgets": "6",
     "reports": "7",
     "settings": "0",

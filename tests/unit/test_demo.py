@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from click.testing import CliRunner
 
+from costtui.agents import AGENT_SOURCES
+from costtui.analytics.agents import overview
 from costtui.cli import cli
 from costtui.config import Settings
 from costtui.demo import demo_accounts
@@ -53,13 +55,48 @@ def test_demo_fills_every_plane_and_a_second_run_changes_nothing(db_path: Path) 
             ("openrouter", "credits"),
             ("deepseek", "balance"),
         } <= kinds
-        # Billed sits near metered (a few percent above), and stops at yesterday.
+        # Billed sits near metered (a few percent above), and stops at yesterday. The coding
+        # agents run on their plans (Claude, ChatGPT): the providers' cost reports leave them out.
         billed = store.billing.billed_summary()
-        metered = store.totals().cost_usd
+        on_plans = sum((store.totals(source=s).cost_usd for s in AGENT_SOURCES), start=Decimal(0))
+        assert on_plans > 0
+        metered = store.totals().cost_usd - on_plans
         assert metered * Decimal("0.9") < billed.cost_usd < metered * Decimal("1.2")
         assert billed.last_day is not None and billed.last_day < NOW.date()
         spend = next(q for q in store.billing.latest_quotas("openai") if q.kind == "spend_limit")
         assert spend.limit is not None and spend.used is not None and 0 < spend.used < spend.limit
+
+
+def test_demo_has_coding_agent_sessions_a_live_block_and_codex_plan_windows(db_path: Path) -> None:
+    with Store(db_path) as store:
+        fill_demo(store, days=20, now=NOW)
+        agents = overview(store, NOW)
+    sessions = agents.sessions
+    assert {s.source for s in sessions} == {"claude-code", "codex"}
+    assert all(s.project and s.project.startswith("/home/dev/src/") for s in sessions)
+    # A few sessions on each weekday (NOW is a Friday: 20 days hold 14 weekdays), none on weekends.
+    days = {s.end.date() for s in sessions}
+    assert len(days) >= 12 and all(d.weekday() < 5 for d in days)
+    # The agents are at work now: the current 5-hour block shows both.
+    assert agents.current is not None and agents.current.is_active(NOW)
+    assert {"claude-sonnet-4-5", "gpt-5-codex"} <= agents.current.models
+    windows = {w.window: w.used_percent for w in agents.windows}
+    assert windows == {"5h": Decimal(27), "week": Decimal(58)}
+    assert agents.official_reset() is not None and agents.official_reset() > NOW
+
+
+def test_demo_agent_events_are_deterministic_and_shaped_like_the_imports() -> None:
+    from costtui.demo import demo_agent_events, demo_events
+
+    api = list(demo_events(20, now=NOW))
+    agents = list(demo_agent_events(20, now=NOW))
+    assert {e.source for e in api}.isdisjoint(AGENT_SOURCES)
+    assert {e.source for e in agents} == {"claude-code", "codex"}
+    assert [e.event_id for e in agents] == [e.event_id for e in demo_agent_events(20, now=NOW)]
+    claude = [e for e in agents if e.source == "claude-code"]
+    assert sum(e.cache_read_tokens for e in claude) > 10 * sum(e.input_tokens for e in claude)
+    assert any(e.cache_write_1h_tokens for e in claude)
+    assert {e.model for e in claude} <= {"claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"}
 
 
 def test_status_json_has_billed_and_quotas_after_costtui_demo(db_path: Path) -> None:

@@ -9,22 +9,27 @@ sync never calls a provider for them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from costtui.agents import CLAUDE_CODE
+from costtui.agents.codex import rate_limit_snapshots
 from costtui.config import Settings
 from costtui.demo import (
     BILLED_STREAMS,
     MODELS,
     MeteredDay,
     demo_accounts,
+    demo_agent_events,
     demo_billed,
+    demo_codex_rate_limits,
     demo_events,
     demo_plan_quotas,
     demo_quotas,
 )
-from costtui.models import UsageEvent
+from costtui.models import Totals, UsageEvent
 from costtui.store import Store
 
 BATCH = 5000
@@ -71,7 +76,10 @@ def fill_demo(
     """Write ``days`` of demo usage (unless ``events`` is false) and the demo's provider accounts,
     billed costs and limits (blocks: SQLite)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    added = record_in_batches(store, demo_events(days, now=now, seed=seed), progress=progress) if events else 0
+    added = 0
+    if events:
+        usage = itertools.chain(demo_events(days, now=now, seed=seed), demo_agent_events(days, now=now, seed=seed))
+        added = record_in_batches(store, usage, progress=progress)
     providers = _fill_providers(store, days=days, seed=seed, now=now)
     return DemoResult(events=added, budgets=_fill_budgets(store, now), **providers)
 
@@ -121,16 +129,24 @@ def _fill_providers(store: Store, *, days: int, seed: int, now: datetime) -> dic
     for m in MODELS:
         if m.provider not in BILLED_STREAMS:
             continue
+        # Claude Code runs on the Claude plan, not on the API key: the cost report does not bill it.
+        plan = {d.day: d for d in store.by_day(start, today, provider=m.provider, model=m.model, source=CLAUDE_CODE)}
         for d in store.by_day(start, today, provider=m.provider, model=m.model):
+            p = plan.get(d.day) or Totals()
             metered.append(
                 MeteredDay(
                     m.provider,
                     m.model,
                     d.day,
-                    d.cost_usd,
-                    d.input_tokens + d.cache_read_tokens + d.cache_write_tokens,
-                    d.output_tokens,
-                    d.events,
+                    d.cost_usd - p.cost_usd,
+                    d.input_tokens
+                    + d.cache_read_tokens
+                    + d.cache_write_tokens
+                    - p.input_tokens
+                    - p.cache_read_tokens
+                    - p.cache_write_tokens,
+                    d.output_tokens - p.output_tokens,
+                    d.events - p.events,
                 )
             )
     billed = demo_billed(metered, today=today, seed=seed)
@@ -140,6 +156,9 @@ def _fill_providers(store: Store, *, days: int, seed: int, now: datetime) -> dic
     quotas = store.billing.record_quotas(demo_quotas(now, billed))
     # A Claude plan as the status line keeps it (no account: the plan card of the Quotas screen).
     quotas += store.billing.record_quotas(demo_plan_quotas(now))
+    # A Codex plan read the way the Codex log import reads it (the plan windows of the Agents screen).
+    for at, limits in demo_codex_rate_limits(now):
+        quotas += store.billing.record_quotas(rate_limit_snapshots(limits, at))
     store.plans.mark("claude_statusline", "anthropic", "claude-code", now.replace(second=0, microsecond=0))
     taken = now.replace(second=0, microsecond=0)
     for account in accounts:
