@@ -23,8 +23,9 @@ from costtui.config import ListenerSettings
 from costtui.listener import Listener
 from costtui.models import CLIENT_FIELDS, TOKEN_FIELDS
 
-HEALTH_BOUND = 0.1
-"""Seconds within which /health must answer while a hostile request is being handled."""
+HEALTH_BOUND = 0.5
+"""Seconds within which /health must answer while a hostile request is being handled (a loop
+blocked by parsing a hostile body takes seconds; a loaded CI machine can take a tenth of one)."""
 STALLED = 2.0
 """Seconds after which /health is given up on: the loop is stalled (fail fast, do not wait)."""
 
