@@ -57,7 +57,7 @@ END;
 TRIGGERS = ("events_fts_insert", "events_fts_delete", "events_fts_update")
 
 
-BULK_ROWS = 500
+BULK_ROWS = 2000
 """From this many rows in one insert, the new rows are indexed in one statement (see below)."""
 
 
