@@ -260,3 +260,25 @@ def test_vacuum_stopped_midway_changes_nothing(store: Store) -> None:
     assert store.scalar("PRAGMA integrity_check") == "ok"
     store.vacuum()
     assert store.totals() == before
+
+
+def test_a_bulk_batch_is_indexed_exactly_and_keeps_the_trigger(store: Store) -> None:
+    from costtui.store.search import BULK_ROWS
+
+    store.record([ev(i, model="small-first") for i in range(3)])
+    big = [ev(i, model=f"bulk-model-{i % 7}", project=f"proj-{i % 13}") for i in range(2, BULK_ROWS + 50)]
+    result = store.record(big)
+    assert result.duplicates == 1  # e2 was stored already: not indexed twice
+    store.conn.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")
+    for needle in ["bulk-model-3", "proj-12", "small", "e51"]:
+        assert search_ids(store, needle) == search_by_scan(store, needle), needle
+
+    # A bulk batch that fails rolls back whole: the trigger is back, later small writes are indexed.
+    def fail(conn: object) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        store.record([ev(10_000 + i) for i in range(BULK_ROWS)], also=fail)
+    store.record([ev(99_999, model="after-the-failure")])
+    assert search_ids(store, "after-the-failure") == ["e99999"]
+    store.conn.execute("INSERT INTO events_fts (events_fts, rank) VALUES ('integrity-check', 1)")

@@ -67,6 +67,7 @@ from costtui.store.search import (
     TRIGGERS_DDL,
     candidate_limit,
     clear_search,
+    indexed_in_bulk,
     like_needle,
     selective_query,
 )
@@ -579,7 +580,8 @@ class Store:
                 if row[_COST] is None:
                     unpriced.add_row(row)
             result.accepted += len(rows)
-            insert_events(conn, rows)
+            with indexed_in_bulk(conn, len(rows)):
+                insert_events(conn, rows)
             rollup.write(conn)
             unpriced.write(conn)
             if also is not None:

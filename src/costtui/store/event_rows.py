@@ -49,8 +49,20 @@ def from_nusd(value: int | None) -> Decimal:
     return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
 
 
+_tag_json: dict[tuple[str, ...], str] = {}
+
+
 def _tags_to_db(tags: list[str]) -> str | None:
-    return json.dumps(tags) if tags else None
+    # The same few tag lists come back on nearly every event of an import: each is encoded once.
+    if not tags:
+        return None
+    key = tuple(tags)
+    found = _tag_json.get(key)
+    if found is None:
+        if len(_tag_json) > 10_000:
+            _tag_json.clear()
+        found = _tag_json[key] = json.dumps(tags)
+    return found
 
 
 def _tags_from_db(value: str | None) -> list[str]:
