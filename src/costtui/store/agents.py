@@ -230,12 +230,13 @@ class AgentStore:
             f" FROM events {where} GROUP BY source, session ORDER BY end_ DESC LIMIT ?",
             [*params, limit],
         )
+        ranked = self._models_by_cost("source, COALESCE(session, '')", where, params)
         return [
             SessionRow(
                 source=r["source"],
                 session=r["session"] or "",
                 project=r["project"] or "",
-                models=tuple(sorted((r["models"] or "").split(","))),
+                models=ranked.get((r["source"], r["session"] or ""), ()),
                 start=us_to_ts(r["start"]),
                 end=us_to_ts(r["end_"]),
                 events=r["events"],
@@ -257,12 +258,13 @@ class AgentStore:
             f" GROUP BY COALESCE(project, '') ORDER BY cost DESC, end_ DESC LIMIT ?",
             [*params, limit],
         )
+        ranked = self._models_by_cost("COALESCE(project, '')", where, params)
         return [
             ProjectRow(
                 project=r["project"],
                 sources=tuple(sorted((r["sources"] or "").split(","))),
                 sessions=r["sessions"],
-                models=tuple(sorted((r["models"] or "").split(","))),
+                models=ranked.get((r["project"],), ()),
                 start=us_to_ts(r["start"]),
                 end=us_to_ts(r["end_"]),
                 events=r["events"],
@@ -291,6 +293,20 @@ class AgentStore:
             )
             for r in rows
         ]
+
+    def _models_by_cost(self, group: str, where: str, params: list[Any]) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Each group's models, the costliest first (the first is what a row names as its model)."""
+        rows = self.store.query(
+            f"SELECT {group}, model, COALESCE(SUM(cost_nusd), 0) AS cost, SUM({_TOKENS_SQL}) AS tokens"
+            f" FROM events {where} GROUP BY {group}, model",
+            params,
+        )
+        found: dict[tuple[str, ...], list[tuple[int, int, str]]] = {}
+        for r in rows:
+            values = list(r.values())
+            key = tuple(str(v) for v in values[:-3])
+            found.setdefault(key, []).append((-int(r["cost"]), -int(r["tokens"] or 0), r["model"]))
+        return {key: tuple(model for *_, model in sorted(models)) for key, models in found.items()}
 
     def _where(self, sources: Sequence[str], start: datetime | None) -> tuple[str, list[Any]]:
         clauses = [f"source IN ({_marks(len(sources))})"]

@@ -129,12 +129,25 @@ class ProxyScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.add_class("-loading")
-        log = self.query_one("#proxy-log", DataTable)
-        log.add_columns("time", "provider/model", "status", "cost", "latency", "tokens", "key", "notes")
-        keys = self.query_one("#proxy-keys", DataTable)
-        keys.add_columns("key", "calls", "tokens", "cost", "p50", "p95", "success")
-        blocked = self.query_one("#proxy-blocked", DataTable)
-        blocked.add_columns("time", "rule", "message", "model", "key")
+        # Fixed widths: the tables never re-layout as rows arrive (steady while live, and in snapshots).
+        columns = {
+            "#proxy-log": {
+                "time": 14,
+                "provider/model": MODEL_WIDTH,
+                "status": 6,
+                "cost": 16,
+                "latency": 9,
+                "tokens": 7,
+                "key": 13,
+                "notes": 40,
+            },
+            "#proxy-keys": {"key": 13, "calls": 6, "tokens": 7, "cost": 9, "p50": 9, "p95": 9, "success": 7},
+            "#proxy-blocked": {"time": 14, "rule": 28, "message": 44, "model": MODEL_WIDTH, "key": 13},
+        }
+        for table_id, widths in columns.items():
+            table = self.query_one(table_id, DataTable)
+            for label, width in widths.items():
+                table.add_column(label, key=label, width=width)
 
     def load(self) -> None:
         self._load()
