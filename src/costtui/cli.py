@@ -370,8 +370,7 @@ def db_prune(app_ctx: AppContext, keep_days: int | None) -> None:
 
     def progress(removed: int, total: int) -> None:
         done[0] = removed
-        if show:
-            click.echo(f"\r  pruning… {removed:,}/{total:,} events", nl=False, err=True)
+        progress_line(f"pruning… {removed:,}/{total:,} events")
 
     try:
         removed = app_ctx.store().prune(keep, progress=progress)
@@ -506,7 +505,7 @@ def recost(app_ctx: AppContext, since: str | None, dry_run: bool, as_json: bool)
     def progress(done: int, total: int) -> None:
         days_done[0] = done
         if show_progress:
-            click.echo(f"\r  re-pricing day {done}/{total}", nl=False, err=True)
+            progress_line(f"re-pricing day {done}/{total}")
 
     try:
         result = store.recost(parse_date(since, "--since"), dry_run=dry_run, progress=progress)
