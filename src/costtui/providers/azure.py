@@ -19,7 +19,7 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 
@@ -31,12 +31,11 @@ from costtui.providers.base import (
     ProviderError,
     Unauthorized,
     UsageResult,
-    WrongKeyType,
     expect_dict,
     expect_list,
     sub_dict,
 )
-from costtui.providers.cloud import BILLING_TTL, SETTINGS_TTL, CloudProvider, digest
+from costtui.providers.cloud import BILLING_TTL, SETTINGS_TTL, CloudProvider, digest, token_ttl
 
 log = logging.getLogger("costtui.providers.azure")
 
@@ -45,8 +44,6 @@ ARM_SCOPE = "https://management.azure.com/.default"
 COST_API = "2023-11-01"
 COGNITIVE_API = "2024-10-01"
 STREAM = "azure.cost"
-TOKEN_MARGIN = 120.0
-"""Seconds before expiry at which a token is no longer used."""
 LOW_READS = 20
 """With fewer ARM reads left than this, the optional per-deployment reads are skipped."""
 QPU_RETRY = "x-ms-ratelimit-microsoft.costmanagement-qpu-retry-after"
@@ -143,30 +140,12 @@ class AzureProvider(CloudProvider):
                 "scope": ARM_SCOPE,
                 "grant_type": "client_credentials",
             }
-            try:
-                resp = await self.http.request(
-                    "POST",
-                    url,
-                    content=urlencode(form).encode(),
-                    headers={"Content-Type": "application/x-www-form-urlencoded"},
-                )
-            except (BadResponse, WrongKeyType, Unauthorized) as exc:
-                # Entra answers 400/401 with {"error": "invalid_client", "error_description": "AADSTS…"}.
-                raise Unauthorized(
-                    self.http.redact(f"{exc} — check the tenant id, client id and client secret"), status=exc.status
-                ) from None
-            body = expect_dict(self.http._json(resp, "/oauth2/v2.0/token"), "token response", self.id)
-            if not isinstance(body.get("access_token"), str):
-                raise BadResponse("azure: the token response has no access_token")
-            return body
+            # Entra answers 400/401 with {"error": "invalid_client", "error_description": "AADSTS…"}.
+            return await self.exchange_token(
+                url, form, path="/oauth2/v2.0/token", hint="check the tenant id, client id and client secret"
+            )
 
-        def ttl(body: dict[str, Any]) -> float:
-            try:
-                return max(0.0, float(body.get("expires_in") or 0) - TOKEN_MARGIN)
-            except (TypeError, ValueError):
-                return 0.0
-
-        body = await self.cached(("token", tenant, client_id, digest(secret)), ttl, fetch, host="login")
+        body = await self.cached(("token", tenant, client_id, digest(secret)), token_ttl, fetch, host="login")
         token = str(body["access_token"])
         self.hide(token)
         return token

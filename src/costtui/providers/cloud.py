@@ -17,10 +17,11 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import SecretStr
 
-from costtui.providers.base import Provider, RateLimited
+from costtui.providers.base import BadResponse, Provider, RateLimited, Unauthorized, WrongKeyType, expect_dict
 from costtui.secrets import unpack_fields
 
 MINUTE = 60.0
@@ -30,6 +31,8 @@ SETTINGS_TTL = 30 * MINUTE
 """Quota limits and deployment capacity: they change when someone files a request."""
 BILLING_TTL = 3 * 60 * MINUTE
 """Billing APIs: Azure refreshes cost data about every 4 hours; AWS charges per Cost Explorer call."""
+TOKEN_MARGIN = 120.0
+"""An access token is renewed this many seconds before it expires."""
 DEFAULT_BACKOFF = 60.0
 """How long a throttled read waits when the answer does not say."""
 
@@ -87,6 +90,14 @@ CACHE = ReadCache()
 """The process-wide cache of cloud reads (tests give each provider a fresh one)."""
 
 
+def token_ttl(body: dict[str, Any]) -> float:
+    """How long a token answer may be reused: its ``expires_in`` less :data:`TOKEN_MARGIN`."""
+    try:
+        return max(0.0, float(body.get("expires_in") or 0) - TOKEN_MARGIN)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def digest(*parts: str) -> str:
     """A short stable tag of credentials, so that a cache entry never outlives a key rotation
     (the tag is a hash: the cache never holds the secret itself)."""
@@ -120,6 +131,25 @@ class CloudProvider(Provider):
         for v in values:
             if v and v not in self.http._secrets:
                 self.http._secrets.append(v)
+
+    async def exchange_token(self, url: str, form: dict[str, str], *, path: str, hint: str) -> dict[str, Any]:
+        """An OAuth token endpoint's answer to a form POST (client credentials, a JWT bearer grant).
+
+        A refused exchange (``{"error": "invalid_client", "error_description": ...}``) becomes
+        Unauthorized with ``hint`` saying what to check; the answer must carry an access token."""
+        try:
+            resp = await self.http.request(
+                "POST",
+                url,
+                content=urlencode(form).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        except (BadResponse, WrongKeyType, Unauthorized) as exc:
+            raise Unauthorized(self.http.redact(f"{exc} — {hint}"), status=exc.status) from None
+        body = expect_dict(self.http._json(resp, path), "token response", self.id)
+        if not isinstance(body.get("access_token"), str):
+            raise BadResponse(f"{self.id}: the token response has no access_token")
+        return body
 
     async def cached(
         self,

@@ -21,24 +21,22 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
 from costtui.models import QuotaSnapshot, to_decimal
 from costtui.providers.base import (
-    BadResponse,
     CredentialField,
     Progress,
     ProviderError,
     Unauthorized,
     UsageResult,
-    WrongKeyType,
     expect_dict,
     sub_dict,
 )
-from costtui.providers.cloud import LIVE_TTL, SETTINGS_TTL, CloudProvider, digest
+from costtui.providers.cloud import LIVE_TTL, SETTINGS_TTL, CloudProvider, digest, token_ttl
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 """Gemini API daily quotas reset at midnight Pacific time."""
@@ -48,7 +46,6 @@ QUOTAS_API = "https://cloudquotas.googleapis.com/v1"
 MONITORING_API = "https://monitoring.googleapis.com/v3"
 GEMINI_API = "https://generativelanguage.googleapis.com/v1beta"
 GOOGLE_EXTRA = "pip install 'costtui[google]'"
-TOKEN_MARGIN = 120.0
 MAX_PAGES = 20
 NET_USAGE = "serviceruntime.googleapis.com/quota/rate/net_usage"
 _RETRY_IN = re.compile(r"retry in ([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\b", re.IGNORECASE)
@@ -284,30 +281,12 @@ class GeminiProvider(CloudProvider):
                 ) from None
             self.hide(assertion)
             form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
-            try:
-                resp = await self.http.request(
-                    "POST",
-                    token_uri,
-                    content=urlencode(form).encode(),
-                    headers={"Content-Type": "application/x-www-form-urlencoded"},
-                )
-            except (BadResponse, WrongKeyType, Unauthorized) as exc:
-                # {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}: a revoked key.
-                raise Unauthorized(
-                    self.http.redact(f"{exc} — the service-account key may be revoked or deleted"), status=exc.status
-                ) from None
-            body = expect_dict(self.http._json(resp, "token"), "token response", self.id)
-            if not isinstance(body.get("access_token"), str):
-                raise BadResponse("gemini: the token response has no access_token")
-            return body
+            # {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}: a revoked key.
+            return await self.exchange_token(
+                token_uri, form, path="token", hint="the service-account key may be revoked or deleted"
+            )
 
-        def ttl(body: dict[str, Any]) -> float:
-            try:
-                return max(0.0, float(body.get("expires_in") or 0) - TOKEN_MARGIN)
-            except (TypeError, ValueError):
-                return 0.0
-
-        body = await self.cached(("token", fingerprint), ttl, fetch, host="token")
+        body = await self.cached(("token", fingerprint), token_ttl, fetch, host="token")
         token = str(body["access_token"])
         self.hide(token)
         return token
