@@ -14,8 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
-import sys
 import tempfile
 import time
 import uuid
@@ -24,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
+from serving import pct, start_serve
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -51,52 +50,6 @@ def cpu_seconds(pid: int | None) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
-async def start_serve(db: Path, key: str) -> tuple[asyncio.subprocess.Process, str]:
-    env = {**os.environ, "COSTTUI_INGEST_KEY": key, "PYTHONUNBUFFERED": "1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "costtui",
-        "--db",
-        str(db),
-        "serve",
-        "--port",
-        "0",
-        "--log-interval",
-        "3600",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-
-    async def url() -> str:
-        while True:
-            line = (await proc.stderr.readline()).decode()  # type: ignore[union-attr]
-            if not line:
-                raise SystemExit("costtui serve exited before listening")
-            m = re.search(r"costtui listening on (http://\S+)", line)
-            if m:
-                return m.group(1)
-
-    found = await asyncio.wait_for(url(), 30)
-
-    async def drain() -> None:  # keep stderr flowing so the server never blocks on it
-        while await proc.stderr.read(65536):  # type: ignore[union-attr]
-            pass
-
-    asyncio.get_running_loop().create_task(drain())
-    return proc, found
 
 
 async def run_phase(
@@ -183,7 +136,7 @@ async def main() -> None:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="costtui-bench-")
         key = "cti_bench-" + uuid.uuid4().hex
-        proc, url = await start_serve(Path(tmp.name) / "bench.db", key)
+        proc, url = await start_serve(Path(tmp.name) / "bench.db", {"COSTTUI_INGEST_KEY": key})
     run = uuid.uuid4().hex[:8]
     try:
         connector = aiohttp.TCPConnector(limit=max(args.connections, args.batch_connections))

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import sqlite3
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from serving import pct, start_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-proj-bench0123456789abcdefWXYZ"
@@ -91,62 +91,12 @@ def cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return values[k]
-
-
 async def start_standin(code: str | None = None) -> tuple[asyncio.subprocess.Process, str]:
     code = code or STANDIN.format(path=str(ROOT / "tests" / "listener"))
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     port = int((await asyncio.wait_for(proc.stdout.readline(), 30)).decode())
     return proc, f"http://127.0.0.1:{port}"
-
-
-async def start_serve(db: Path, upstream: str) -> tuple[asyncio.subprocess.Process, str]:
-    env = {
-        **os.environ,
-        "COSTTUI_INGEST_KEY": "cti_bench-key-0123456789abcdef",
-        "COSTTUI_UPSTREAM_OPENAI": upstream + "/v1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "costtui",
-        "--db",
-        str(db),
-        "serve",
-        "--port",
-        "0",
-        "--no-sync",
-        "--log-interval",
-        "3600",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-
-    async def url() -> str:
-        while True:
-            line = (await proc.stderr.readline()).decode()  # type: ignore[union-attr]
-            if not line:
-                raise SystemExit("costtui serve exited before listening")
-            m = re.search(r"costtui listening on (http://\S+)", line)
-            if m:
-                return m.group(1)
-
-    found = await asyncio.wait_for(url(), 60)
-
-    async def drain() -> None:
-        while await proc.stderr.read(65536):  # type: ignore[union-attr]
-            pass
-
-    asyncio.get_running_loop().create_task(drain())
-    return proc, found
 
 
 async def one(session: aiohttp.ClientSession, url: str) -> float:
@@ -219,7 +169,12 @@ async def main() -> None:
         db = Path(tmp) / "bench.db"
         standin, upstream = await start_standin()
         bare, bare_url = await start_standin(BARE_RELAY.format(upstream=upstream))
-        serve, base = await start_serve(db, upstream)
+        serve, base = await start_serve(
+            db,
+            {"COSTTUI_INGEST_KEY": "cti_bench-key-0123456789abcdef", "COSTTUI_UPSTREAM_OPENAI": upstream + "/v1"},
+            "--no-sync",
+            timeout=60,
+        )
         try:
             async with aiohttp.ClientSession() as session:
                 seq = await sequential(
