@@ -237,6 +237,10 @@ def test_a_parsed_event_equals_the_validated_record(tmp_path: Path) -> None:
 
     with pytest.raises(Malformed):
         parse_claude(claude_line(ts="2026-08-05T09:00:00Z", model="bad\x1bmodel").encode(), FileContext("p"), 0)
+    # The same for a working directory with a bidi override, a session id with a NUL, an overlong model.
+    for hostile in ({"cwd": "/home/\u202egnp.exe"}, {"session": "s\x00"}, {"model": "m" * 201}):
+        with pytest.raises(Malformed):
+            parse_claude(claude_line(ts="2026-08-05T09:00:00Z", **hostile).encode(), FileContext("p"), 0)  # type: ignore[arg-type]
 
 
 def test_fast_mode_lines_are_priced_at_the_fast_rate(tmp_path: Path, store: Store) -> None:
